@@ -1,0 +1,1 @@
+"""Reading series from CSV files and Yahoo Finance, validation, the price cache."""

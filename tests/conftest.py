@@ -1,0 +1,33 @@
+"""Shared fixtures: where the real data lives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DATA = ROOT / "sample_data"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def sample_data() -> Path:
+    """The real CSVs bundled with the project (from Python packages)."""
+    return SAMPLE_DATA
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data (files from GitHub repositories that may not be copied in); skip if absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"{SHARED_DATA} is absent: the GitHub-sourced data stays outside the project")
+    return SHARED_DATA
+
+
+@pytest.fixture()
+def model_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty FORECAST_HOME for one test."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("FORECAST_HOME", str(home))
+    return home
