@@ -52,16 +52,15 @@ def debug_enabled() -> bool:
 # Register the verbs (each module adds its commands to ``app``).
 from forecast.cli import train_cmd as _train_cmd  # noqa: E402,F401
 from forecast.cli import predict_cmd as _predict_cmd  # noqa: E402,F401
+from forecast.cli import models_cmd as _models_cmd  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app, map library errors to exit codes."""
-    import click
-
+    """Entry point: run the app (Typer handles usage errors, exit 2), map library errors."""
     from forecast.errors import ForecastError
 
     try:
-        app(args=argv, standalone_mode=False, prog_name="forecast")
+        app(args=argv, prog_name="forecast")
     except ForecastError as err:
         if debug_enabled():
             import traceback
@@ -69,14 +68,6 @@ def main(argv: list[str] | None = None) -> None:
             traceback.print_exc()
         typer.echo(f"error: {err}", err=True)
         sys.exit(err.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        typer.echo("aborted", err=True)
-        sys.exit(130)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)

@@ -1,0 +1,158 @@
+"""Option types shared by the verbs, and turning them into configs.
+
+train, evaluate and retrain take the same data, window, model and training
+options with the same defaults; they are declared once here.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+
+from forecast.config import DataSpec, ModelConfig, RunConfig, TrainConfig, WindowConfig
+from forecast.errors import ConfigError
+from forecast.models.registry import MODELS
+
+DATA = "Data"
+WINDOW = "Window and transform"
+MODEL = "Model"
+TRAINING = "Training"
+OUTPUT = "Output"
+
+ModelName = Enum("ModelName", {name: name for name in MODELS}, type=str)  # type: ignore[misc]
+
+_d, _w, _m, _t = DataSpec(), WindowConfig(), ModelConfig(), TrainConfig()
+
+Target = Annotated[
+    str | None,
+    typer.Option(help="Target column (default: Close / Adj Close / price / the one numeric column).", rich_help_panel=DATA),
+]
+Series = Annotated[
+    str | None, typer.Option(help="One series of a long-format file (a symbol column).", rich_help_panel=DATA)
+]
+Features = Annotated[
+    str | None,
+    typer.Option(help="Extra input columns beside the target, comma-separated: open,high,low,volume.", rich_help_panel=DATA),
+]
+DateColumn = Annotated[
+    str | None, typer.Option("--date-column", help="Date column (default: found by name or content).", rich_help_panel=DATA)
+]
+Dayfirst = Annotated[
+    bool | None,
+    typer.Option("--dayfirst/--no-dayfirst", help="Read ambiguous dates as dd/mm (default: decided from the data).", rich_help_panel=DATA),
+]
+Fill = Annotated[
+    str, typer.Option(help="Missing values: ffill, interpolate, drop or error.", rich_help_panel=DATA)
+]
+Ticker = Annotated[
+    str | None, typer.Option(help="Yahoo Finance ticker instead of a CSV (uses the price cache).", rich_help_panel=DATA)
+]
+InputLen = Annotated[
+    int | None, typer.Option("--input-len", min=2, help="Input window length (default: from the season and data length).", rich_help_panel=WINDOW)
+]
+Horizon = Annotated[
+    int | None, typer.Option(min=1, help="Steps to forecast (default: one season, or 5 business days).", rich_help_panel=WINDOW)
+]
+TransformOpt = Annotated[
+    str, typer.Option("--transform", help="Target transform: auto, level, diff or logret (auto: logret for prices).", rich_help_panel=WINDOW)
+]
+ScalerOpt = Annotated[
+    str, typer.Option("--scaler", help="Scaler fitted on training data: standard, minmax or robust.", rich_help_panel=WINDOW)
+]
+Model = Annotated[
+    ModelName, typer.Option("--model", "-m", help="Network (forecast models lists them).", rich_help_panel=MODEL)
+]
+Hidden = Annotated[int, typer.Option(min=1, help="Hidden units per layer.", rich_help_panel=MODEL)]
+Layers = Annotated[int, typer.Option(min=1, help="Stacked recurrent layers.", rich_help_panel=MODEL)]
+Dropout = Annotated[
+    float, typer.Option(min=0.0, max=0.9, help="Dropout between layers (training only).", rich_help_panel=MODEL)
+]
+Bidirectional = Annotated[
+    bool, typer.Option("--bidirectional", help="Read the window in both directions.", rich_help_panel=MODEL)
+]
+Activation = Annotated[str, typer.Option(help="rnn / indrnn activation: tanh or relu.", rich_help_panel=MODEL)]
+Head = Annotated[
+    str, typer.Option(help="Output head: point, gaussian, studentt or quantile (class for categorical targets).", rich_help_panel=MODEL)
+]
+Loss = Annotated[str, typer.Option(help="Point-head loss: mse, mae or huber.", rich_help_panel=MODEL)]
+Regime = Annotated[
+    str, typer.Option(help="seq2vec (last state -> horizon) or seq2seq (next value at every step).", rich_help_panel=MODEL)
+]
+Epochs = Annotated[int, typer.Option(min=1, help="Maximum training epochs.", rich_help_panel=TRAINING)]
+BatchSize = Annotated[int, typer.Option("--batch-size", min=1, help="Windows per batch.", rich_help_panel=TRAINING)]
+Lr = Annotated[float, typer.Option("--lr", min=0.0, help="Adam learning rate.", rich_help_panel=TRAINING)]
+Seed = Annotated[int, typer.Option(help="Random seed (same seed, same data, CPU: same weights).", rich_help_panel=TRAINING)]
+Patience = Annotated[
+    int, typer.Option(min=0, help="Early stopping: epochs without validation improvement (0: off).", rich_help_panel=TRAINING)
+]
+ClipNorm = Annotated[
+    float, typer.Option("--clip-norm", min=0.0, help="Gradient clipping by global norm (0: off).", rich_help_panel=TRAINING)
+]
+Tbptt = Annotated[
+    int, typer.Option(min=0, help="Truncated BPTT chunk length (0: full backpropagation).", rich_help_panel=TRAINING)
+]
+Device = Annotated[str, typer.Option(help="auto, cpu or cuda.", rich_help_panel=TRAINING)]
+ModelDir = Annotated[
+    str | None,
+    typer.Option("--model-dir", envvar="FORECAST_HOME", help="Where models live (default: the user data folder).", show_envvar=True),
+]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.", rich_help_panel=OUTPUT)]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.", rich_help_panel=OUTPUT)]
+
+
+def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
+    if value not in allowed:
+        raise ConfigError(f"{option} {value!r}: choose one of {', '.join(allowed)}")
+    return value
+
+
+def split_list(text: str | None) -> tuple[str, ...]:
+    """'a, b,c' -> ('a', 'b', 'c')."""
+    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
+
+
+def build_run_config(**opts: Any) -> RunConfig:
+    """One RunConfig from the shared options (names as in the CLI, snake_case)."""
+    from forecast.config import FILL_POLICIES, HEADS, LOSSES, REGIMES, SCALERS, TRANSFORMS
+
+    data = DataSpec(
+        path=opts.get("path"),
+        ticker=opts.get("ticker"),
+        target=opts.get("target"),
+        series=opts.get("series"),
+        features=split_list(opts.get("features")),
+        date_column=opts.get("date_column"),
+        dayfirst=opts.get("dayfirst"),
+        fill=_choice(opts.get("fill", _d.fill), FILL_POLICIES, "--fill"),  # type: ignore[arg-type]
+    )
+    window = WindowConfig(
+        input_len=opts.get("input_len"),
+        horizon=opts.get("horizon"),
+        transform=_choice(opts.get("transform", _w.transform), TRANSFORMS, "--transform"),  # type: ignore[arg-type]
+        scaler=_choice(opts.get("scaler", _w.scaler), SCALERS, "--scaler"),  # type: ignore[arg-type]
+    )
+    model_name = opts.get("model", _m.name)
+    model = ModelConfig(
+        name=getattr(model_name, "value", model_name),
+        hidden=opts.get("hidden", _m.hidden),
+        layers=opts.get("layers", _m.layers),
+        dropout=opts.get("dropout", _m.dropout),
+        bidirectional=opts.get("bidirectional", _m.bidirectional),
+        activation=_choice(opts.get("activation", _m.activation), ("tanh", "relu"), "--activation"),
+        head=_choice(opts.get("head", _m.head), HEADS, "--head"),  # type: ignore[arg-type]
+        loss=_choice(opts.get("loss", _m.loss), LOSSES, "--loss"),  # type: ignore[arg-type]
+        regime=_choice(opts.get("regime", _m.regime), REGIMES, "--regime"),  # type: ignore[arg-type]
+    )
+    train = TrainConfig(
+        epochs=opts.get("epochs", _t.epochs),
+        batch_size=opts.get("batch_size", _t.batch_size),
+        lr=opts.get("lr", _t.lr),
+        seed=opts.get("seed", _t.seed),
+        patience=opts.get("patience", _t.patience),
+        clip_norm=opts.get("clip_norm", _t.clip_norm),
+        tbptt=opts.get("tbptt", _t.tbptt),
+        device=_choice(opts.get("device", _t.device), ("auto", "cpu", "cuda"), "--device"),  # type: ignore[arg-type]
+    )
+    return RunConfig(data, window, model, train)

@@ -1,0 +1,103 @@
+"""Rendering results: rich tables for people, JSON for programs. The only module that prints."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from forecast.train import EpochStats
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe values: numpy scalars/arrays to Python, NaN to null, dates to ISO strings."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "tolist"):
+        return _plain(value.tolist())
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def print_json(document: Any) -> None:
+    """Exactly one JSON document on stdout."""
+    print(json.dumps(_plain(document), indent=2))
+
+
+def frame_records(frame: "pd.DataFrame") -> list[dict[str, Any]]:
+    records = frame.to_dict(orient="records")
+    return [_plain(r) for r in records]
+
+
+def format_value(value: Any) -> str:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "-"
+        return f"{value:,.4f}" if abs(value) < 1000 else f"{value:,.2f}"
+    if hasattr(value, "strftime"):
+        text = value.strftime("%Y-%m-%d %H:%M")
+        return text[:-6] if text.endswith("00:00") else text
+    return str(value)
+
+
+def print_table(frame: "pd.DataFrame", title: str | None = None) -> None:
+    table = Table(title=title, title_justify="left")
+    for column in frame.columns:
+        table.add_column(str(column), justify="left" if column in ("ds", "model") else "right")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(format_value(v) for v in row))
+    out.print(table)
+
+
+def notes(lines: tuple[str, ...] | list[str]) -> None:
+    """What the tool decided on its own (to stderr, so --json stays clean)."""
+    for line in lines:
+        err.print(f"[dim]note:[/dim] {line}", highlight=False)
+
+
+@contextmanager
+def epoch_progress(enabled: bool, label: str = "training") -> Iterator[Any]:
+    """A rich progress bar on stderr fed by EpochStats; yields the callback (None when quiet)."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("epoch {task.completed}/{task.total}"),
+        TextColumn("{task.fields[loss]}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+    task = progress.add_task(label, total=1, loss="")
+
+    def update(stats: "EpochStats") -> None:
+        val = f" val {stats.val_loss:.4f}" if stats.val_loss is not None else ""
+        progress.update(
+            task,
+            total=stats.epochs,
+            completed=stats.epoch,
+            loss=f"loss {stats.train_loss:.4f}{val}",
+        )
+
+    with progress:
+        yield update

@@ -1,0 +1,93 @@
+"""forecast train: fit a model on a CSV file or a ticker and save it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from forecast.cli import app
+from forecast.cli import options as o
+from forecast.cli import render
+
+
+@app.command()
+def train(
+    path: Annotated[str | None, typer.Argument(help="CSV file with a date column and the series.")] = None,
+    target: o.Target = None,
+    series: o.Series = None,
+    features: o.Features = None,
+    date_column: o.DateColumn = None,
+    dayfirst: o.Dayfirst = None,
+    fill: o.Fill = "interpolate",
+    ticker: o.Ticker = None,
+    input_len: o.InputLen = None,
+    horizon: o.Horizon = None,
+    transform: o.TransformOpt = "auto",
+    scaler: o.ScalerOpt = "standard",
+    model: o.Model = o.ModelName("lstm"),  # type: ignore[assignment]
+    hidden: o.Hidden = 64,
+    layers: o.Layers = 2,
+    dropout: o.Dropout = 0.1,
+    bidirectional: o.Bidirectional = False,
+    activation: o.Activation = "tanh",
+    head: o.Head = "point",
+    loss: o.Loss = "mse",
+    regime: o.Regime = "seq2vec",
+    epochs: o.Epochs = 60,
+    batch_size: o.BatchSize = 32,
+    lr: o.Lr = 1e-3,
+    seed: o.Seed = 0,
+    patience: o.Patience = 8,
+    clip_norm: o.ClipNorm = 1.0,
+    tbptt: o.Tbptt = 0,
+    device: o.Device = "auto",
+    name: Annotated[str | None, typer.Option(help="Model name (default: <series>-<model>).")] = None,
+    model_dir: o.ModelDir = None,
+    json_out: o.Json = False,
+    quiet: o.Quiet = False,
+) -> None:
+    """Train a recurrent network and save it as a new model version.
+
+    Example: forecast train sample_data/pmdarima_msft.csv --epochs 20
+    """
+    from forecast import api
+
+    run = o.build_run_config(**locals())
+    with render.epoch_progress(not quiet and not json_out) as on_epoch:
+        result = api.train(run, name=name, model_dir=model_dir, on_epoch=on_epoch)
+    fc, rep = result.forecaster, result.forecaster.report
+    assert rep is not None
+    summary = {
+        "model": result.name,
+        "path": str(result.path),
+        "network": fc.run.model.name,
+        "series": result.series.name,
+        "target": result.series.target,
+        "rows": len(result.series),
+        "input_len": fc.run.window.input_len,
+        "horizon": fc.run.window.horizon,
+        "transform": fc.run.window.transform,
+        "epochs_run": rep.epochs_run,
+        "best_epoch": rep.best_epoch,
+        "train_loss": rep.final_train_loss,
+        "val_loss": rep.best_val_loss,
+        "seconds": round(rep.seconds, 2),
+        "device": rep.device,
+    }
+    if json_out:
+        render.print_json({**summary, "notes": list(result.series.notes),
+                           "forecast": render.frame_records(result.forecast.to_frame())})
+        return
+    render.notes(result.series.notes)
+    val = f", val loss {rep.best_val_loss:.4f}" if rep.best_val_loss is not None else ""
+    stop = " (early stop)" if rep.stopped_early else ""
+    render.out.print(
+        f"trained [bold]{result.name}[/bold] ({fc.run.model.name}, {summary['transform']}, "
+        f"window {summary['input_len']} -> {summary['horizon']}) on {len(result.series)} rows of "
+        f"{result.series.target}: {rep.epochs_run} epochs{stop}, best {rep.best_epoch}{val}, "
+        f"{rep.seconds:.1f}s on {rep.device}",
+        highlight=False,
+    )
+    render.out.print(f"saved to {result.path}", highlight=False)
+    render.print_table(result.forecast.to_frame(), title=f"forecast for {result.series.name}")

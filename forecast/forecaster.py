@@ -1,0 +1,225 @@
+"""A Forecaster is a fitted pipeline plus a network: fit on a series, predict its future.
+
+Walk-forward evaluation, generation and retraining all go through :func:`fit`
+and :meth:`Forecaster.predict`, so every command sees the same defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from forecast.config import RunConfig, WindowConfig
+from forecast.data.calendar import future_dates, season_length
+from forecast.data.series import SeriesData
+from forecast.errors import ConfigError, DataError
+from forecast.models.base import ForecastNet
+from forecast.models.registry import build_model
+from forecast.train import EpochStats, TrainReport, seed_everything, to_tensor, train_network
+from forecast.transforms import Scaler, TargetPipeline
+from forecast.windows import make_windows, n_windows
+
+QUANTILE_LEVELS = (0.05, 0.1, 0.5, 0.9, 0.95)
+PRICE_NAMES = {"close", "adj close", "adj_close", "adjclose", "price", "open", "high", "low", "last"}
+MIN_TRAIN_WINDOWS = 8
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """A forecast on the data's own scale and calendar."""
+
+    index: pd.DatetimeIndex
+    point: np.ndarray  # (H,)
+    quantiles: dict[float, np.ndarray] = field(default_factory=dict)  # level -> (H,)
+    class_probs: np.ndarray | None = None  # (H, C)
+    classes: tuple[str, ...] = ()
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long-ish table: ds, yhat, then q0.05 ... or one column per class probability."""
+        frame = pd.DataFrame({"ds": self.index, "yhat": self.point})
+        for level, values in sorted(self.quantiles.items()):
+            frame[f"q{level:g}"] = values
+        if self.class_probs is not None:
+            frame["yhat"] = [self.classes[int(c)] for c in self.point]
+            for j, name in enumerate(self.classes):
+                frame[f"p_{name}"] = self.class_probs[:, j]
+        return frame
+
+
+def default_horizon(freq: str | None) -> int:
+    """A natural horizon for the calendar: one season for seasonal data, a week for days."""
+    season = season_length(freq)
+    if freq and freq.upper().startswith("B"):
+        return 5
+    if season and 1 < season <= 24:
+        return season
+    return 5 if not season or season == 1 else 12
+
+
+def default_input_len(freq: str | None, horizon: int, n_rows: int) -> int:
+    """Two seasons (at least 20 steps and twice the horizon), capped by the data length."""
+    season = season_length(freq) or 1
+    wanted = max(2 * season if season > 1 else 0, 20, 2 * horizon)
+    cap = max(2, (n_rows - horizon) // 3)
+    return int(min(wanted, cap))
+
+
+def choose_transform(series: SeriesData) -> str:
+    """auto: log returns for a positive price-like series, else levels."""
+    y = series.y
+    price_like = series.target.strip().lower() in PRICE_NAMES or series.source.startswith("yahoo:")
+    if price_like and np.all(y > 0):
+        return "logret"
+    return "level"
+
+
+def resolve_run(run: RunConfig, series: SeriesData) -> RunConfig:
+    """Fill every None in the configs from the data; check the data is long enough."""
+    categorical = bool(series.classes)
+    horizon = run.window.horizon or default_horizon(series.freq)
+    transform = run.window.transform
+    if transform == "auto":
+        transform = "level" if categorical else choose_transform(series)
+    if categorical and transform != "level":
+        raise ConfigError(f"--transform {transform}: a categorical target takes --transform level")
+    input_len = run.window.input_len or default_input_len(series.freq, horizon, len(series))
+    head = "class" if categorical else run.model.head
+    if head == "class" and not categorical:
+        raise ConfigError(
+            f"--head class needs a categorical target; {series.target!r} is numeric"
+        )
+    window = WindowConfig(input_len, horizon, transform, run.window.scaler)  # type: ignore[arg-type]
+    model = replace(
+        run.model,
+        head=head,
+        n_features=1 + len(series.features),
+        horizon=horizon,
+        n_classes=len(series.classes),
+    )
+    lost = 0 if transform == "level" else 1
+    available = n_windows(len(series) - lost, input_len, horizon)
+    if available < MIN_TRAIN_WINDOWS:
+        need = input_len + horizon + MIN_TRAIN_WINDOWS - 1 + lost
+        raise DataError(
+            f"{series.source}: series {series.name!r} has {len(series)} rows, too short for "
+            f"input length {input_len} + horizon {horizon} (needs at least {need}); "
+            "use a smaller --input-len or --horizon, or more data"
+        )
+    return replace(run, window=window, model=model)
+
+
+@dataclass
+class Forecaster:
+    """A trained network with the pipeline that feeds it."""
+
+    run: RunConfig
+    pipeline: TargetPipeline
+    net: ForecastNet
+    residuals: np.ndarray  # model-space one-step errors on training windows
+    report: TrainReport | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def input_len(self) -> int:
+        assert self.run.window.input_len is not None
+        return self.run.window.input_len
+
+    def model_inputs(self, series: SeriesData) -> np.ndarray:
+        """The scaled window that forecasts past the end: (1, L, F)."""
+        needed = self.input_len + self.pipeline.rows_lost
+        if len(series) < needed:
+            raise DataError(
+                f"{series.source}: {len(series)} rows, but this model reads the last {needed}; "
+                "give it a longer history"
+            )
+        scaled, _ = self.pipeline.to_model_space(series.x[-needed:], series.source)
+        return scaled[None, -self.input_len :, :].astype(np.float32)
+
+    def raw_output(self, series: SeriesData) -> torch.Tensor:
+        """Head output for the window past the end of ``series``: (1, H, P)."""
+        device = next(self.net.parameters()).device
+        with torch.no_grad():
+            return self.net(to_tensor(self.model_inputs(series), device))
+
+    def predict(self, series: SeriesData, n_samples: int = 400) -> Forecast:
+        """Forecast the horizon after the last row of ``series``."""
+        out = self.raw_output(series)  # (1, H, P)
+        head = self.net.head
+        horizon = out.shape[1]
+        dates = future_dates(series.index, series.freq, horizon)
+        last = series.y[-1]
+        point = self.pipeline.to_levels(head.point(out).cpu().double().numpy()[0], last)
+        if self.pipeline.categorical:
+            probs = torch.softmax(out[0], dim=-1).cpu().double().numpy()  # (H, C)
+            return Forecast(dates, point, class_probs=probs, classes=series.classes)
+        quantiles: dict[float, np.ndarray] = {}
+        if head.probabilistic:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(self.run.train.seed)
+                gen = torch.Generator(device=out.device).manual_seed(self.run.train.seed)
+                draws = head.sample(out.expand(n_samples, -1, -1), gen, 1.0)  # (S, H)
+            paths = self.pipeline.to_levels(draws.cpu().double().numpy(), last)  # (S, H)
+            for level in QUANTILE_LEVELS:
+                quantiles[level] = np.quantile(paths, level, axis=0)
+        return Forecast(dates, point, quantiles)
+
+
+def training_windows(
+    pipeline: TargetPipeline, series: SeriesData, run: RunConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Model-space windows of the whole training series: X (N, L, F), Y (N, H)."""
+    inputs, targets = pipeline.to_model_space(series.x, series.source)
+    assert run.window.input_len is not None and run.window.horizon is not None
+    return make_windows(inputs, targets, run.window.input_len, run.window.horizon)
+
+
+def split_validation(n: int, horizon: int, fraction: float) -> tuple[slice, slice]:
+    """Time-ordered split of n windows: a validation tail, a gap of horizon-1 windows before it."""
+    n_val = int(n * fraction) if n >= 20 else 0
+    if n_val == 0:
+        return slice(0, n), slice(n, n)
+    end_train = max(MIN_TRAIN_WINDOWS, n - n_val - (horizon - 1))
+    return slice(0, end_train), slice(n - n_val, n)
+
+
+def fit(
+    series: SeriesData,
+    run: RunConfig,
+    *,
+    on_epoch: Callable[[EpochStats], None] | None = None,
+    init_from: Forecaster | None = None,
+) -> Forecaster:
+    """Resolve defaults, fit the pipeline on ``series`` (the training part) and train."""
+    run = resolve_run(run, series)
+    pipeline = TargetPipeline(
+        transform=run.window.transform,
+        scaler=Scaler(run.window.scaler),
+        categorical=bool(series.classes),
+    ).fit(series.x, series.source)
+    x, y = training_windows(pipeline, series, run)
+    train_part, val_part = split_validation(len(x), run.model.horizon, run.train.val_fraction)
+    seed_everything(run.train.seed)
+    net = build_model(run.model)
+    if init_from is not None:  # warm start: continue from earlier weights
+        net.load_state_dict(init_from.net.state_dict())
+    report = train_network(
+        net, x[train_part], y[train_part], x[val_part], y[val_part], run.train, on_epoch=on_epoch
+    )
+    residuals = one_step_residuals(net, x, y)
+    return Forecaster(run, pipeline, net, residuals, report)
+
+
+def one_step_residuals(net: ForecastNet, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Model-space errors of the first forecast step on the training windows: (N,)."""
+    device = next(net.parameters()).device
+    errors = []
+    with torch.no_grad():
+        for start in range(0, len(x), 1024):
+            out = net(to_tensor(x[start : start + 1024], device))  # (b, H, P)
+            errors.append((y[start : start + 1024, 0] - net.head.point(out)[:, 0].cpu().numpy()))
+    return np.concatenate(errors).astype(np.float64)

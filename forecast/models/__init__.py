@@ -1,0 +1,1 @@
+"""The recurrent model zoo: one contract (base.py), one registry (registry.py)."""

@@ -1,0 +1,67 @@
+"""The one registry of models: CLI choices, tests, loading and errors all read it.
+
+Torch-free on purpose (builders are imported by dotted path), so the CLI can
+list model names in ``--help`` without loading torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from forecast.errors import ConfigError
+
+if TYPE_CHECKING:
+    from forecast.config import ModelConfig
+    from forecast.models.base import ForecastNet
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A registry entry: a one-line description and where its class lives."""
+
+    description: str
+    builder: str  # "module:Class", the class takes one ModelConfig
+
+
+MODELS: dict[str, ModelSpec] = {
+    "rnn": ModelSpec(
+        "simple recurrent layer h_t = phi(x_t W_x + h_{t-1} W_h + b), tanh or relu",
+        "forecast.models.recurrent:RecurrentNet",
+    ),
+    "lstm": ModelSpec(
+        "LSTM: forget, input and output gates with a cell state (torch fused kernel)",
+        "forecast.models.recurrent:RecurrentNet",
+    ),
+    "gru": ModelSpec(
+        "GRU: update and reset gates (torch fused kernel)",
+        "forecast.models.recurrent:RecurrentNet",
+    ),
+    "peephole": ModelSpec(
+        "peephole LSTM: gates also see the cell state (Gers & Schmidhuber 2000)",
+        "forecast.models.recurrent:RecurrentNet",
+    ),
+    "indrnn": ModelSpec(
+        "IndRNN: independent neurons h_t = phi(W x_t + u * h_{t-1} + b), |u| bounded",
+        "forecast.models.recurrent:RecurrentNet",
+    ),
+}
+
+
+def model_names() -> list[str]:
+    return list(MODELS)
+
+
+def build_model(config: ModelConfig) -> ForecastNet:
+    """Instantiate the registered network for ``config.name``."""
+    spec = MODELS.get(config.name)
+    if spec is None:
+        raise ConfigError(
+            f"unknown model {config.name!r}; choose one of: {', '.join(MODELS)} "
+            "(forecast models lists them)"
+        )
+    module_name, class_name = spec.builder.split(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    net: ForecastNet = cls(config)
+    return net
