@@ -53,6 +53,7 @@ def debug_enabled() -> bool:
 from forecast.cli import train_cmd as _train_cmd  # noqa: E402,F401
 from forecast.cli import predict_cmd as _predict_cmd  # noqa: E402,F401
 from forecast.cli import models_cmd as _models_cmd  # noqa: E402,F401
+from forecast.cli import fetch_cmd as _fetch_cmd  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:
