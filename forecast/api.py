@@ -59,6 +59,9 @@ def train(
     from forecast.forecaster import fit
     from forecast.persistence import save_bundle
 
+    if run.data.path:  # saved absolute, so predict and cron work from any folder
+        absolute = str(Path(run.data.path).expanduser().resolve())
+        run = replace(run, data=replace(run.data, path=absolute))
     series = load_series(run.data)
     name = registry.check_name(name) if name else default_model_name(series, run.model.name)
     forecaster = fit(series, run, on_epoch=on_epoch)
@@ -166,7 +169,7 @@ def rollback(
     current = registry.current_path(root, name)
     all_versions = registry.versions(root, name)
     if to is None:
-        earlier = [p for p in all_versions if p.name < current.name]
+        earlier = all_versions[: all_versions.index(current)] if current in all_versions else []
         if not earlier:
             raise ConfigError(f"{name}: {current.stem} is the oldest version; nothing to roll back to")
         target = earlier[-1]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import platform
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime, timezone
 from typing import Any
 
@@ -13,7 +13,7 @@ import torch
 from forecast import __version__
 from forecast.config import run_config_from_dict, to_dict
 from forecast.data.series import SeriesData
-from forecast.errors import ModelFileError
+from forecast.errors import ConfigError, ModelFileError
 from forecast.forecaster import Forecaster
 from forecast.models.registry import build_model
 from forecast.train import TrainReport
@@ -69,12 +69,30 @@ def from_payload(payload: dict[str, Any], device: str = "cpu") -> Forecaster:
         net.load_state_dict(state)
         pipeline = TargetPipeline.from_state(payload["pipeline"])
         residuals = np.asarray(payload.get("residuals", np.zeros(0)), dtype=np.float64)
-    except (KeyError, TypeError, ValueError, RuntimeError) as err:
+    except (KeyError, TypeError, ValueError, AttributeError, RuntimeError, ConfigError) as err:
+        # ConfigError: a network this version does not have (a newer forecast saved it)
         raise ModelFileError(
             f"model {payload.get('name', '?')!r} does not match this forecast version's "
             f"networks ({type(err).__name__}: {str(err).splitlines()[0][:120]}); retrain it"
         ) from None
     net.to(torch.device(device)).eval()
-    report = payload.get("report") or {}
-    train_report = TrainReport(**report) if report else None
-    return Forecaster(run, pipeline, net, residuals, train_report, {"payload": payload})
+    return Forecaster(run, pipeline, net, residuals, _train_report(payload), {"payload": payload})
+
+
+def _train_report(payload: dict[str, Any]) -> TrainReport | None:
+    """The saved training report; None when a bundle from another version lacks a field.
+
+    Keys this version does not know are dropped, so bundles from newer minor
+    versions (and the golden bundle in tests) keep loading.
+    """
+    report = payload.get("report")
+    if not isinstance(report, dict) or not report:
+        return None
+    known = {f.name for f in fields(TrainReport)}
+    kept = {k: v for k, v in report.items() if k in known}
+    try:
+        if isinstance(kept.get("history"), list):  # saved as lists of [train, val]
+            kept["history"] = [tuple(item) for item in kept["history"]]
+        return TrainReport(**kept)
+    except TypeError:
+        return None

@@ -81,11 +81,12 @@ class ModelConfig:
 class TrainConfig:
     """The optimisation loop."""
 
-    epochs: int = 60
+    epochs: int | None = None  # None: enough epochs for about 600 optimizer steps (5..300)
     batch_size: int = 32
     lr: float = 1e-3
     seed: int = 0
-    patience: int = 8  # early stopping on the validation tail; 0 disables it
+    patience: int | None = None  # early stopping on the validation tail; None: epochs / 4, >= 8
+    min_improvement: float = 0.01  # trained weights must beat the starting ones by 1% on validation
     val_fraction: float = 0.1
     clip_norm: float = 1.0  # gradient clipping by global norm; 0 disables it
     tbptt: int = 0  # truncated BPTT chunk length; 0: full BPTT over the window

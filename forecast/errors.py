@@ -5,7 +5,7 @@ exit code below. Messages are one line and say what to do about it.
 
     code  meaning
     0     success
-    1     unexpected internal error (a bug: rerun with --debug and report it)
+    1     internal error (a bug: rerun with --debug), or the OS refused (disk full, permissions)
     2     bad command line or config (unknown option, bad value, bad TOML key)
     3     a file, model or series that does not exist
     4     bad data in an input file (dates, numbers, gaps, too short)

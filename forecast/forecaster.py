@@ -20,13 +20,21 @@ from forecast.data.series import SeriesData
 from forecast.errors import ConfigError, DataError
 from forecast.models.base import ForecastNet
 from forecast.models.registry import build_model
-from forecast.train import EpochStats, TrainReport, seed_everything, to_tensor, train_network
+from forecast.train import (
+    EpochStats,
+    TrainReport,
+    resolve_training,
+    seed_everything,
+    to_tensor,
+    train_network,
+)
 from forecast.transforms import Scaler, TargetPipeline
 from forecast.windows import make_windows, n_windows
 
 QUANTILE_LEVELS = (0.05, 0.1, 0.5, 0.9, 0.95)
 PRICE_NAMES = {"close", "adj close", "adj_close", "adjclose", "price", "open", "high", "low", "last"}
 MIN_TRAIN_WINDOWS = 8
+TREND_SHARE = 0.5  # R^2 of a linear trend above which the target is differenced
 
 
 @dataclass(frozen=True)
@@ -69,13 +77,28 @@ def default_input_len(freq: str | None, horizon: int, n_rows: int) -> int:
     return int(min(wanted, cap))
 
 
+def trend_share(y: np.ndarray) -> float:
+    """R^2 of a straight line through the series: how much of its variance is trend."""
+    t = np.arange(len(y), dtype=np.float64)
+    if len(y) < 3 or np.std(y) == 0:
+        return 0.0
+    r = np.corrcoef(t, y)[0, 1]
+    return float(r * r) if np.isfinite(r) else 0.0
+
+
 def choose_transform(series: SeriesData) -> str:
-    """auto: log returns for a positive price-like series, else levels."""
+    """auto: log returns for positive prices or trending positive series, diff for other
+    trending series, levels otherwise.
+
+    A network on scaled levels cannot forecast outside the range it was trained on, so a
+    series whose straight-line trend explains over half its variance is differenced.
+    """
     y = series.y
     price_like = series.target.strip().lower() in PRICE_NAMES or series.source.startswith("yahoo:")
-    if price_like and np.all(y > 0):
+    trending = trend_share(y) > TREND_SHARE
+    if (price_like or trending) and np.all(y > 0):
         return "logret"
-    return "level"
+    return "diff" if trending else "level"
 
 
 def resolve_run(run: RunConfig, series: SeriesData) -> RunConfig:
@@ -94,6 +117,7 @@ def resolve_run(run: RunConfig, series: SeriesData) -> RunConfig:
             f"--head class needs a categorical target; {series.target!r} is numeric"
         )
     window = WindowConfig(input_len, horizon, transform, run.window.scaler)  # type: ignore[arg-type]
+    train = resolve_training(run.train, n_windows(len(series) - (transform != "level"), input_len, horizon))
     model = replace(
         run.model,
         head=head,
@@ -110,7 +134,7 @@ def resolve_run(run: RunConfig, series: SeriesData) -> RunConfig:
             f"input length {input_len} + horizon {horizon} (needs at least {need}); "
             "use a smaller --input-len or --horizon, or more data"
         )
-    return replace(run, window=window, model=model)
+    return replace(run, window=window, model=model, train=train)
 
 
 @dataclass
@@ -181,9 +205,9 @@ def training_windows(
 def split_validation(n: int, horizon: int, fraction: float) -> tuple[slice, slice]:
     """Time-ordered split of n windows: a validation tail, a gap of horizon-1 windows before it."""
     n_val = int(n * fraction) if n >= 20 else 0
-    if n_val == 0:
+    end_train = n - n_val - (horizon - 1)
+    if n_val == 0 or end_train < MIN_TRAIN_WINDOWS:  # too few windows for an honest tail
         return slice(0, n), slice(n, n)
-    end_train = max(MIN_TRAIN_WINDOWS, n - n_val - (horizon - 1))
     return slice(0, end_train), slice(n - n_val, n)
 
 

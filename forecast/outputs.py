@@ -22,6 +22,7 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(fd)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a written table reads like any file
         if suffix == ".csv":
             frame.to_csv(tmp, index=False)
         else:
@@ -31,3 +32,9 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import pickle
 import tempfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from forecast.errors import ModelFileError, NotFoundError
 
 FORMAT = "forecast-model"
 FORMAT_VERSION = 1
+_ZLIB_MAGIC = b"\x78"  # joblib's zlib compression (compress=3) starts the file with it
 
 _ALLOWED_GLOBALS = {
     ("joblib.numpy_pickle", "NumpyArrayWrapper"),
@@ -40,13 +43,40 @@ class _UnsafeGlobal(Exception):
     pass
 
 
+_WRAPPER_KEYS = {"subclass", "shape", "order", "dtype", "allow_mmap", "numpy_array_alignment_bytes"}
+
+
 class _RestrictedUnpickler(numpy_pickle.NumpyUnpickler):
     """joblib's unpickler, limited to plain data and numpy arrays."""
+
+    dispatch = numpy_pickle.NumpyUnpickler.dispatch.copy()
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in _ALLOWED_GLOBALS and not module.startswith("numpy.dtypes"):
             raise _UnsafeGlobal(f"{module}.{name}")
         return super().find_class(module, name)
+
+    def _load_build_checked(self) -> None:
+        """BUILD, refusing an array wrapper that is not a plain ndarray of a plain dtype.
+
+        joblib stores an object array as a nested pickle and reads it right here;
+        some joblib versions read it with an unrestricted unpickler, so refuse it
+        before joblib gets the chance (and any attribute joblib would not set).
+        """
+        wrapper, state = self.stack[-2], self.stack[-1]
+        if isinstance(wrapper, numpy_pickle.NumpyArrayWrapper):
+            dtype = state.get("dtype") if isinstance(state, dict) else None
+            if (
+                not isinstance(state, dict)
+                or not set(state) <= _WRAPPER_KEYS
+                or state.get("subclass") is not np.ndarray
+                or not isinstance(dtype, np.dtype)
+                or dtype.hasobject
+            ):
+                raise _UnsafeGlobal("an array of Python objects")
+        numpy_pickle.NumpyUnpickler.load_build(self)
+
+    dispatch[pickle.BUILD[0]] = _load_build_checked
 
 
 def digest(obj: Any) -> str:
@@ -111,16 +141,55 @@ def save_bundle(payload: dict[str, Any], path: Path) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync_dir(path.parent)
     return path
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (POSIX; a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _inflate(raw: bytes, path: Path) -> bytes:
+    """A zlib-compressed file (what save_bundle writes), checked whole: length and checksum.
+
+    joblib stops reading at the pickle's end, so a file missing its last bytes or
+    with a flipped byte in the zlib trailer would otherwise load without a word.
+    """
+    inflater = zlib.decompressobj()
+    try:
+        data = inflater.decompress(raw)
+    except zlib.error as err:
+        raise ModelFileError(f"{path}: corrupted model file ({err}); retrain or restore it") from None
+    if not inflater.eof or inflater.unused_data:
+        state = "truncated" if not inflater.eof else "extra bytes after its end"
+        raise ModelFileError(f"{path}: corrupted model file ({state}); retrain or restore it")
+    return data
 
 
 def _unpickle(path: Path) -> Any:
     raw = path.read_bytes()
+    if raw[:1] == _ZLIB_MAGIC:
+        raw = _inflate(raw, path)
     with io.BytesIO(raw) as handle:
         with numpy_pickle._validate_fileobject_and_memmap(handle, str(path), None) as (fobj, _):
             if isinstance(fobj, str):
                 raise ModelFileError(f"{path}: not a forecast model file (old joblib format)")
-            return _RestrictedUnpickler(str(path), fobj, True).load()
+            document = _RestrictedUnpickler(str(path), fobj, True).load()
+            if fobj.read(1):
+                raise ModelFileError(
+                    f"{path}: corrupted model file (extra bytes after its end); retrain or restore it"
+                )
+            return document
 
 
 def load_bundle(path: Path) -> dict[str, Any]:
@@ -131,8 +200,8 @@ def load_bundle(path: Path) -> dict[str, Any]:
         document = _unpickle(path)
     except _UnsafeGlobal as err:
         raise ModelFileError(
-            f"{path}: refused to load: the file asks to run code ({err}); "
-            "it was not written by forecast. Delete it and retrain"
+            f"{path}: refused to load: the file asks to load code or Python objects ({err}), "
+            "not plain data; it was not written by forecast. Delete it and retrain"
         ) from None
     except ModelFileError:
         raise

@@ -17,6 +17,8 @@ from pathlib import Path
 from forecast.errors import ConfigError, NotFoundError
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_VERSION = re.compile(r"^v(\d{4,})\.joblib$")
+_RESERVED = {"LATEST"}  # the pointer file beside the model folders
 
 
 def check_name(name: str) -> str:
@@ -25,32 +27,48 @@ def check_name(name: str) -> str:
         raise ConfigError(
             f"model name {name!r}: use letters, digits, '.', '_' or '-' (at most 100 characters)"
         )
+    if name in _RESERVED:
+        raise ConfigError(f"model name {name!r} is reserved; pick another --name")
     return name
 
 
 def safe_name(text: str) -> str:
     """A model name derived from free text (a file stem, a symbol)."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "model"
-    return cleaned[:100]
+    cleaned = re.sub(r"(?:[^A-Za-z0-9._-]|-)+", "-", text).strip("-._")[:100].rstrip("-._") or "model"
+    return f"{cleaned}-model" if cleaned in _RESERVED else cleaned
 
 
 def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def version_number(path: Path) -> int:
+    """v0012.joblib -> 12 (-1 for a name that is not a version file)."""
+    match = _VERSION.match(path.name)
+    return int(match.group(1)) if match else -1
 
 
 def versions(root: Path, name: str) -> list[Path]:
-    """All saved versions of a model, oldest first."""
+    """All saved versions of a model, oldest first (by number: v9999 before v10000)."""
     folder = root / name
-    return sorted(folder.glob("v[0-9][0-9][0-9][0-9]*.joblib")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted((p for p in folder.iterdir() if version_number(p) >= 0), key=version_number)
 
 
 def next_version_path(root: Path, name: str) -> Path:
     existing = versions(root, check_name(name))
-    number = int(existing[-1].stem[1:]) + 1 if existing else 1
+    number = version_number(existing[-1]) + 1 if existing else 1
     return root / name / f"v{number:04d}.joblib"
 
 

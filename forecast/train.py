@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import copy
+import math
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -41,6 +42,20 @@ class TrainReport:
     n_train: int
     n_val: int
     history: list[tuple[float, float | None]] = field(default_factory=list)
+    kept_initial: bool = False  # training never beat the starting weights on validation
+
+
+STEP_BUDGET, MIN_EPOCHS, MAX_EPOCHS = 600, 5, 300
+
+
+def resolve_training(train: TrainConfig, windows: int) -> TrainConfig:
+    """Fill epochs (about STEP_BUDGET optimizer steps: small data needs more passes) and patience."""
+    epochs = train.epochs
+    if epochs is None:
+        batches = max(1, math.ceil(windows * (1 - train.val_fraction) / train.batch_size))
+        epochs = int(min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(STEP_BUDGET / batches))))
+    patience = train.patience if train.patience is not None else max(8, epochs // 4)
+    return replace(train, epochs=epochs, patience=patience)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -75,6 +90,30 @@ def _evaluate(net: ForecastNet, x: torch.Tensor, y: torch.Tensor, batch: int) ->
     return total / max(1, len(x))
 
 
+def _train_epoch(
+    net: ForecastNet,
+    optimizer: torch.optim.Optimizer,
+    xt: torch.Tensor,
+    yt: torch.Tensor,
+    config: TrainConfig,
+    generator: torch.Generator,
+) -> float:
+    """One pass over shuffled batches; returns the mean training loss."""
+    net.train()
+    order = torch.randperm(len(xt), generator=generator).to(xt.device)
+    total = torch.zeros((), device=xt.device)
+    for start in range(0, len(xt), config.batch_size):
+        idx = order[start : start + config.batch_size]
+        loss = net.loss(xt[idx], yt[idx])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if config.clip_norm > 0:
+            torch.nn.utils.clip_grad_norm_(net.parameters(), config.clip_norm)
+        optimizer.step()
+        total += loss.detach() * len(idx)
+    return float(total) / len(xt)
+
+
 def train_network(
     net: ForecastNet,
     x_train: np.ndarray,
@@ -86,6 +125,8 @@ def train_network(
     on_epoch: Callable[[EpochStats], None] | None = None,
 ) -> TrainReport:
     """Fit ``net`` in place on windows x (N, L, F), y (N, H); keep the best-validation weights."""
+    config = resolve_training(config, len(x_train) + len(x_val))
+    assert config.epochs is not None and config.patience is not None
     device = resolve_device(config.device)
     net.to(device)
     net.tbptt = config.tbptt
@@ -94,24 +135,16 @@ def train_network(
     optimizer = torch.optim.Adam(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     generator = torch.Generator().manual_seed(config.seed)
     use_val = len(xv) > 0
-    best_loss, best_epoch, best_state = float("inf"), 0, None
+    # Epoch 0 competes: a fresh net (zero output projection) forecasts the training mean,
+    # which for returns is the drift forecast; trained weights must beat it on validation.
+    initial_loss = _evaluate(net, xv, yv, config.batch_size) if use_val else float("inf")
+    initial_state = copy.deepcopy(net.state_dict()) if use_val else None
+    best_loss, best_epoch, best_state = initial_loss, 0, initial_state
     history: list[tuple[float, float | None]] = []
     started, stopped_early, train_loss = time.perf_counter(), False, float("nan")
     epoch = 0
     for epoch in range(1, config.epochs + 1):
-        net.train()
-        order = torch.randperm(len(xt), generator=generator).to(device)
-        total = 0.0
-        for start in range(0, len(xt), config.batch_size):
-            idx = order[start : start + config.batch_size]
-            loss = net.loss(xt[idx], yt[idx])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if config.clip_norm > 0:
-                torch.nn.utils.clip_grad_norm_(net.parameters(), config.clip_norm)
-            optimizer.step()
-            total += loss.detach() * len(idx)
-        train_loss = float(total) / len(xt)
+        train_loss = _train_epoch(net, optimizer, xt, yt, config, generator)
         val_loss = _evaluate(net, xv, yv, config.batch_size) if use_val else None
         score = val_loss if val_loss is not None else train_loss
         if score < best_loss:
@@ -123,6 +156,9 @@ def train_network(
         if use_val and config.patience > 0 and epoch - best_epoch >= config.patience:
             stopped_early = True
             break
+    kept_initial = use_val and best_loss > initial_loss * (1 - config.min_improvement)
+    if kept_initial:
+        best_loss, best_epoch, best_state = initial_loss, 0, initial_state
     if best_state is not None:
         net.load_state_dict(best_state)
     net.eval()
@@ -134,6 +170,7 @@ def train_network(
         seconds=time.perf_counter() - started,
         device=str(device),
         stopped_early=stopped_early,
+        kept_initial=kept_initial,
         n_train=len(xt),
         n_val=len(xv),
         history=history,

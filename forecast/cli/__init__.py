@@ -72,6 +72,12 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    except OSError as exc:  # disk full, permissions: the environment, not a bug
+        if debug_enabled():
+            raise
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        typer.echo(f"error: {exc.strerror or exc}{where}; nothing was overwritten", err=True)
+        sys.exit(1)
     except Exception as exc:  # a bug: say so in one line unless --debug
         if debug_enabled():
             raise

@@ -11,7 +11,8 @@ from forecast.cli import options as o
 from forecast.cli import render
 
 models_app = typer.Typer(
-    help="The model zoo (no subcommand) and saved models: list, show, rollback.",
+    help="The model zoo (no subcommand) and saved models: list, show, rollback.\n\n"
+    "Example: forecast models --hidden 32 --layers 1",
     invoke_without_command=True,
     no_args_is_help=False,
 )

@@ -80,12 +80,16 @@ Loss = Annotated[str, typer.Option(help="Point-head loss: mse, mae or huber.", r
 Regime = Annotated[
     str, typer.Option(help="seq2vec (last state -> horizon) or seq2seq (next value at every step).", rich_help_panel=MODEL)
 ]
-Epochs = Annotated[int, typer.Option(min=1, help="Maximum training epochs.", rich_help_panel=TRAINING)]
+Epochs = Annotated[
+    int | None,
+    typer.Option(min=1, help="Maximum training epochs (default: about 600 optimizer steps' worth, 5..300).", rich_help_panel=TRAINING),
+]
 BatchSize = Annotated[int, typer.Option("--batch-size", min=1, help="Windows per batch.", rich_help_panel=TRAINING)]
 Lr = Annotated[float, typer.Option("--lr", min=0.0, help="Adam learning rate.", rich_help_panel=TRAINING)]
 Seed = Annotated[int, typer.Option(help="Random seed (same seed, same data, CPU: same weights).", rich_help_panel=TRAINING)]
 Patience = Annotated[
-    int, typer.Option(min=0, help="Early stopping: epochs without validation improvement (0: off).", rich_help_panel=TRAINING)
+    int | None,
+    typer.Option(min=0, help="Early stopping: epochs without validation improvement (default: epochs/4, at least 8; 0: off).", rich_help_panel=TRAINING),
 ]
 ClipNorm = Annotated[
     float, typer.Option("--clip-norm", min=0.0, help="Gradient clipping by global norm (0: off).", rich_help_panel=TRAINING)

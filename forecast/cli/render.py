@@ -59,7 +59,8 @@ def format_value(value: Any) -> str:
 def print_table(frame: "pd.DataFrame", title: str | None = None) -> None:
     table = Table(title=title, title_justify="left")
     for column in frame.columns:
-        table.add_column(str(column), justify="left" if column in ("ds", "model") else "right")
+        numeric = frame[column].dtype.kind in "iufc"
+        table.add_column(str(column), justify="right" if numeric else "left")
     for row in frame.itertuples(index=False):
         table.add_row(*(format_value(v) for v in row))
     out.print(table)
@@ -88,9 +89,13 @@ def epoch_progress(enabled: bool, label: str = "training") -> Iterator[Any]:
         console=err,
         transient=False,
     )
-    task = progress.add_task(label, total=1, loss="")
+    started = False
 
     def update(stats: "EpochStats") -> None:
+        nonlocal started
+        if not started:  # open the bar only once training runs, so errors print alone
+            progress.start()
+            started = True
         val = f" val {stats.val_loss:.4f}" if stats.val_loss is not None else ""
         progress.update(
             task,
@@ -99,5 +104,9 @@ def epoch_progress(enabled: bool, label: str = "training") -> Iterator[Any]:
             loss=f"loss {stats.train_loss:.4f}{val}",
         )
 
-    with progress:
+    task = progress.add_task(label, total=1, loss="")
+    try:
         yield update
+    finally:
+        if started:
+            progress.stop()

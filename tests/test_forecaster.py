@@ -1,0 +1,197 @@
+"""forecast.forecaster: defaults resolved from the data, fitting and predicting on the data's calendar."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from forecast.config import ModelConfig, RunConfig, TrainConfig, WindowConfig
+from forecast.data.series import SeriesData
+from forecast.errors import ConfigError, DataError
+from forecast.forecaster import (
+    MIN_TRAIN_WINDOWS,
+    QUANTILE_LEVELS,
+    Forecaster,
+    choose_transform,
+    default_horizon,
+    fit,
+    resolve_run,
+)
+
+torch.set_num_threads(1)
+
+TINY = RunConfig(
+    model=ModelConfig(hidden=4, layers=1, dropout=0.0),
+    train=TrainConfig(epochs=1, device="cpu"),
+)
+
+
+def series_of(values: np.ndarray, freq: str = "B", target: str = "Close", **extra: np.ndarray) -> SeriesData:
+    index = pd.date_range("2021-01-04", periods=len(values), freq=freq, name="ds")
+    frame = pd.DataFrame({target: values, **extra}, index=index)
+    return SeriesData(frame, target, tuple(extra), freq, "data.csv", "data")
+
+
+def wave(n: int) -> np.ndarray:
+    return 30 + 5 * np.sin(np.arange(n) / 3.0)
+
+
+def with_window(input_len: int | None, horizon: int | None, transform: str = "auto") -> RunConfig:
+    return RunConfig(
+        window=WindowConfig(input_len, horizon, transform),  # type: ignore[arg-type]
+        model=TINY.model,
+        train=TINY.train,
+    )
+
+
+# ---------------------------------------------------------------- defaults from the data
+
+
+@pytest.mark.parametrize(
+    ("freq", "horizon"),
+    [("B", 5), ("D", 7), ("MS", 12), ("QS-JAN", 4), ("W-SAT", 12), ("30min", 12), ("h", 24), (None, 5)],
+)
+def test_default_horizon_follows_the_calendar(freq: str | None, horizon: int) -> None:
+    assert default_horizon(freq) == horizon
+
+
+def test_resolve_run_fills_every_choice_from_the_data() -> None:
+    series = series_of(wave(300), volume=np.arange(300.0))
+    run = resolve_run(TINY, series)
+    assert run.window.horizon == 5 and run.window.input_len is not None and run.window.input_len >= 10
+    assert run.window.transform == "logret"  # a positive Close is price-like
+    assert (run.model.n_features, run.model.horizon, run.model.n_classes) == (2, 5, 0)
+    assert run.model.head == "point"
+    # resolving again changes nothing: a saved run holds concrete values
+    assert resolve_run(run, series) == run
+
+
+def test_user_choices_win_over_defaults() -> None:
+    run = resolve_run(with_window(7, 2, "diff"), series_of(wave(100)))
+    assert (run.window.input_len, run.window.horizon, run.window.transform) == (7, 2, "diff")
+
+
+@pytest.mark.parametrize(
+    ("target", "shift", "expected"),
+    [("Close", 0.0, "logret"), ("Adj Close", 0.0, "logret"), ("demand", 0.0, "level"), ("Close", -40.0, "level")],
+)
+def test_auto_transform(target: str, shift: float, expected: str) -> None:
+    assert choose_transform(series_of(wave(50) + shift, target=target)) == expected
+
+
+def test_too_short_series_is_a_one_line_data_error() -> None:
+    series = series_of(wave(20))
+    with pytest.raises(DataError) as info:
+        resolve_run(with_window(10, 5, "level"), series)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith("data.csv:") and "20 rows" in message
+    assert f"needs at least {10 + 5 + MIN_TRAIN_WINDOWS - 1}" in message
+    assert "--input-len" in message
+    resolve_run(with_window(10, 5, "level"), series_of(wave(10 + 5 + MIN_TRAIN_WINDOWS - 1)))
+
+
+def test_logret_needs_one_more_row() -> None:
+    rows = 10 + 5 + MIN_TRAIN_WINDOWS - 1
+    resolve_run(with_window(10, 5, "level"), series_of(wave(rows)))
+    with pytest.raises(DataError, match=f"needs at least {rows + 1}"):
+        resolve_run(with_window(10, 5, "logret"), series_of(wave(rows)))
+
+
+def test_class_head_needs_a_categorical_target() -> None:
+    run = RunConfig(model=ModelConfig(head="class"))
+    with pytest.raises(ConfigError, match="categorical"):
+        resolve_run(run, series_of(wave(100)))
+
+
+# ---------------------------------------------------------------- predicting
+
+
+@pytest.fixture(scope="module")
+def fitted() -> tuple[Forecaster, SeriesData]:
+    series = series_of(wave(120))
+    return fit(series, with_window(12, 4)), series
+
+
+def test_forecast_dates_follow_business_days(fitted: tuple[Forecaster, SeriesData]) -> None:
+    forecaster, series = fitted
+    forecast = forecaster.predict(series)
+    expected = pd.bdate_range(series.index[-1] + pd.offsets.BDay(1), periods=4)
+    assert list(forecast.index) == list(expected)
+    assert all(d.day_of_week < 5 for d in forecast.index)
+    assert forecast.point.shape == (4,) and np.isfinite(forecast.point).all()
+    frame = forecast.to_frame()
+    assert list(frame.columns) == ["ds", "yhat"] and len(frame) == 4
+
+
+def test_forecast_starts_after_the_last_row(fitted: tuple[Forecaster, SeriesData]) -> None:
+    forecaster, series = fitted
+    shorter = series.head(len(series) - 3)
+    assert forecaster.predict(shorter).index[0] == series.index[-3]
+    assert not np.array_equal(forecaster.predict(shorter).point, forecaster.predict(series).point)
+
+
+def test_model_inputs_are_the_last_window_in_model_space(fitted: tuple[Forecaster, SeriesData]) -> None:
+    forecaster, series = fitted
+    window = forecaster.model_inputs(series)
+    assert window.shape == (1, 12, 1) and window.dtype == np.float32
+    scaled, _ = forecaster.pipeline.to_model_space(series.x)
+    np.testing.assert_allclose(window[0], scaled[-12:], rtol=1e-6)
+    with pytest.raises(DataError, match="reads the last 13"):
+        forecaster.model_inputs(series.head(12))
+
+
+def test_gaussian_head_gives_ordered_reproducible_quantiles() -> None:
+    series = series_of(wave(90))
+    run = RunConfig(
+        window=WindowConfig(10, 3, "level"),
+        model=ModelConfig(hidden=4, layers=1, dropout=0.0, head="gaussian"),
+        train=TrainConfig(epochs=1, device="cpu"),
+    )
+    forecaster = fit(series, run)
+    first, second = forecaster.predict(series), forecaster.predict(series)
+    assert sorted(first.quantiles) == sorted(QUANTILE_LEVELS)
+    stacked = np.stack([first.quantiles[q] for q in sorted(first.quantiles)])  # (Q, H)
+    assert np.all(np.diff(stacked, axis=0) >= 0)
+    for level in first.quantiles:
+        np.testing.assert_array_equal(first.quantiles[level], second.quantiles[level])
+    assert {"q0.05", "q0.5", "q0.95"} <= set(first.to_frame().columns)
+
+
+def test_categorical_target_predicts_class_probabilities() -> None:
+    codes = np.tile([0.0, 1.0, 2.0, 1.0], 30)
+    index = pd.date_range("2021-01-01", periods=len(codes), freq="D", name="ds")
+    frame = pd.DataFrame({"weather": codes}, index=index)
+    series = SeriesData(frame, "weather", (), "D", "w.csv", "w", classes=("fog", "rain", "sun"))
+    forecaster = fit(series, with_window(8, 2))
+    assert forecaster.run.model.head == "class" and forecaster.run.window.transform == "level"
+    forecast = forecaster.predict(series)
+    assert forecast.class_probs is not None and forecast.class_probs.shape == (2, 3)
+    np.testing.assert_allclose(forecast.class_probs.sum(axis=1), 1.0, rtol=1e-6)
+    frame = forecast.to_frame()
+    assert set(frame["yhat"]) <= {"fog", "rain", "sun"}
+    assert {"p_fog", "p_rain", "p_sun"} <= set(frame.columns)
+    with pytest.raises(ConfigError, match="categorical target takes --transform level"):
+        fit(series, with_window(8, 2, "logret"))
+
+
+def test_warm_start_begins_from_the_earlier_weights() -> None:
+    series = series_of(wave(80))
+    window = WindowConfig(8, 2)
+    moved = RunConfig(window=window, model=TINY.model, train=TrainConfig(epochs=2, val_fraction=0.0, device="cpu"))
+    first = fit(series, moved)  # no validation tail: trained weights, not the starting ones
+    frozen = RunConfig(window=window, model=TINY.model, train=TrainConfig(epochs=1, lr=0.0, device="cpu"))
+    warm = fit(series, frozen, init_from=first)  # lr 0: the weights stay where they started
+    cold = fit(series, frozen)
+    for key, value in first.net.state_dict().items():
+        assert torch.equal(warm.net.state_dict()[key], value)
+    assert any(not torch.equal(cold.net.state_dict()[k], v) for k, v in first.net.state_dict().items())
+
+
+def test_residuals_are_one_per_training_window(fitted: tuple[Forecaster, SeriesData]) -> None:
+    forecaster, series = fitted
+    n_windows = len(series) - 1 - 12 - 4 + 1  # logret drops a row
+    assert forecaster.residuals.shape == (n_windows,)
+    assert np.isfinite(forecaster.residuals).all()
