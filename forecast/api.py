@@ -81,9 +81,15 @@ class PredictResult:
 
 
 def load_model(
-    model: str | None = None, model_dir: str | Path | None = None, device: str = "cpu"
+    model: str | None = None,
+    model_dir: str | Path | None = None,
+    device: str = "cpu",
+    series: str | None = None,
 ) -> tuple[str, Path, "Forecaster"]:
-    """Load a saved model by name (the latest trained when None) or by file path."""
+    """Load a saved model by name (the latest trained when None) or by file path.
+
+    A global (multi-series) model becomes the Forecaster of one ``series``.
+    """
     from forecast import paths, registry
     from forecast.bundle import from_payload
     from forecast.persistence import load_bundle
@@ -95,7 +101,12 @@ def load_model(
     else:
         path = registry.current_path(root, model)
     payload = load_bundle(path)
-    forecaster = from_payload(payload, str(resolve_device(device)))
+    if payload.get("kind") == "global":
+        from forecast.multiseries import forecaster_for
+
+        forecaster = forecaster_for(payload, series, str(resolve_device(device)))
+    else:
+        forecaster = from_payload(payload, str(resolve_device(device)))
     return str(payload.get("name", path.stem)), path, forecaster
 
 
@@ -105,12 +116,15 @@ def predict(
     data: str | None = None,
     model_dir: str | Path | None = None,
     device: str = "cpu",
+    series: str | None = None,
 ) -> PredictResult:
     """Forecast from a saved model on its data source, re-read (or on ``data``)."""
-    name, path, forecaster = load_model(model, model_dir, device)
+    name, path, forecaster = load_model(model, model_dir, device, series)
     spec = forecaster.run.data
     if data:
         spec = replace(spec, path=data, ticker=None)
+    if series:
+        spec = replace(spec, series=forecaster.run.data.series or series)
     series = load_series(spec)
     return PredictResult(
         name, path, forecaster.predict(series), series, forecaster.extra["payload"]

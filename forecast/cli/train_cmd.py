@@ -9,6 +9,7 @@ import typer
 from forecast.cli import app
 from forecast.cli import options as o
 from forecast.cli import render
+from forecast.cli import series_cmd as many
 
 
 @app.command()
@@ -42,6 +43,11 @@ def train(
     clip_norm: o.ClipNorm = 1.0,
     tbptt: o.Tbptt = 0,
     device: o.Device = "auto",
+    all_series: many.AllSeries = False,
+    global_model: many.GlobalOpt = False,
+    jobs: many.Jobs = 1,
+    backend: many.Backend = None,
+    scheduler: many.Scheduler = None,
     name: Annotated[str | None, typer.Option(help="Model name (default: <series>-<model>).")] = None,
     model_dir: o.ModelDir = None,
     json_out: o.Json = False,
@@ -54,6 +60,12 @@ def train(
     from forecast import api
 
     run = o.build_run_config(**locals())
+    if many.wants_many(all_series, global_model, jobs, backend, scheduler):
+        many.train_many(
+            run, all_series=all_series, global_model=global_model, name=name, jobs=jobs,
+            backend=backend, scheduler=scheduler, model_dir=model_dir, json_out=json_out, quiet=quiet,
+        )
+        return
     with render.epoch_progress(not quiet and not json_out) as on_epoch:
         result = api.train(run, name=name, model_dir=model_dir, on_epoch=on_epoch)
     fc, rep = result.forecaster, result.forecaster.report

@@ -1,0 +1,135 @@
+"""forecast generate: sampled continuations of a series from a saved model's seed window."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+
+from forecast.cli import app
+from forecast.cli import options as o
+from forecast.cli import render
+
+SEED = "Seed"
+
+
+class Mode(str, Enum):
+    stateful = "stateful"
+    window = "window"
+
+
+class Pad(str, Enum):
+    none = "none"
+    zeros = "zeros"
+
+
+@app.command()
+def generate(
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", help="Model name or .joblib path (default: the one trained last).")
+    ] = None,
+    steps: Annotated[int, typer.Option(help="Values to generate per path (1 to 100,000).")] = 100,
+    paths: Annotated[int, typer.Option(help="Sampled paths (1 to 100,000); a batch, so cheap.")] = 1000,
+    seed_from: Annotated[
+        str | None,
+        typer.Option(
+            "--seed-from",
+            help="zeros, data (the latest window), data:DATE (the window ending then), or FILE.csv[:COLUMN] "
+            "of levels. Default: data.",
+            rich_help_panel=SEED,
+        ),
+    ] = None,
+    seed_values: Annotated[
+        str | None, typer.Option("--seed-values", help="Inline seed levels: 101.2,102.5,...", rich_help_panel=SEED)
+    ] = None,
+    pad: Annotated[
+        Pad, typer.Option(help="zeros: pad a seed shorter than the window with zeros (model space).", rich_help_panel=SEED)
+    ] = Pad.none,
+    random_seed: Annotated[int, typer.Option("--random-seed", help="Sampling seed (same seed, same paths on CPU).")] = 0,
+    temperature: Annotated[
+        float, typer.Option(help="Noise scale: 1 the model's own, 0 one deterministic path.")
+    ] = 1.0,
+    mode: Annotated[
+        Mode, typer.Option(help="stateful: carry the recurrent state (fast); window: re-feed the last window each step.")
+    ] = Mode.stateful,
+    threshold: Annotated[
+        float | None, typer.Option(help="Report P(ending above / below) this level (default: the seed's last value).")
+    ] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the paths (path, step, ds, value) to .csv or .parquet.")
+    ] = None,
+    plot: Annotated[str | None, typer.Option(help="Write a fan chart to this .png/.svg/.pdf.")] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "cpu",
+    model_dir: o.ModelDir = None,
+    json_out: o.Json = False,
+) -> None:
+    """Generate sampled continuations of the series (or of a seed) by feeding predictions back.
+
+    Example: forecast generate --steps 250 --seed-from data:2016-06-30
+    """
+    from forecast import api, fanchart, rollout
+    from forecast.outputs import write_table
+
+    if plot:
+        fanchart.check_plot_path(plot)
+    name, _, forecaster = api.load_model(model, model_dir, device)
+    rollout.check_can_generate(forecaster)
+    series = api.load_series(forecaster.run.data)
+    seed = rollout.resolve_seed(forecaster, series, seed_from, seed_values, pad == Pad.zeros)
+    gen = rollout.generate(
+        forecaster, series, seed, steps=steps, paths=paths, temperature=temperature,
+        random_seed=random_seed, mode=mode.value,
+    )
+    summary = fanchart.summarize_generation(gen, threshold)
+    if output:
+        write_table(gen.table(), output)
+    if plot:
+        title = f"{name}: {series.target}, {gen.values.shape[0]} paths x {steps} steps from {seed.label}"
+        fanchart.plot_generation(plot, gen, series, title=title, threshold=threshold)
+    head = {"model": name, "series": series.name, "target": series.target, "seed": seed.label,
+            "mode": mode.value, "temperature": temperature, "random_seed": random_seed,
+            "last_date": seed.history.index[-1], "output": output, "plot": plot}
+    if json_out:
+        render.print_json({**head, **summary})
+        return
+    _show(head, summary)
+
+
+def _show(head: dict[str, Any], summary: dict[str, Any]) -> None:
+    """People's view: a thinned table of per-step quantiles and a few lines of stats."""
+    import pandas as pd
+
+    rows = summary.get("quantiles") or summary["class_shares"]
+    keep = sorted({round(i * (len(rows) - 1) / 9) for i in range(10)})
+    render.print_table(
+        pd.DataFrame([rows[i] for i in keep]),
+        title=f"{head['model']}: {summary['paths']} paths x {summary['steps']} steps of "
+        f"{head['target']} after {render.format_value(head['last_date'])} (seed {head['seed']}, {head['mode']})",
+    )
+    fmt = render.format_value
+    if "threshold" in summary:
+        end, thr, dd = summary["terminal"], summary["threshold"], summary["max_drawdown"]
+        render.out.print(
+            f"end: mean {fmt(end['mean'])}, median {fmt(end['q50'])}, 90% in "
+            f"[{fmt(end['q05'])}, {fmt(end['q95'])}]; from {fmt(summary['start'])}",
+            highlight=False,
+        )
+        render.out.print(
+            f"P(end > {fmt(thr['value'])}) = {thr['p_above']:.3f}, P(end < {fmt(thr['value'])}) = "
+            f"{thr['p_below']:.3f}",
+            highlight=False,
+        )
+        pct = dd["kind"] == "fraction"
+        show = (lambda v: f"{100 * v:.1f}%") if pct else fmt
+        render.out.print(
+            f"max drawdown: median {show(dd['q50'])}, 90% in [{show(dd['q05'])}, {show(dd['q95'])}], "
+            f"worst {show(dd['max'])}",
+            highlight=False,
+        )
+    else:
+        shares = ", ".join(f"{k} {v:.2f}" for k, v in summary["terminal"].items())
+        render.out.print(f"last step: {shares}", highlight=False)
+    for key in ("output", "plot"):
+        if head[key]:
+            render.out.print(f"wrote {head[key]}", highlight=False)

@@ -1,0 +1,205 @@
+"""A bundle of generated paths summarised: quantiles per step, the terminal distribution,
+threshold probabilities, maximum drawdowns, and the fan chart (matplotlib's Agg canvas, imported lazily)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from forecast.errors import ConfigError
+
+if TYPE_CHECKING:
+    from forecast.data.series import SeriesData
+    from forecast.rollout import Generation
+
+LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def _qname(level: float) -> str:
+    return f"q{round(level * 100):02d}"
+
+
+def step_quantiles(values: np.ndarray) -> np.ndarray:
+    """(N, S) paths -> (Q, S) quantiles at LEVELS for every step."""
+    return np.quantile(values, LEVELS, axis=0)
+
+
+def max_drawdowns(values: np.ndarray, start: float) -> tuple[np.ndarray, str]:
+    """Largest peak-to-trough fall of each path (N,), counting ``start`` as the first peak.
+
+    A fraction of the peak for positive series, else in the data's units ("absolute").
+    """
+    full = np.concatenate([np.full((len(values), 1), start), values], axis=1)  # (N, 1 + S)
+    peaks = np.maximum.accumulate(full, axis=1)  # (N, 1 + S)
+    if np.all(full > 0):
+        return ((peaks - full) / peaks).max(axis=1), "fraction"
+    return (peaks - full).max(axis=1), "absolute"
+
+
+def _stats(x: np.ndarray) -> dict[str, float]:
+    qs = np.quantile(x, LEVELS)
+    out = {"mean": float(x.mean()), "std": float(x.std()), "min": float(x.min()), "max": float(x.max())}
+    return out | {_qname(lvl): float(q) for lvl, q in zip(LEVELS, qs)}
+
+
+def summarize(
+    values: np.ndarray, dates: pd.DatetimeIndex, start: float, threshold: float | None = None
+) -> dict[str, Any]:
+    """Quantiles per step, terminal stats, P(end above/below threshold), max drawdown stats.
+
+    ``threshold`` defaults to ``start`` (the seed's last level): P(ending higher than now).
+    """
+    quants = step_quantiles(values)  # (Q, S)
+    per_step = [
+        {"step": s + 1, "ds": dates[s], **{_qname(lvl): float(quants[i, s]) for i, lvl in enumerate(LEVELS)}}
+        for s in range(values.shape[1])
+    ]
+    end = values[:, -1]  # (N,)
+    level = start if threshold is None else float(threshold)
+    drawdowns, kind = max_drawdowns(values, start)
+    return {
+        "paths": int(values.shape[0]),
+        "steps": int(values.shape[1]),
+        "start": float(start),
+        "quantiles": per_step,
+        "terminal": _stats(end),
+        "threshold": {
+            "value": level,
+            "p_above": float((end > level).mean()),
+            "p_below": float((end < level).mean()),
+        },
+        "max_drawdown": {"kind": kind, **_stats(drawdowns)},
+    }
+
+
+def class_summary(codes: np.ndarray, dates: pd.DatetimeIndex, classes: tuple[str, ...]) -> dict[str, Any]:
+    """Share of paths in each class per step, and at the last step."""
+    shares = np.stack([(codes == k).mean(axis=0) for k in range(len(classes))], axis=1)  # (S, C)
+    per_step = [
+        {"step": s + 1, "ds": dates[s], **{c: float(shares[s, k]) for k, c in enumerate(classes)}}
+        for s in range(codes.shape[1])
+    ]
+    return {
+        "paths": int(codes.shape[0]),
+        "steps": int(codes.shape[1]),
+        "class_shares": per_step,
+        "terminal": {c: float(shares[-1, k]) for k, c in enumerate(classes)},
+    }
+
+
+def summarize_generation(gen: "Generation", threshold: float | None = None) -> dict[str, Any]:
+    """The summary that fits the model: class shares, or quantiles, threshold and drawdowns."""
+    if gen.classes:
+        return class_summary(gen.values, gen.dates, gen.classes)
+    return summarize(gen.values, gen.dates, gen.seed.last_level, threshold)
+
+
+def plot_generation(
+    path: str | Path, gen: "Generation", series: "SeriesData", *, title: str, threshold: float | None = None
+) -> Path:
+    """The fan chart of a generation: about as much history as future, and for a seed from
+    the data, what really followed."""
+    seed = gen.seed
+    from_data = seed.label.startswith("data")
+    steps = len(gen.dates)
+    history = seed.history.iloc[-max(len(seed.window) + 1, min(steps, 500)) :]
+    after = series.frame[series.target][series.index > seed.history.index[-1]].iloc[:steps]
+    return plot_fan(
+        path, history, gen.dates, gen.values, title=title, threshold=threshold, classes=gen.classes,
+        ylabel=series.target, history_label="history" if from_data else f"seed ({seed.label}), in levels",
+        actual=after if from_data else None,
+    )
+
+
+def check_plot_path(path: str | Path) -> Path:
+    """Fail before the work: a known suffix in an existing folder."""
+    target = Path(path)
+    if target.suffix.lower() not in PLOT_SUFFIXES:
+        raise ConfigError(f"--plot {path}: use a .png, .svg or .pdf file name")
+    if not target.parent.exists():
+        raise ConfigError(f"--plot {path}: folder {target.parent} does not exist")
+    return target
+
+
+def plot_fan(
+    path: str | Path,
+    history: pd.Series,
+    dates: pd.DatetimeIndex,
+    values: np.ndarray,
+    *,
+    title: str,
+    threshold: float | None = None,
+    classes: tuple[str, ...] = (),
+    ylabel: str = "",
+    history_label: str = "history",
+    actual: pd.Series | None = None,
+    n_samples: int = 5,
+) -> Path:
+    """Write a fan chart (history, median, 50% and 90% bands, a few paths, and what really
+    followed when ``actual`` is given) to .png/.svg/.pdf."""
+    target = check_plot_path(path)
+    from matplotlib.figure import Figure  # no pyplot: no global state, no GUI backend
+
+    fig = Figure(figsize=(11, 5.5), dpi=110)
+    ax = fig.subplots()
+    if classes:
+        _draw_classes(ax, dates, values, classes)
+    else:
+        _draw_fan(ax, history, dates, values, threshold, n_samples, history_label)
+        if actual is not None and len(actual := actual[actual.index <= dates[-1]]):
+            ax.plot(actual.index, actual.to_numpy(), color="black", lw=1.2, ls="--", label="actual")
+        ax.legend(loc="best", fontsize=9, framealpha=0.85)
+        ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left", fontsize=11)
+    ax.grid(True, alpha=0.3)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    _save_atomic(fig, target)
+    return target
+
+
+def _draw_fan(
+    ax: Any, history: pd.Series, dates: pd.DatetimeIndex, values: np.ndarray,
+    threshold: float | None, n_samples: int, history_label: str,
+) -> None:
+    q = step_quantiles(values)  # (5, S)
+    # Join the fan to the last history point so there is no gap at the seam.
+    x = pd.DatetimeIndex([history.index[-1]]).append(dates) if len(history) else dates
+    join = (lambda row: np.concatenate([[history.iloc[-1]], row])) if len(history) else (lambda row: row)
+    ax.plot(history.index, history.to_numpy(), color="black", lw=1.4, label=history_label)
+    ax.fill_between(x, join(q[0]), join(q[4]), color="tab:blue", alpha=0.18, lw=0, label="90% band")
+    ax.fill_between(x, join(q[1]), join(q[3]), color="tab:blue", alpha=0.35, lw=0, label="50% band")
+    for i in range(min(n_samples, len(values))):
+        ax.plot(x, join(values[i]), color="tab:orange", lw=0.7, alpha=0.7,
+                label="sample paths" if i == 0 else None)
+    ax.plot(x, join(q[2]), color="tab:blue", lw=2.0, label="median")
+    if threshold is not None:
+        ax.axhline(threshold, color="tab:red", lw=1.0, ls="--", label=f"threshold {threshold:g}")
+    ax.axvline(x[0], color="grey", lw=0.8, ls=":")
+
+
+def _draw_classes(ax: Any, dates: pd.DatetimeIndex, codes: np.ndarray, classes: tuple[str, ...]) -> None:
+    shares = [(codes == k).mean(axis=0) for k in range(len(classes))]  # C x (S,)
+    ax.stackplot(dates, *shares, labels=list(classes), alpha=0.85)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of paths")
+    ax.margins(x=0)
+    ax.legend(loc="upper left", fontsize=9, framealpha=0.85, ncol=min(len(classes), 6))
+
+
+def _save_atomic(fig: Any, target: Path) -> None:
+    """Write to a temporary file beside the target, then rename: no half-written chart."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, format=target.suffix.lower().lstrip("."))
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,307 @@
+"""The retrain job file (TOML) and the one typer-free RunConfig builder.
+
+    folds = 3                 # walk-forward folds for champion vs challenger (default 3)
+    tolerance = 0.02          # promote when challenger MASE <= champion MASE * (1 + tolerance)
+    jobs = 2                  # series retrained in parallel (default 1)
+
+    [defaults]                # any train option, for every series
+    epochs = 20
+
+    [[series]]
+    name = "nile"             # the model name (default: file stem or ticker)
+    path = "data/nile.csv"    # relative to this file's folder; or: ticker = "AAPL"
+    input_len = 10
+    horizon = 5
+
+Keys are the CLI's option names in snake_case; a series' own keys win over
+``[defaults]``, which win over the top level's evaluation settings. A wrong key
+or type is a one-line ConfigError naming the file, the series and the key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from forecast.config import (
+    DEVICES, FILL_POLICIES, HEADS, LOSSES, REGIMES, SCALERS, TRANSFORMS,
+    DataSpec, ModelConfig, RunConfig, TrainConfig, WindowConfig,
+)
+from forecast.errors import ConfigError, NotFoundError
+
+if TYPE_CHECKING:
+    from forecast.data.series import SeriesData
+
+# key -> (type, lower bound or choices, upper bound); choices None = any value of the type
+_Spec = tuple[str, Any, Any]
+DATA_KEYS: dict[str, _Spec] = {
+    "path": ("str", None, None), "ticker": ("str", None, None), "target": ("str", None, None),
+    "series": ("str", None, None), "features": ("list", None, None),
+    "date_column": ("str", None, None), "dayfirst": ("bool", None, None),
+    "fill": ("str", FILL_POLICIES, None), "interval": ("str", "intervals", None),
+}
+TRAIN_KEYS: dict[str, _Spec] = {
+    "input_len": ("int", 2, None), "horizon": ("int", 1, None),
+    "transform": ("str", TRANSFORMS, None), "scaler": ("str", SCALERS, None),
+    "model": ("str", "models", None), "hidden": ("int", 1, None), "layers": ("int", 1, None),
+    "dropout": ("float", 0.0, 0.9), "bidirectional": ("bool", None, None),
+    "activation": ("str", ("tanh", "relu"), None), "head": ("str", HEADS, None),
+    "loss": ("str", LOSSES, None), "regime": ("str", REGIMES, None),
+    "epochs": ("int", 1, None), "batch_size": ("int", 1, None), "lr": ("float", 0.0, None),
+    "seed": ("int", None, None), "patience": ("int", 0, None), "clip_norm": ("float", 0.0, None),
+    "tbptt": ("int", 0, None), "device": ("str", DEVICES, None),
+}
+EVAL_KEYS: dict[str, _Spec] = {
+    "folds": ("int", 1, None), "tolerance": ("float", 0.0, None), "step": ("int", 1, None),
+}
+RUN_KEYS: dict[str, _Spec] = {
+    "jobs": ("int", -1, None), "backend": ("str", ("local", "dask"), None),
+    "scheduler": ("str", None, None),
+}
+SERIES_KEYS = {"name": ("str", None, None), **DATA_KEYS, **TRAIN_KEYS, **EVAL_KEYS}
+_TYPE_WORDS = {"int": "an integer", "float": "a number", "bool": "true or false",
+               "str": "a string", "list": "a list of strings or a comma-separated string"}
+
+
+def split_list(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """'a, b,c' or ['a', 'b', 'c'] -> ('a', 'b', 'c')."""
+    parts = value.split(",") if isinstance(value, str) else list(value or ())
+    return tuple(part.strip() for part in parts if part.strip())
+
+
+def _option(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
+def _choice(value: Any, allowed: tuple[str, ...], key: str, label: Callable[[str], str]) -> Any:
+    if value not in allowed:
+        raise ConfigError(f"{label(key)} {value!r}: choose one of {', '.join(allowed)}")
+    return value
+
+
+def build_run_config(opts: Mapping[str, Any], label: Callable[[str], str] = _option) -> RunConfig:
+    """One RunConfig from train options named as in the CLI (snake_case); absent = default.
+
+    ``label`` names a key in errors (``--fill`` on the command line).
+    """
+    from forecast.models.registry import MODELS
+
+    d, w, m, t = DataSpec(), WindowConfig(), ModelConfig(), TrainConfig()
+    get = opts.get
+    data = DataSpec(
+        path=get("path"), ticker=get("ticker"), target=get("target"), series=get("series"),
+        features=split_list(get("features")), date_column=get("date_column"),
+        dayfirst=get("dayfirst"), fill=_choice(get("fill", d.fill), FILL_POLICIES, "fill", label),
+        interval=get("interval", d.interval),
+    )
+    window = WindowConfig(
+        input_len=get("input_len"), horizon=get("horizon"),
+        transform=_choice(get("transform", w.transform), TRANSFORMS, "transform", label),
+        scaler=_choice(get("scaler", w.scaler), SCALERS, "scaler", label),
+    )
+    name = get("model", m.name)
+    model = ModelConfig(
+        name=_choice(getattr(name, "value", name), tuple(MODELS), "model", label),
+        hidden=get("hidden", m.hidden), layers=get("layers", m.layers),
+        dropout=get("dropout", m.dropout), bidirectional=get("bidirectional", m.bidirectional),
+        activation=_choice(get("activation", m.activation), ("tanh", "relu"), "activation", label),
+        head=_choice(get("head", m.head), HEADS, "head", label),
+        loss=_choice(get("loss", m.loss), LOSSES, "loss", label),
+        regime=_choice(get("regime", m.regime), REGIMES, "regime", label),
+    )
+    train = TrainConfig(
+        epochs=get("epochs", t.epochs), batch_size=get("batch_size", t.batch_size),
+        lr=get("lr", t.lr), seed=get("seed", t.seed), patience=get("patience", t.patience),
+        clip_norm=get("clip_norm", t.clip_norm), tbptt=get("tbptt", t.tbptt),
+        device=_choice(get("device", t.device), DEVICES, "device", label),
+    )
+    return RunConfig(data, window, model, train)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """How a challenger is judged against the champion."""
+
+    folds: int = 3
+    tolerance: float = 0.0  # relative: 0.02 lets a challenger be up to 2% worse
+    step: int | None = None  # rows between fold cutoffs (default: the horizon)
+
+
+@dataclass(frozen=True)
+class SeriesJob:
+    """One [[series]] table: the model name, its RunConfig and its evaluation."""
+
+    name: str
+    run: RunConfig
+    evaluation: Evaluation
+
+
+@dataclass(frozen=True)
+class JobConfig:
+    """A whole job file."""
+
+    path: Path  # absolute
+    series: tuple[SeriesJob, ...]
+    jobs: int = 1
+    backend: str = "local"
+    scheduler: str | None = None
+
+
+def _check(value: Any, spec: _Spec, where: str, key: str) -> Any:
+    """``value`` of the key's type and range, else a one-line ConfigError."""
+    kind, low, high = spec
+    ok = {
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "float": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "bool": isinstance(value, bool),
+        "str": isinstance(value, str),
+        "list": isinstance(value, str) or (isinstance(value, list)
+                                           and all(isinstance(v, str) for v in value)),
+    }[kind]
+    if not ok:
+        raise ConfigError(f"{where}: key '{key}' must be {_TYPE_WORDS[kind]}, got {value!r}")
+    if low == "models":
+        from forecast.models.registry import MODELS
+
+        low = tuple(MODELS)
+    elif low == "intervals":
+        from forecast.data.yahoo import INTERVALS
+
+        low = INTERVALS
+    if isinstance(low, tuple) and value not in low:
+        raise ConfigError(f"{where}: key '{key}' = {value!r}: choose one of {', '.join(low)}")
+    if isinstance(low, (int, float)) and value < low or high is not None and value > high:
+        bounds = f">= {low}" if high is None else f"between {low} and {high}"
+        raise ConfigError(f"{where}: key '{key}' = {value!r} must be {bounds}")
+    return float(value) if kind == "float" else value
+
+
+def _checked(table: Any, allowed: Mapping[str, _Spec], where: str,
+             known: str = "the train options in snake_case (input_len, epochs, ...)") -> dict[str, Any]:
+    """Every key of a TOML table known and well typed."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: expected a table of keys, got {table!r}")
+    for key in table:
+        if key in allowed:
+            continue
+        near = difflib.get_close_matches(key, list(allowed), n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        if key in SERIES_KEYS and "epochs" not in allowed:
+            hint = " (a train option: put it in [defaults] or a [[series]] table)"
+        raise ConfigError(f"{where}: unknown key '{key}'{hint}; keys are {known}")
+    return {key: _check(value, allowed[key], where, key) for key, value in table.items()}
+
+
+def _series_job(table: dict[str, Any], defaults: dict[str, Any], folder: Path,
+                where: str) -> SeriesJob:
+    from forecast.registry import check_name, safe_name
+
+    opts = {**defaults, **table}
+    if bool(opts.get("path")) == bool(opts.get("ticker")):
+        raise ConfigError(f"{where}: give exactly one of 'path' (a CSV file) or 'ticker'")
+    if opts.get("path"):
+        path = Path(opts["path"]).expanduser()
+        opts["path"] = str(path if path.is_absolute() else (folder / path).resolve())
+    stem = Path(opts["path"]).stem if opts.get("path") else str(opts["ticker"]).upper()
+    default = safe_name(stem + (f"-{opts['series']}" if opts.get("series") else ""))
+    name = str(opts.pop("name", None) or default)
+    try:
+        check_name(name)
+    except ConfigError as err:
+        raise ConfigError(f"{where}: key 'name': {err}") from None
+    evaluation = Evaluation(**{k: opts.pop(k) for k in list(opts) if k in EVAL_KEYS})
+    label: Callable[[str], str] = lambda key: f"{where}: key '{key}' ="  # noqa: E731
+    return SeriesJob(name, build_run_config(opts, label), evaluation)
+
+
+def parse_job_config(text: str, path: Path) -> JobConfig:
+    """A JobConfig from TOML text; relative data paths resolve against ``path``'s folder."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML ({err})") from None
+    top = {k: v for k, v in doc.items() if k not in ("defaults", "series")}
+    scalars = _checked(top, {**EVAL_KEYS, **RUN_KEYS}, f"{path} (top level)",
+                       f"{', '.join([*EVAL_KEYS, *RUN_KEYS])}, [defaults] and [[series]]")
+    tables = doc.get("series")
+    if not isinstance(tables, list) or not tables:
+        raise ConfigError(f"{path}: no [[series]] tables; add one with name and path or ticker")
+    train_keys = {**DATA_KEYS, **TRAIN_KEYS, **EVAL_KEYS}
+    defaults = _checked(doc.get("defaults", {}), train_keys, f"{path} [defaults]")
+    for key in EVAL_KEYS:
+        if key in scalars:
+            defaults.setdefault(key, scalars[key])
+    jobs: list[SeriesJob] = []
+    for i, table in enumerate(tables, 1):
+        label = table.get("name") if isinstance(table, dict) else None
+        where = f"{path}: series {label!r}" if label else f"{path}: series #{i}"
+        job = _series_job(_checked(table, SERIES_KEYS, where), defaults, path.parent, where)
+        if any(j.name == job.name for j in jobs):
+            raise ConfigError(f"{where}: the name {job.name!r} is used twice; give each series "
+                              "its own name")
+        jobs.append(job)
+    return JobConfig(path, tuple(jobs), scalars.get("jobs", 1), scalars.get("backend", "local"),
+                     scalars.get("scheduler"))
+
+
+def load_job_series(spec: DataSpec, home: str | Path, fetcher: Any = None, now: Any = None) -> SeriesData:
+    """A job's series: the CSV re-read, or the ticker's price cache refreshed first."""
+    if spec.ticker:
+        from forecast.data.cache import series_from_cache
+
+        extra = {"fetcher": fetcher} if fetcher is not None else {}
+        return series_from_cache(spec, root=home, now=now, **extra)
+    from forecast.api import load_series
+
+    return load_series(spec)
+
+
+def load_job_config(path: str | Path) -> JobConfig:
+    """Read and check a job file (absolute paths throughout)."""
+    file = Path(path).expanduser().resolve()
+    if not file.is_file():
+        raise NotFoundError(f"config file '{path}' not found; check the path")
+    return parse_job_config(file.read_text(encoding="utf-8"), file)
+
+
+_CRON_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12),
+                ("day of week", 0, 7))
+_NAMES = {3: "jan feb mar apr may jun jul aug sep oct nov dec".split(),
+          4: "sun mon tue wed thu fri sat".split()}
+_MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+_ITEM = re.compile(r"^(\*|(\w+)(?:-(\w+))?)(?:/(\d+))?$")
+
+
+def check_cron(expression: str) -> str:
+    """A cron schedule, checked field by field; ConfigError naming the bad field."""
+    text = " ".join(expression.split())
+    if text.lower() in _MACROS:
+        return text.lower()
+    fields = text.split(" ")
+    if len(fields) != 5:
+        raise ConfigError(f"--cron {expression!r}: needs 5 fields (minute hour day-of-month month "
+                          f"day-of-week), got {len(fields)}; e.g. \"30 18 * * 1-5\"")
+    for i, (field, (what, low, high)) in enumerate(zip(fields, _CRON_FIELDS)):
+        for item in field.split(","):
+            match = _ITEM.match(item.lower())
+            values = [] if not match else [v for v in match.group(2, 3) if v is not None]
+            numbers = [_NAMES[i].index(v) + (i == 3) if v in _NAMES.get(i, ()) else
+                       int(v) if v.isdigit() else -1 for v in values]
+            step = match.group(4) if match else None
+            if (not match or any(not low <= n <= high for n in numbers)
+                    or (len(numbers) == 2 and numbers[0] > numbers[1]) or step == "0"):
+                raise ConfigError(f"--cron {expression!r}: bad {what} field {field!r} "
+                                  f"(use *, {low}-{high}, lists a,b, ranges a-b and steps */n)")
+    return text
+
+
+__all__ = ["build_run_config", "load_job_config", "parse_job_config", "check_cron", "JobConfig",
+           "SeriesJob", "Evaluation", "split_list", "load_job_series"]

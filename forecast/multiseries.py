@@ -1,0 +1,315 @@
+"""Many series of one long-format file: one model per series, or one global model.
+
+``train_all_series`` fits one model per symbol in parallel (forecast.parallel)
+and saves each as ``<file>-<symbol>-<model>``. ``fit_global`` fits ONE network
+on the windows of every series: each series keeps its own TargetPipeline
+(its transform, ``auto`` choosing per series, and a scaler fitted on that series
+only), and the inputs gain one one-hot column per series (the series id)::
+
+    inputs (T, F) scaled by the series' own pipeline  ++  one-hot id (T, K)  ->  (T, F + K)
+
+A saved global bundle predicts for any of its series: :func:`forecaster_for`
+returns an ordinary Forecaster for one series (its pipeline and the shared net
+behind :class:`SeriesIdNet`), so predict, rollout and generate work unchanged.
+One-hot ids cost K input columns, fine for tens of series; hundreds would want
+an embedding layer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from forecast.config import RunConfig
+from forecast.data.series import SeriesData
+from forecast.errors import ConfigError, ForecastError, ModelFileError, NotFoundError
+from forecast.forecaster import (
+    Forecaster, choose_transform, fit, one_step_residuals, resolve_run, split_validation,
+)
+from forecast.models.base import ForecastNet
+from forecast.models.registry import build_model
+from forecast.parallel import one_thread, run_jobs
+from forecast.train import EpochStats, TrainReport, seed_everything, train_network
+from forecast.transforms import Scaler, TargetPipeline
+from forecast.windows import make_windows
+
+GLOBAL_KIND = "global"
+
+
+def symbols(path: str | Path) -> list[str]:
+    """The series of a long-format file; ConfigError when it holds one series only."""
+    from forecast.data.csv import list_symbols
+
+    names = list_symbols(path)
+    if not names:
+        raise ConfigError(f"{path}: no symbol column (one series); --all-series and --global need "
+                          "a long-format file with a symbol/ticker column")
+    return names
+
+
+def load_all(run: RunConfig, only: list[str] | None = None) -> list[SeriesData]:
+    """Every series of ``run.data.path`` (or the ``only`` ones), read and validated."""
+    from forecast.data.csv import read_csv_series
+
+    if run.data.ticker or not run.data.path:
+        raise ConfigError("--all-series / --global read a long-format CSV file; give its path")
+    names = only or symbols(run.data.path)
+    return [read_csv_series(replace(run.data, series=name)) for name in names]
+
+
+def model_name(series: SeriesData, model: str, prefix: str | None = None) -> str:
+    """``<file>-<symbol>-<model>`` (the prefix replaces the file stem)."""
+    from forecast.registry import safe_name
+
+    return safe_name(f"{prefix or Path(series.source).stem}-{series.name}-{model}")
+
+
+@dataclass(frozen=True)
+class SeriesFit:
+    """One series' model from ``train_all_series`` (``error`` set when it failed)."""
+
+    symbol: str
+    name: str
+    rows: int = 0
+    path: str | None = None
+    seconds: float = 0.0
+    epochs: int = 0
+    val_loss: float | None = None
+    error: str | None = None
+    payload: dict[str, Any] | None = None
+
+
+def fit_payload(job: tuple[SeriesData, RunConfig, str]) -> SeriesFit:
+    """Fit one series and return its bundle payload (runs in a worker; never raises)."""
+    from forecast.bundle import to_payload
+
+    series, run, name = job
+    started = time.perf_counter()
+    try:
+        with one_thread():  # the same weights with any --jobs or backend
+            forecaster = fit(series, run)
+    except ForecastError as err:
+        return SeriesFit(series.name, name, len(series), error=str(err))
+    except Exception as err:  # a bug in one series must not lose the others
+        return SeriesFit(series.name, name, len(series),
+                         error=f"internal error: {type(err).__name__}: {err}")
+    rep = forecaster.report
+    return SeriesFit(series.name, name, len(series), None, time.perf_counter() - started,
+                     rep.epochs_run if rep else 0, rep.best_val_loss if rep else None,
+                     payload=to_payload(forecaster, series, name))
+
+
+def train_all_series(
+    run: RunConfig,
+    *,
+    prefix: str | None = None,
+    only: list[str] | None = None,
+    jobs: int = 1,
+    backend: str = "local",
+    scheduler: str | None = None,
+    model_dir: str | Path | None = None,
+) -> list[SeriesFit]:
+    """One model per series, fitted in parallel; each saved as a new version and made current."""
+    from forecast import paths, registry
+    from forecast.persistence import save_bundle
+
+    all_series = load_all(run, only)
+    work = [(s, replace(run, data=replace(run.data, series=s.name)),
+             model_name(s, run.model.name, prefix)) for s in all_series]
+    root = paths.models_dir(model_dir)
+    done = []
+    for result in run_jobs(fit_payload, work, jobs=jobs, name=backend, scheduler=scheduler):
+        if result.payload is not None:
+            path = save_bundle(result.payload, registry.next_version_path(root, result.name))
+            registry.set_current(root, result.name, path)
+            result = replace(result, path=str(path))
+        done.append(replace(result, payload=None))
+    return done
+
+
+class SeriesIdNet(ForecastNet):
+    """The global network seen as one series' network: appends that series' one-hot id."""
+
+    supports_step = False  # encode/step re-feed windows through forward
+
+    def __init__(self, net: ForecastNet, index: int, n_series: int) -> None:
+        torch.nn.Module.__init__(self)
+        self.config, self.head, self.tbptt, self.net = net.config, net.head, 0, net
+        onehot = torch.zeros(n_series)
+        onehot[index] = 1.0
+        self.register_buffer("onehot", onehot)
+
+    def with_id(self, x: Tensor) -> Tensor:
+        ids = self.onehot.to(x.dtype).expand(x.shape[0], x.shape[1], -1)  # (B, L, K)
+        return torch.cat([x, ids], dim=-1)  # (B, L, F + K)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(self.with_id(x))  # (B, H, P)
+
+    def loss(self, x: Tensor, y: Tensor) -> Tensor:
+        return self.net.loss(self.with_id(x), y)
+
+
+@dataclass
+class GlobalModel:
+    """One network for many series, each with its own pipeline."""
+
+    run: RunConfig  # model.n_features = F + K
+    names: tuple[str, ...]  # series ids, in one-hot order
+    pipelines: dict[str, TargetPipeline]
+    net: ForecastNet
+    residuals: dict[str, np.ndarray]
+    report: TrainReport | None = None
+
+    def index(self, name: str) -> int:
+        """Position of a series (exact name, else case-insensitive); NotFoundError otherwise."""
+        matches = [n for n in self.names if n == name] or [
+            n for n in self.names if n.lower() == name.lower()]
+        if not matches:
+            raise NotFoundError(f"this global model knows no series {name!r}; it predicts for "
+                                f"{', '.join(self.names)} (pick one with --series)")
+        return self.names.index(matches[0])
+
+    def forecaster(self, name: str, extra: dict[str, Any] | None = None) -> Forecaster:
+        """An ordinary Forecaster for one series (predict, rollout and generate work)."""
+        k = self.index(name)
+        symbol = self.names[k]
+        n_features = self.run.model.n_features - len(self.names)
+        run = replace(self.run, data=replace(self.run.data, series=symbol),
+                      window=replace(self.run.window, transform=self.pipelines[symbol].transform),
+                      model=replace(self.run.model, n_features=n_features))
+        view = SeriesIdNet(self.net, k, len(self.names)).to(next(self.net.parameters()).device)
+        return Forecaster(run, self.pipelines[symbol], view, self.residuals[symbol], self.report,
+                          dict(extra or {}))
+
+
+def _series_windows(series: SeriesData, k: int, n: int, run: RunConfig,
+                    pipeline: TargetPipeline) -> tuple[np.ndarray, np.ndarray]:
+    """One series' windows with its id columns: X (N, L, F + K) float32, Y (N, H)."""
+    inputs, targets = pipeline.to_model_space(series.x, series.source)
+    ids = np.zeros((len(inputs), n))
+    ids[:, k] = 1.0
+    assert run.window.input_len is not None and run.window.horizon is not None
+    x, y = make_windows(np.hstack([inputs, ids]), targets, run.window.input_len, run.window.horizon)
+    return x.astype(np.float32), y.astype(np.float32)
+
+
+def global_run(all_series: list[SeriesData], run: RunConfig) -> RunConfig:
+    """Resolve the shared sizes on the shortest series; ``auto`` stays: each series picks its own."""
+    if any(s.classes for s in all_series):
+        raise ConfigError("--global supports numeric targets only; train categorical series "
+                          "with --all-series")
+    resolved = resolve_run(run, min(all_series, key=len))
+    window = replace(resolved.window, transform=run.window.transform)
+    n_features = resolved.model.n_features + len(all_series)
+    return replace(resolved, window=window, model=replace(resolved.model, n_features=n_features))
+
+
+def series_transform(run: RunConfig, series: SeriesData) -> str:
+    """The series' own transform under ``auto`` (log returns for prices), else the one asked."""
+    return choose_transform(series) if run.window.transform == "auto" else run.window.transform
+
+
+def fit_global(all_series: list[SeriesData], run: RunConfig, *,
+               on_epoch: Callable[[EpochStats], None] | None = None) -> GlobalModel:
+    """One network on every series' windows, each series scaled by its own pipeline."""
+    names = tuple(s.name for s in all_series)
+    if len(set(names)) != len(names) or len(names) < 2:
+        raise ConfigError(f"--global needs two or more distinct series, got {', '.join(names)}")
+    run = global_run(all_series, run)
+    pipelines, parts = {}, []
+    for k, series in enumerate(all_series):
+        pipeline = TargetPipeline(series_transform(run, series), Scaler(run.window.scaler))
+        pipelines[series.name] = pipeline.fit(series.x, series.source)
+        x, y = _series_windows(series, k, len(names), run, pipeline)
+        train, val = split_validation(len(x), run.model.horizon, run.train.val_fraction)
+        parts.append((x, y, train, val))
+    x_train = np.concatenate([x[train] for x, _, train, _ in parts])  # (N, L, F + K)
+    y_train = np.concatenate([y[train] for _, y, train, _ in parts])  # (N, H)
+    x_val = np.concatenate([x[val] for x, _, _, val in parts])
+    y_val = np.concatenate([y[val] for _, y, _, val in parts])
+    seed_everything(run.train.seed)
+    net = build_model(run.model)
+    report = train_network(net, x_train, y_train, x_val, y_val, run.train, on_epoch=on_epoch)
+    residuals = {n: one_step_residuals(net, p[0], p[1]) for n, p in zip(names, parts)}
+    return GlobalModel(run, names, pipelines, net, residuals, report)
+
+
+def to_global_payload(model: GlobalModel, all_series: list[SeriesData], name: str) -> dict[str, Any]:
+    """Plain data like bundle.to_payload, with a pipeline, residuals and data info per series."""
+    from forecast.bundle import data_info, to_payload
+
+    first = all_series[0].name
+    base = Forecaster(model.run, model.pipelines[first], model.net, model.residuals[first],
+                      model.report)
+    payload = to_payload(base, all_series[0], name)
+    del payload["pipeline"]  # a global bundle has one per series (and needs multiseries to load)
+    payload.update({
+        "kind": GLOBAL_KIND, "series": list(model.names),
+        "pipelines": {n: p.state() for n, p in model.pipelines.items()},
+        "residuals": {n: r.astype(np.float64) for n, r in model.residuals.items()},
+        "data": {s.name: data_info(s) for s in all_series},
+    })
+    return payload
+
+
+def from_global_payload(payload: dict[str, Any], device: str = "cpu") -> GlobalModel:
+    """Rebuild a GlobalModel from a loaded bundle payload."""
+    from forecast.bundle import _train_report
+    from forecast.config import run_config_from_dict
+
+    try:
+        run = run_config_from_dict(payload["run"])
+        net = build_model(run.model)
+        net.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in payload["weights"].items()})
+        names = tuple(str(n) for n in payload["series"])
+        pipelines = {n: TargetPipeline.from_state(payload["pipelines"][n]) for n in names}
+        residuals = {n: np.asarray(payload["residuals"][n], dtype=np.float64) for n in names}
+    except (KeyError, TypeError, ValueError, RuntimeError, ConfigError) as err:
+        raise ModelFileError(f"global model {payload.get('name', '?')!r} is damaged or from another "
+                             f"forecast version ({type(err).__name__}); retrain it") from None
+    net.to(torch.device(device)).eval()
+    return GlobalModel(run, names, pipelines, net, residuals, _train_report(payload))
+
+
+def is_global(payload: dict[str, Any]) -> bool:
+    return payload.get("kind") == GLOBAL_KIND
+
+
+def forecaster_for(payload: dict[str, Any], series: str | None, device: str = "cpu") -> Forecaster:
+    """The Forecaster of one series of a global bundle (``--series`` picks it)."""
+    model = from_global_payload(payload, device)
+    if not series:
+        raise ConfigError(f"model {payload.get('name')!r} is a global model of "
+                          f"{len(model.names)} series; pick one with --series "
+                          f"({', '.join(model.names[:10])})")
+    return model.forecaster(series, {"payload": payload})
+
+
+def train_global(run: RunConfig, *, name: str | None = None, only: list[str] | None = None,
+                 model_dir: str | Path | None = None,
+                 on_epoch: Callable[[EpochStats], None] | None = None) -> tuple[str, Path, GlobalModel]:
+    """Read every series, fit one global model, save it as a new version and make it current."""
+    from forecast import paths, registry
+    from forecast.persistence import save_bundle
+
+    all_series = load_all(run, only)
+    stem = Path(all_series[0].source).stem
+    name = registry.check_name(name) if name else registry.safe_name(f"{stem}-global-{run.model.name}")
+    model = fit_global(all_series, run, on_epoch=on_epoch)
+    root = paths.models_dir(model_dir)
+    path = save_bundle(to_global_payload(model, all_series, name), registry.next_version_path(root, name))
+    registry.set_current(root, name, path)
+    return name, path, model
+
+
+__all__ = ["symbols", "load_all", "train_all_series", "fit_global", "train_global", "GlobalModel",
+           "SeriesIdNet", "forecaster_for", "from_global_payload", "to_global_payload", "is_global",
+           "SeriesFit"]

@@ -1,0 +1,98 @@
+"""A backtest as a picture: actuals against each model's forecasts, and the error per fold.
+
+matplotlib is imported inside the function (Agg canvas, no pyplot, no display),
+so importing this module stays light. The PNG is written atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from forecast.errors import ConfigError
+from forecast.walkforward import Backtest
+
+
+def check_path(path: str | Path) -> Path:
+    """A .png path whose folder exists (ConfigError otherwise)."""
+    target = Path(path)
+    if target.suffix.lower() != ".png":
+        raise ConfigError(f"--plot {path}: use a .png file name")
+    if not target.parent.exists():
+        raise ConfigError(f"--plot {path}: folder {target.parent} does not exist")
+    return target
+
+
+def fold_errors(bt: Backtest) -> pd.DataFrame:
+    """Error per fold and model: MAE (error rate for classes), one column per model."""
+    t = bt.table
+    err = (t["y"] != t["yhat"]).astype(float) if bt.categorical else (t["y"] - t["yhat"]).abs()
+    frame = t.assign(err=err).groupby(["cutoff", "model"], sort=False)["err"].mean()
+    return frame.unstack("model")
+
+
+def _draw_forecasts(ax: Any, bt: Backtest, shown: Sequence[str], colors: dict[str, Any]) -> None:
+    actual = bt.table.drop_duplicates("ds").sort_values("ds")
+    steps = {"drawstyle": "steps-mid"} if bt.categorical else {}
+    ax.plot(actual["ds"], actual["y"], color="black", lw=1.6, label="actual", zorder=5, **steps)
+    for name in shown:
+        rows = bt.table[bt.table["model"] == name]
+        style = {"ls": "-", "lw": 1.3} if name in bt.models else {"ls": "--", "lw": 1.0}
+        style.update(steps)
+        for i, (_, g) in enumerate(rows.groupby("fold", sort=True)):
+            ax.plot(g["ds"], g["yhat"], color=colors[name], label=name if i == 0 else None, **style)
+            if "q0.1" in g and "q0.9" in g and g["q0.1"].notna().all():
+                ax.fill_between(g["ds"], g["q0.1"], g["q0.9"], color=colors[name], alpha=0.15, lw=0)
+    for cutoff in bt.folds["cutoff"]:
+        ax.axvline(cutoff, color="0.85", lw=0.6, zorder=0)
+    if bt.categorical:
+        ax.set_yticks(range(len(bt.classes)), bt.classes)
+    ax.set_ylabel("class" if bt.categorical else "value")
+    bands = "; bands: 80% interval" if "q0.1" in bt.table else ""
+    ax.set_title(f"actuals and forecasts (grey lines: fold cutoffs{bands})", loc="left", fontsize=10)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+
+
+def _draw_errors(ax: Any, bt: Backtest, colors: dict[str, Any]) -> None:
+    errors = fold_errors(bt)
+    for name in (*bt.models, *bt.baselines):
+        if name in errors:
+            style = {"ls": "-", "marker": "o"} if name in bt.models else {"ls": "--", "marker": "."}
+            ax.plot(errors.index, errors[name], color=colors[name], lw=1.1, ms=4, label=name, **style)
+    ax.set_ylabel("error rate" if bt.categorical else "MAE")
+    ax.set_xlabel("fold cutoff")
+    ax.set_title("error per fold (all models and baselines)", loc="left", fontsize=10)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+
+
+def plot_backtest(
+    bt: Backtest, path: str | Path, *, baselines: Sequence[str] = ("naive",), title: str = ""
+) -> Path:
+    """Write a two-panel PNG; the top panel shows the zoo models and ``baselines``."""
+    from matplotlib.figure import Figure
+
+    target = check_path(path)
+    names = (*bt.models, *bt.baselines)
+    palette = [f"C{i}" for i in range(10)]
+    colors = {name: palette[i % 10] for i, name in enumerate(names)}
+    shown = [*bt.models, *(b for b in dict.fromkeys(baselines) if b in bt.baselines)]
+    fig = Figure(figsize=(11, 7.5), layout="constrained")
+    top, bottom = fig.subplots(2, 1, height_ratios=(3, 2), sharex=True)
+    _draw_forecasts(top, bt, shown, colors)
+    _draw_errors(bottom, bt, colors)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".png", dir=target.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110, format="png")
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,102 @@
+"""``forecast evaluate`` end to end on real data with tiny models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import forecast.cli.evaluate_cmd  # noqa: F401  (registers the command)
+from forecast.cli import main
+
+TINY = ["--epochs", "2", "--hidden", "8", "--layers", "1", "--device", "cpu"]
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(["evaluate", *args])
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_airline_json_output_and_plot(sample_data: Path, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    csv, png = tmp_path / "folds.csv", tmp_path / "backtest.png"
+    code, out, err = run_cli([str(sample_data / "sktime_airline.csv"), "--models", "lstm,gru",
+                              "--folds", "2", *TINY, "--json", "--output", str(csv),
+                              "--plot", str(png)], capsys)
+    assert code == 0, err
+    doc = json.loads(out)  # one JSON document, nothing else on stdout
+    assert (doc["folds"], doc["horizon"], doc["season"], doc["key"]) == (2, 12, 12, "mase")
+    names = {m["model"] for m in doc["models"]}
+    assert names == {"lstm", "gru", "naive", "seasonal_naive", "drift", "mean"}
+    assert all("beats_naive" in m and "skill" in m for m in doc["models"])
+    table = pd.read_csv(csv)
+    assert list(table.columns) == ["fold", "cutoff", "ds", "y", "yhat", "model"]
+    assert len(table) == 6 * 2 * 12
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+
+
+def test_airline_sliding_refit_warm_prints_a_leaderboard(sample_data: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli([str(sample_data / "sktime_airline.csv"), "--window", "sliding",
+                              "--train-size", "96", "--folds", "3", "--refit-every", "2",
+                              "--warm-start", "--models", "gru", "-q", *TINY], capsys)
+    assert code == 0, err
+    assert "beats naive" in out and "seasonal_naive" in out and "gru" in out
+    assert "skill vs seasonal_naive" in out
+    assert "note: input length" in err and "fold 1's 96 training rows" in err
+
+
+def test_msft_tail_gaussian_head_scores_intervals(sample_data: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    lines = (sample_data / "pmdarima_msft.csv").read_text().splitlines()
+    tail = tmp_path / "msft_tail.csv"
+    tail.write_text("\n".join([lines[0], *lines[-400:]]) + "\n")
+    code, out, err = run_cli([str(tail), "--folds", "3", "--horizon", "5", "--head", "gaussian",
+                              *TINY, "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["transform"] == "logret" and doc["season"] == 5
+    lstm = next(m for m in doc["models"] if m["model"] == "lstm")
+    assert 0 <= lstm["coverage_80"] <= 1 and 0 <= lstm["coverage_90"] <= 1
+    assert lstm["pinball"] > 0 and 0 <= lstm["directional_accuracy"] <= 1
+
+
+def test_nse_tataglobal(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli([str(shared_data / "NSE-TATAGLOBAL.csv"), "--folds", "2",
+                              "--input-len", "20", *TINY, "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["target"] == "Close" and doc["rows"] == 2035 and doc["reference"] == "naive"
+
+
+def test_weather_classification(sample_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli([str(sample_data / "vega_seattle_weather.csv"), "--target", "weather",
+                              "--folds", "2", *TINY, "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["key"] == "accuracy" and doc["reference"] == "persistence"
+    assert {m["model"] for m in doc["models"]} == {"lstm", "persistence", "majority"}
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--models", "lstm,nope"], 2, "unknown model nope; choose from"),
+        (["--folds", "40"], 4, "144 rows are too few for 40 folds of horizon 12"),
+        (["--window", "rolling"], 2, "--window 'rolling': choose expanding or sliding"),
+        (["--plot", "out.jpg"], 2, "--plot out.jpg: use a .png file name"),
+        (["--output", "nowhere/f.csv"], 2, "--output nowhere/f.csv: folder nowhere does not exist"),
+    ],
+)
+def test_bad_options_are_one_line_errors(sample_data: Path, capsys: pytest.CaptureFixture[str],
+                                         args: list[str], code: int, message: str) -> None:
+    got, out, err = run_cli([str(sample_data / "sktime_airline.csv"), *args, *TINY], capsys)
+    assert got == code and out == ""
+    assert err.count("\n") == 1 and message in err
