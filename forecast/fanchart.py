@@ -3,14 +3,13 @@ threshold probabilities, maximum drawdowns, and the fan chart (matplotlib's Agg 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from forecast.atomic import atomic_path
 from forecast.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -195,11 +194,5 @@ def _draw_classes(ax: Any, dates: pd.DatetimeIndex, codes: np.ndarray, classes: 
 
 def _save_atomic(fig: Any, target: Path) -> None:
     """Write to a temporary file beside the target, then rename: no half-written chart."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(fd)
-    try:
+    with atomic_path(target) as tmp:
         fig.savefig(tmp, format=target.suffix.lower().lstrip("."))
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import pickle
-import tempfile
 import zlib
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ import joblib
 import numpy as np
 from joblib import numpy_pickle
 
+from forecast.atomic import atomic_path
 from forecast.errors import ModelFileError, NotFoundError
 
 FORMAT = "forecast-model"
@@ -130,33 +129,9 @@ def save_bundle(payload: dict[str, Any], path: Path) -> Path:
         "sha256": digest(payload),
         "payload": payload,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            joblib.dump(document, handle, compress=3)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        joblib.dump(document, handle, compress=3)
     return path
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable (POSIX; a no-op where folders cannot be opened)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _inflate(raw: bytes, path: Path) -> bytes:

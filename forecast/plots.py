@@ -6,14 +6,13 @@ so importing this module stays light. The PNG is written atomically.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from forecast.atomic import atomic_path
 from forecast.errors import ConfigError
 from forecast.walkforward import Backtest
 
@@ -87,12 +86,6 @@ def plot_backtest(
     _draw_errors(bottom, bt, colors)
     if title:
         fig.suptitle(title, fontsize=11)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".png", dir=target.parent)
-    os.close(fd)
-    try:
+    with atomic_path(target) as tmp:
         fig.savefig(tmp, dpi=110, format="png")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return target

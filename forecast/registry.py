@@ -9,11 +9,10 @@
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
+from forecast.atomic import write_text
 from forecast.errors import ConfigError, NotFoundError
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -38,20 +37,6 @@ def safe_name(text: str) -> str:
     return f"{cleaned}-model" if cleaned in _RESERVED else cleaned
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def version_number(path: Path) -> int:
     """v0012.joblib -> 12 (-1 for a name that is not a version file)."""
     match = _VERSION.match(path.name)
@@ -74,9 +59,9 @@ def next_version_path(root: Path, name: str) -> Path:
 
 def set_current(root: Path, name: str, version_path: Path, *, latest: bool = True) -> None:
     """Point CURRENT (and LATEST) at a saved version, atomically."""
-    _write_atomic(root / name / "CURRENT", version_path.name + "\n")
+    write_text(root / name / "CURRENT", version_path.name + "\n")
     if latest:
-        _write_atomic(root / "LATEST", name + "\n")
+        write_text(root / "LATEST", name + "\n")
 
 
 def model_names(root: Path) -> list[str]:

@@ -25,8 +25,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,10 +34,17 @@ from pathlib import Path
 from typing import Any
 
 from forecast import paths, registry
+from forecast.atomic import write_text
 from forecast.config import DataSpec, RunConfig, run_config_from_dict, to_dict
 from forecast.data.series import SeriesData
 from forecast.errors import ForecastError, ModelFileError, NotFoundError
-from forecast.jobconfig import Evaluation, JobConfig, SeriesJob, load_job_config, load_job_series
+from forecast.jobconfig import (
+    Evaluation,
+    JobConfig,
+    SeriesJob,
+    load_job_config,
+    load_job_series,
+)
 from forecast.lock import retrain_lock
 from forecast.parallel import backend as parallel_backend
 from forecast.parallel import check_backend, one_thread, run_jobs
@@ -229,7 +234,7 @@ def _finish(root: Path, task: Task, result: TaskResult, log: logging.Logger) -> 
     status = "first" if first else "promoted" if promoted else "kept"
     state = {"fingerprint": task.fingerprint, "settings": task.settings, "version": path.stem,
              "status": status, "at": _now()}
-    _write_atomic(root / task.name / STATE_FILE, json.dumps(state, indent=1) + "\n")
+    write_text(root / task.name / STATE_FILE, json.dumps(state, indent=1) + "\n")
     log.info("%s: %s (saved %s, current %s; %s challenger %s, champion %s)%s", task.name, status,
              path.stem, current, result.metric, _fmt(result.challenger), _fmt(result.champion),
              "".join(f"; {n}" for n in result.notes))
@@ -240,13 +245,6 @@ def _finish(root: Path, task: Task, result: TaskResult, log: logging.Logger) -> 
 
 def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
 
 
 def _now() -> str:
@@ -348,7 +346,7 @@ def retrain(
                                    str(summary_path), tuple(outcomes[j.name] for j in job.series))
             log.info("done: %d series, %d failed; summary %s", len(report.outcomes),
                      len(report.failed), summary_path)
-        _write_atomic(summary_path, json.dumps(report.to_dict(), indent=2, default=str) + "\n")
+        write_text(summary_path, json.dumps(report.to_dict(), indent=2, default=str) + "\n")
     return report
 
 

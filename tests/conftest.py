@@ -10,6 +10,7 @@ import pytest
 # One thread per test process: the suite runs two xdist workers on two cores, and torch's
 # default thread pool thrashes when the machine is shared (an LSTM step went 1 ms -> 1.4 s).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def pytest_configure(config: pytest.Config) -> None:

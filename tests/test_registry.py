@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecast import api, registry
+from forecast import api, atomic, registry
 from forecast.errors import ConfigError, NotFoundError
 
 
@@ -108,7 +108,7 @@ def test_pointer_swap_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     def broken_replace(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(registry.os, "replace", broken_replace)
+    monkeypatch.setattr(atomic.os, "replace", broken_replace)
     with pytest.raises(OSError):
         registry.set_current(tmp_path, "m", second)
     monkeypatch.undo()

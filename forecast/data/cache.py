@@ -16,8 +16,6 @@ is left out of that check: it may have been a live, unfinished bar.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -28,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import paths
+from forecast.atomic import atomic_path
 from forecast.config import DataSpec
 from forecast.data.series import SeriesData
 from forecast.data.yahoo import (
@@ -38,7 +37,13 @@ from forecast.data.yahoo import (
     fetch_bars,
     normalize_ticker,
 )
-from forecast.errors import ConfigError, DataError, ForecastError, NetworkError, NotFoundError
+from forecast.errors import (
+    ConfigError,
+    DataError,
+    ForecastError,
+    NetworkError,
+    NotFoundError,
+)
 
 Fetcher = Callable[..., YahooBars]
 META_KEY = b"forecast.cache"
@@ -100,16 +105,8 @@ def save(frame: pd.DataFrame, meta: CacheMeta, root: str | Path | None = None) -
     table = table.replace_schema_metadata(
         {**(table.schema.metadata or {}), META_KEY: json.dumps(asdict(meta)).encode()}
     )
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            pq.write_table(table, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        pq.write_table(table, str(tmp))
     return path
 
 
