@@ -6,12 +6,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import torch
 
 import forecast.cli.generate_cmd  # noqa: F401  (registers the verb)
 from forecast.cli import main
@@ -25,15 +23,6 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
         main(list(args))
     out, err = capsys.readouterr()
     return int(done.value.code or 0), out, err
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread() -> Iterator[None]:
-    """Tiny nets: one thread (OpenMP threads spin-waiting on shared cores cost 10x)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

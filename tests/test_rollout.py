@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 from dataclasses import replace
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -54,15 +53,6 @@ def _fit(series: SeriesData, path: Path, name: str = "lstm", **model: object) ->
         train=TrainConfig(epochs=2, batch_size=64, device="cpu"),
     )
     return fit(series, run)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread() -> Iterator[None]:
-    """Tiny nets: one thread (OpenMP threads spin-waiting on shared cores cost 10x)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

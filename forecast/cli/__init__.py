@@ -50,13 +50,13 @@ def debug_enabled() -> bool:
 
 
 # Register the verbs (each module adds its commands to ``app``).
-from forecast.cli import train_cmd as _train_cmd  # noqa: E402,F401
-from forecast.cli import predict_cmd as _predict_cmd  # noqa: E402,F401
-from forecast.cli import models_cmd as _models_cmd  # noqa: E402,F401
-from forecast.cli import fetch_cmd as _fetch_cmd  # noqa: E402,F401
 from forecast.cli import evaluate_cmd as _evaluate_cmd  # noqa: E402,F401
+from forecast.cli import fetch_cmd as _fetch_cmd  # noqa: E402,F401
 from forecast.cli import generate_cmd as _generate_cmd  # noqa: E402,F401
+from forecast.cli import models_cmd as _models_cmd  # noqa: E402,F401
+from forecast.cli import predict_cmd as _predict_cmd  # noqa: E402,F401
 from forecast.cli import retrain_cmd as _retrain_cmd  # noqa: E402,F401
+from forecast.cli import train_cmd as _train_cmd  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:

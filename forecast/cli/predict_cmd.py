@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from forecast.cli import app
+from forecast.cli import app, render
 from forecast.cli import options as o
-from forecast.cli import render
+
+if TYPE_CHECKING:
+    from forecast.data.series import SeriesData
 
 
 @app.command()
@@ -21,6 +23,12 @@ def predict(
     ] = None,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Also write the forecast to this CSV file.")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "cpu",
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Attention models: show the input dates each step attends to most.")
+    ] = False,
+    series: Annotated[
+        str | None, typer.Option(help="For a global (--global) model: which series to forecast.")
+    ] = None,
     model_dir: o.ModelDir = None,
     json_out: o.Json = False,
 ) -> None:
@@ -31,28 +39,64 @@ def predict(
     from forecast import api
     from forecast.outputs import write_table
 
-    result = api.predict(model=model, data=data, model_dir=model_dir, device=device)
+    result = api.predict(model=model, data=data, model_dir=model_dir, device=device, series=series)
     frame = result.forecast.to_frame()
+    attention = _explain(result, model_dir, device, series) if explain else None
     if output:
         write_table(frame, output)
     if json_out:
-        render.print_json(
-            {
-                "model": result.name,
-                "series": result.series.name,
-                "target": result.series.target,
-                "last_date": result.series.index[-1],
-                "last_value": float(result.series.y[-1]),
-                "forecast": render.frame_records(frame),
-            }
-        )
+        document = {
+            "model": result.name,
+            "series": result.series.name,
+            "target": result.series.target,
+            "last_date": result.series.index[-1],
+            "last_value": _last_value(result.series),
+            "forecast": render.frame_records(frame),
+        }
+        if attention is not None:
+            document["attention"] = attention
+        render.print_json(document)
         return
     render.notes(result.series.notes)
     last = result.series.index[-1]
     render.print_table(
         frame,
         title=f"{result.name}: {result.series.target} after {render.format_value(last)} "
-        f"(last {render.format_value(float(result.series.y[-1]))})",
+        f"(last {render.format_value(_last_value(result.series))})",
     )
+    if attention is not None:
+        _print_attention(attention)
     if output:
         render.out.print(f"wrote {output}", highlight=False)
+
+
+def _explain(
+    result: Any, model_dir: str | None, device: str, series: str | None
+) -> list[dict[str, Any]]:
+    """Attention weights of this forecast (the saved model, run once more on the same data)."""
+    from forecast import api
+    from forecast.models.attention import explain
+
+    _, _, forecaster = api.load_model(str(result.path), model_dir, device, series)
+    return explain(forecaster, result.series)
+
+
+def _print_attention(rows: list[dict[str, Any]]) -> None:
+    import pandas as pd
+
+    table = pd.DataFrame(
+        {
+            "ds": [row["ds"] for row in rows],
+            "attends to (weight)": [
+                ", ".join(f"{render.format_value(t['ds'])} ({t['weight']:.2f})" for t in row["top"])
+                for row in rows
+            ],
+        }
+    )
+    render.print_table(table, title="attention: the input dates each forecast step weighs most")
+
+
+def _last_value(series: "SeriesData") -> float | str:
+    """The last observation: its class label for a categorical target."""
+    value = float(series.y[-1])
+    return series.classes[int(value)] if series.classes else value
