@@ -79,7 +79,8 @@ def run(quick: bool = False) -> str:
             bare_result["mase"], bare_result["seconds"])
     for label, by_protocol in results.items():
         (a_mase, a_s), (m_mase, m_s) = by_protocol["airline"], by_protocol["msft"]
-        rows.append(f"| **ours: {label}** | {a_mase:.3f} | {m_mase:.3f} | {a_s:.1f} s | {m_s:.1f} s |")
+        who = label if label.startswith("bare") else f"**ours: {label}**"
+        rows.append(f"| {who} | {a_mase:.3f} | {m_mase:.3f} | {a_s:.1f} s | {m_s:.1f} s |")
     base_rows = [
         f"| ours, baseline {name} (same folds) | {baselines['airline'][name]:.3f} | "
         f"{baselines['msft'][name]:.3f} | | |"

@@ -1,6 +1,6 @@
 """Time one training epoch of the hand-written cells against torch.nn.LSTM on CPU.
 
-    .venv/bin/python bench/bench_cells.py [--repeats 5] [--variants]
+    .venv/bin/python bench/cells_variants.py [--repeats 5] [--variants]
 
 One epoch = forward + backward + Adam step over N windows (B, L, F) with a linear head on
 the last output. Prints wall and process-CPU seconds per epoch (best of --repeats, runs

@@ -60,8 +60,8 @@ class ModelConfig:
     """
 
     name: str = "lstm"
-    hidden: int = 64
-    layers: int = 2
+    hidden: int | None = None  # None: 32 for small data (< 500 windows), else 64
+    layers: int | None = None  # None: 1 for small data, else 2
     dropout: float = 0.1
     bidirectional: bool = False
     activation: str = "tanh"
@@ -83,7 +83,7 @@ class TrainConfig:
 
     epochs: int | None = None  # None: enough epochs for about 600 optimizer steps (5..300)
     batch_size: int = 32
-    lr: float = 1e-3
+    lr: float | None = None  # None: 3e-3 for small data (< 500 windows), else 1e-3
     seed: int = 0
     patience: int | None = None  # early stopping on the validation tail; None: epochs / 4, >= 8
     min_improvement: float = 0.01  # trained weights must beat the starting ones by 1% on validation

@@ -34,6 +34,7 @@ from forecast.windows import make_windows, n_windows
 QUANTILE_LEVELS = (0.05, 0.1, 0.5, 0.9, 0.95)
 PRICE_NAMES = {"close", "adj close", "adj_close", "adjclose", "price", "open", "high", "low", "last"}
 MIN_TRAIN_WINDOWS = 8
+SMALL_DATA_WINDOWS = 500  # below this: hidden 32, 1 layer, lr 3e-3 unless asked otherwise
 TREND_SHARE = 0.5  # R^2 of a linear trend above which the target is differenced
 
 
@@ -117,10 +118,16 @@ def resolve_run(run: RunConfig, series: SeriesData) -> RunConfig:
             f"--head class needs a categorical target; {series.target!r} is numeric"
         )
     window = WindowConfig(input_len, horizon, transform, run.window.scaler)  # type: ignore[arg-type]
-    train = resolve_training(run.train, n_windows(len(series) - (transform != "level"), input_len, horizon))
+    windows = n_windows(len(series) - (transform != "level"), input_len, horizon)
+    small = windows < SMALL_DATA_WINDOWS  # a smaller, faster-learning net for short series
+    train = resolve_training(
+        replace(run.train, lr=run.train.lr or (3e-3 if small else 1e-3)), windows
+    )
     model = replace(
         run.model,
         head=head,
+        hidden=run.model.hidden or (32 if small else 64),
+        layers=run.model.layers or (1 if small else 2),
         n_features=1 + len(series.features),
         horizon=horizon,
         n_classes=len(series.classes),

@@ -28,8 +28,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from forecast.config import (
-    DEVICES, FILL_POLICIES, HEADS, LOSSES, REGIMES, SCALERS, TRANSFORMS,
-    DataSpec, ModelConfig, RunConfig, TrainConfig, WindowConfig,
+    DEVICES,
+    FILL_POLICIES,
+    HEADS,
+    LOSSES,
+    REGIMES,
+    SCALERS,
+    TRANSFORMS,
+    DataSpec,
+    ModelConfig,
+    RunConfig,
+    TrainConfig,
+    WindowConfig,
 )
 from forecast.errors import ConfigError, NotFoundError
 

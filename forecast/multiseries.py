@@ -31,7 +31,12 @@ from forecast.config import RunConfig
 from forecast.data.series import SeriesData
 from forecast.errors import ConfigError, ForecastError, ModelFileError, NotFoundError
 from forecast.forecaster import (
-    Forecaster, choose_transform, fit, one_step_residuals, resolve_run, split_validation,
+    Forecaster,
+    choose_transform,
+    fit,
+    one_step_residuals,
+    resolve_run,
+    split_validation,
 )
 from forecast.models.base import ForecastNet
 from forecast.models.registry import build_model

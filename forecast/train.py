@@ -49,13 +49,13 @@ STEP_BUDGET, MIN_EPOCHS, MAX_EPOCHS = 600, 5, 300
 
 
 def resolve_training(train: TrainConfig, windows: int) -> TrainConfig:
-    """Fill epochs (about STEP_BUDGET optimizer steps: small data needs more passes) and patience."""
+    """Fill epochs (about STEP_BUDGET optimizer steps: small data needs more passes), patience, lr."""
     epochs = train.epochs
     if epochs is None:
         batches = max(1, math.ceil(windows * (1 - train.val_fraction) / train.batch_size))
         epochs = int(min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(STEP_BUDGET / batches))))
     patience = train.patience if train.patience is not None else max(8, epochs // 4)
-    return replace(train, epochs=epochs, patience=patience)
+    return replace(train, epochs=epochs, patience=patience, lr=train.lr or 1e-3)
 
 
 def resolve_device(name: str) -> torch.device:

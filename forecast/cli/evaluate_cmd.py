@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from forecast.cli import app
+from forecast.cli import app, render
 from forecast.cli import options as o
-from forecast.cli import render
 
 if TYPE_CHECKING:
     from forecast.leaderboard import Leaderboard
@@ -102,8 +101,8 @@ def evaluate(
     horizon: o.Horizon = None,
     transform: o.TransformOpt = "auto",
     scaler: o.ScalerOpt = "standard",
-    hidden: o.Hidden = 64,
-    layers: o.Layers = 2,
+    hidden: o.Hidden = None,
+    layers: o.Layers = None,
     dropout: o.Dropout = 0.1,
     bidirectional: o.Bidirectional = False,
     activation: o.Activation = "tanh",
@@ -112,7 +111,7 @@ def evaluate(
     regime: o.Regime = "seq2vec",
     epochs: o.Epochs = None,
     batch_size: o.BatchSize = 32,
-    lr: o.Lr = 1e-3,
+    lr: o.Lr = None,
     seed: o.Seed = 0,
     patience: o.Patience = None,
     clip_norm: o.ClipNorm = 1.0,

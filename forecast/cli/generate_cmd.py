@@ -7,9 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from forecast.cli import app
+from forecast.cli import app, render
 from forecast.cli import options as o
-from forecast.cli import render
 
 SEED = "Seed"
 

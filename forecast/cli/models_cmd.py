@@ -6,9 +6,8 @@ from typing import Annotated
 
 import typer
 
-from forecast.cli import app
+from forecast.cli import app, render
 from forecast.cli import options as o
-from forecast.cli import render
 
 models_app = typer.Typer(
     help="The model zoo (no subcommand) and saved models: list, show, rollback.\n\n"

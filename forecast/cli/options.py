@@ -64,8 +64,12 @@ ScalerOpt = Annotated[
 Model = Annotated[
     ModelName, typer.Option("--model", "-m", help="Network (forecast models lists them).", rich_help_panel=MODEL)
 ]
-Hidden = Annotated[int, typer.Option(min=1, help="Hidden units per layer.", rich_help_panel=MODEL)]
-Layers = Annotated[int, typer.Option(min=1, help="Stacked recurrent layers.", rich_help_panel=MODEL)]
+Hidden = Annotated[
+    int | None, typer.Option(min=1, help="Hidden units per layer (default: 32 for short series, else 64).", rich_help_panel=MODEL)
+]
+Layers = Annotated[
+    int | None, typer.Option(min=1, help="Stacked recurrent layers (default: 1 for short series, else 2).", rich_help_panel=MODEL)
+]
 Dropout = Annotated[
     float, typer.Option(min=0.0, max=0.9, help="Dropout between layers (training only).", rich_help_panel=MODEL)
 ]
@@ -85,7 +89,9 @@ Epochs = Annotated[
     typer.Option(min=1, help="Maximum training epochs (default: about 600 optimizer steps' worth, 5..300).", rich_help_panel=TRAINING),
 ]
 BatchSize = Annotated[int, typer.Option("--batch-size", min=1, help="Windows per batch.", rich_help_panel=TRAINING)]
-Lr = Annotated[float, typer.Option("--lr", min=0.0, help="Adam learning rate.", rich_help_panel=TRAINING)]
+Lr = Annotated[
+    float | None, typer.Option("--lr", min=0.0, help="Adam learning rate (default: 3e-3 for short series, else 1e-3).", rich_help_panel=TRAINING)
+]
 Seed = Annotated[int, typer.Option(help="Random seed (same seed, same data, CPU: same weights).", rich_help_panel=TRAINING)]
 Patience = Annotated[
     int | None,
@@ -119,7 +125,14 @@ def split_list(text: str | None) -> tuple[str, ...]:
 
 def build_run_config(**opts: Any) -> RunConfig:
     """One RunConfig from the shared options (names as in the CLI, snake_case)."""
-    from forecast.config import FILL_POLICIES, HEADS, LOSSES, REGIMES, SCALERS, TRANSFORMS
+    from forecast.config import (
+        FILL_POLICIES,
+        HEADS,
+        LOSSES,
+        REGIMES,
+        SCALERS,
+        TRANSFORMS,
+    )
 
     data = DataSpec(
         path=opts.get("path"),

@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from forecast.cli import app
+from forecast.cli import app, render
 from forecast.cli import options as o
-from forecast.cli import render
 from forecast.cli.series_cmd import Backend, JobsOrConfig, Scheduler
 
 if TYPE_CHECKING:

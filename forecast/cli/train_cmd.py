@@ -6,9 +6,8 @@ from typing import Annotated
 
 import typer
 
-from forecast.cli import app
+from forecast.cli import app, render
 from forecast.cli import options as o
-from forecast.cli import render
 from forecast.cli import series_cmd as many
 
 
@@ -27,8 +26,8 @@ def train(
     transform: o.TransformOpt = "auto",
     scaler: o.ScalerOpt = "standard",
     model: o.Model = o.ModelName("lstm"),  # type: ignore[assignment]
-    hidden: o.Hidden = 64,
-    layers: o.Layers = 2,
+    hidden: o.Hidden = None,
+    layers: o.Layers = None,
     dropout: o.Dropout = 0.1,
     bidirectional: o.Bidirectional = False,
     activation: o.Activation = "tanh",
@@ -37,7 +36,7 @@ def train(
     regime: o.Regime = "seq2vec",
     epochs: o.Epochs = None,
     batch_size: o.BatchSize = 32,
-    lr: o.Lr = 1e-3,
+    lr: o.Lr = None,
     seed: o.Seed = 0,
     patience: o.Patience = None,
     clip_norm: o.ClipNorm = 1.0,

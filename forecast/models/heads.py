@@ -18,6 +18,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from forecast.config import ModelConfig
+from forecast.errors import ConfigError
 
 
 class Head(nn.Module):
@@ -110,7 +111,9 @@ class QuantileHead(Head):
         super().__init__()
         self.levels = tuple(sorted(levels))
         self.n_params = len(self.levels)
-        self.register_buffer("_levels", torch.tensor(self.levels), persistent=False)
+        self.register_buffer(
+            "_levels", torch.tensor(self.levels, dtype=torch.float64), persistent=False
+        )  # float64 so .to(out.dtype) keeps 0.1 exact in float64 losses
 
     def loss(self, out: Tensor, y: Tensor) -> Tensor:
         err = y[..., None] - out  # (B, H, Q)
@@ -118,21 +121,25 @@ class QuantileHead(Head):
         return torch.maximum(q * err, (q - 1) * err).mean()
 
     def point(self, out: Tensor) -> Tensor:
-        return out.sort(dim=-1).values[..., len(self.levels) // 2]
+        """The quantile whose level is nearest 0.5 (the median when it is a level)."""
+        middle = min(range(self.n_params), key=lambda j: abs(self.levels[j] - 0.5))
+        return out.sort(dim=-1).values[..., middle]
 
     def sample(self, out: Tensor, generator: torch.Generator | None, temperature: float) -> Tensor:
-        """Draw by interpolating the sorted quantiles at a uniform level."""
+        """Inverse-CDF draw: u ~ U(0, 1), the quantile function interpolated linearly between
+        the levels at u (held flat beyond the outer levels); temperature shrinks u to 0.5."""
+        if temperature <= 0 or self.n_params == 1:
+            return self.point(out)
         sorted_q = out.sort(dim=-1).values  # (B, H, Q)
         u = torch.rand(out.shape[:-1], generator=generator, device=out.device, dtype=out.dtype)
-        u = 0.5 + temperature * (u - 0.5)
-        pos = (u * (self.n_params - 1)).clamp(0, self.n_params - 1)  # (B, H)
-        lo = pos.floor().long().clamp(max=self.n_params - 2) if self.n_params > 1 else pos.long()
-        if self.n_params == 1:
-            return sorted_q[..., 0]
-        frac = pos - lo
+        u = 0.5 + temperature * (u - 0.5)  # (B, H)
+        grid = self._levels.to(out.dtype)  # (Q,)
+        hi = torch.searchsorted(grid, u.contiguous()).clamp(1, self.n_params - 1)  # (B, H)
+        lo = hi - 1
+        frac = ((u - grid[lo]) / (grid[hi] - grid[lo])).clamp(0.0, 1.0)  # (B, H)
         a = sorted_q.gather(-1, lo[..., None])[..., 0]
-        b = sorted_q.gather(-1, (lo + 1)[..., None])[..., 0]
-        return a + frac * (b - a)
+        b = sorted_q.gather(-1, hi[..., None])[..., 0]
+        return torch.lerp(a, b, frac)  # (B, H)
 
     def quantiles(self, out: Tensor, levels: tuple[float, ...]) -> Tensor:
         sorted_q = out.sort(dim=-1).values
@@ -172,4 +179,8 @@ def build_head(config: ModelConfig) -> Head:
         return StudentTHead()
     if config.head == "quantile":
         return QuantileHead(config.quantiles)
+    if config.n_classes < 2:
+        raise ConfigError(
+            f"--head class needs a categorical target with at least 2 classes (got {config.n_classes})"
+        )
     return ClassHead(config.n_classes)

@@ -96,6 +96,10 @@ class RecurrentNet(ForecastNet):
             self.proj = nn.Linear(width, p)  # shared across time steps
         else:
             self.proj = nn.Linear(width, config.horizon * p)
+        # Start from the training mean (zero in scaled space): for a random walk in returns
+        # that is the drift forecast, and early stopping keeps it unless training beats it.
+        nn.init.zeros_(self.proj.weight)
+        nn.init.zeros_(self.proj.bias)
         self.supports_step = not config.bidirectional
 
     def _head_out(self, state: State) -> Tensor:
@@ -127,12 +131,16 @@ class RecurrentNet(ForecastNet):
         return self.head.loss(pred, nxt)
 
     def encode(self, x: Tensor) -> tuple[Tensor, State]:
+        if not self.supports_step:  # bidirectional: the window is the state (base class)
+            return super().encode(x)
         out, state = self.rnn(x)  # (B, L, D*hidden)
         if self.seq2seq:
             return self.proj(out[:, -1]), state  # (B, P)
         return self._head_out(state)[:, 0, :], state
 
     def step(self, x_t: Tensor, state: State) -> tuple[Tensor, State]:
+        if not self.supports_step:
+            return super().step(x_t, state)
         out, state = self.rnn(x_t[:, None, :], state)  # (B, 1, hidden)
         if self.seq2seq:
             return self.proj(out[:, 0]), state

@@ -7,7 +7,7 @@ list model names in ``--help`` without loading torch.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from forecast.errors import ConfigError
@@ -46,6 +46,14 @@ MODELS: dict[str, ModelSpec] = {
         "IndRNN: independent neurons h_t = phi(W x_t + u * h_{t-1} + b), |u| bounded",
         "forecast.models.recurrent:RecurrentNet",
     ),
+    "attention": ModelSpec(
+        "LSTM encoder + decoder attending over all encoder states each step (additive or dot)",
+        "forecast.models.attention:AttentionNet",
+    ),
+    "seq2seq": ModelSpec(
+        "encoder-decoder unrolled over the horizon, teacher forcing, optional reversed input",
+        "forecast.models.seq2seq:Seq2SeqNet",
+    ),
 }
 
 
@@ -61,6 +69,8 @@ def build_model(config: ModelConfig) -> ForecastNet:
             f"unknown model {config.name!r}; choose one of: {', '.join(MODELS)} "
             "(forecast models lists them)"
         )
+    if config.hidden is None or config.layers is None:  # unresolved sizes: the large-data ones
+        config = replace(config, hidden=config.hidden or 64, layers=config.layers or 2)
     module_name, class_name = spec.builder.split(":")
     cls = getattr(importlib.import_module(module_name), class_name)
     net: ForecastNet = cls(config)
