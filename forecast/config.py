@@ -71,6 +71,7 @@ class ModelConfig:
     attention: Literal["additive", "dot"] = "additive"
     regime: Regime = "seq2vec"
     teacher_forcing: float = 0.5
+    teacher_forcing_end: float | None = None  # None: constant ratio; else linear decay to it
     reverse_input: bool = False
     n_features: int = 1
     horizon: int = 1

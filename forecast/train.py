@@ -144,6 +144,7 @@ def train_network(
     started, stopped_early, train_loss = time.perf_counter(), False, float("nan")
     epoch = 0
     for epoch in range(1, config.epochs + 1):
+        net.epoch_fraction = (epoch - 1) / max(1, config.epochs - 1)  # teacher-forcing decay
         train_loss = _train_epoch(net, optimizer, xt, yt, config, generator)
         val_loss = _evaluate(net, xv, yv, config.batch_size) if use_val else None
         score = val_loss if val_loss is not None else train_loss

@@ -189,3 +189,19 @@ def test_subprocess_train_then_explain(datasets: dict[str, list[str]], model_hom
     assert explained.returncode == 0, explained.stderr
     document = json.loads(explained.stdout)
     assert len(document["attention"]) == len(document["forecast"]) == 5
+
+
+def test_decoder_options_reach_the_saved_model(
+    capsys: pytest.CaptureFixture[str], datasets: dict[str, list[str]], model_home: Path
+) -> None:
+    args = ["--epochs", "2", "--hidden", "8", "--layers", "1"]
+    cli_json(capsys, "train", *datasets["airline"], "--model", "seq2seq", "--teacher-forcing", "0.9",
+             "--teacher-forcing-end", "0.1", "--reverse-input", "--name", "s2s", *args)
+    cli_json(capsys, "train", *datasets["airline"], "--model", "attention", "--attention", "dot",
+             "--name", "att", *args)
+    s2s = cli_json(capsys, "models", "show", "s2s")["run"]["model"]
+    att = cli_json(capsys, "models", "show", "att")["run"]["model"]
+    assert (s2s["teacher_forcing"], s2s["teacher_forcing_end"], s2s["reverse_input"]) == (0.9, 0.1, True)
+    assert att["attention"] == "dot"
+    code, _, err = cli(capsys, "train", *datasets["airline"], "--model", "attention", "--attention", "cosine")
+    assert code == 2 and "--attention" in err

@@ -242,3 +242,12 @@ def test_every_member_builds_its_registered_class() -> None:
     assert {"attention", "seq2seq"} <= set(NAMES)
     for name in NAMES:
         assert type(make_net(name)).__name__ == MODELS[name].builder.split(":")[1]
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_a_fresh_net_forecasts_the_training_mean(name: str) -> None:
+    """The contract: output projections start at zero, so early stopping can keep the mean."""
+    net = build_model(ModelConfig(name=name, n_features=F, horizon=H, hidden=8, layers=1)).eval()
+    x, _ = batch()
+    with torch.no_grad():
+        assert torch.count_nonzero(net(x)) == 0

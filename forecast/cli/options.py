@@ -84,6 +84,18 @@ Loss = Annotated[str, typer.Option(help="Point-head loss: mse, mae or huber.", r
 Regime = Annotated[
     str, typer.Option(help="seq2vec (last state -> horizon) or seq2seq (next value at every step).", rich_help_panel=MODEL)
 ]
+AttentionKind = Annotated[
+    str, typer.Option("--attention", help="attention model's score: additive (Bahdanau) or dot (scaled dot product).", rich_help_panel=MODEL)
+]
+TeacherForcing = Annotated[
+    float, typer.Option("--teacher-forcing", min=0.0, max=1.0, help="attention/seq2seq: share of decoder steps fed the true previous value in training.", rich_help_panel=MODEL)
+]
+TeacherForcingEnd = Annotated[
+    float | None, typer.Option("--teacher-forcing-end", min=0.0, max=1.0, help="Decay the teacher-forcing ratio linearly to this by the last epoch.", rich_help_panel=MODEL)
+]
+ReverseInput = Annotated[
+    bool, typer.Option("--reverse-input", help="attention/seq2seq: the encoder reads the window newest first.", rich_help_panel=MODEL)
+]
 Epochs = Annotated[
     int | None,
     typer.Option(min=1, help="Maximum training epochs (default: about 600 optimizer steps' worth, 5..300).", rich_help_panel=TRAINING),
@@ -161,6 +173,10 @@ def build_run_config(**opts: Any) -> RunConfig:
         head=_choice(opts.get("head", _m.head), HEADS, "--head"),  # type: ignore[arg-type]
         loss=_choice(opts.get("loss", _m.loss), LOSSES, "--loss"),  # type: ignore[arg-type]
         regime=_choice(opts.get("regime", _m.regime), REGIMES, "--regime"),  # type: ignore[arg-type]
+        attention=_choice(opts.get("attention", _m.attention), ("additive", "dot"), "--attention"),  # type: ignore[arg-type]
+        teacher_forcing=opts.get("teacher_forcing", _m.teacher_forcing),
+        teacher_forcing_end=opts.get("teacher_forcing_end", _m.teacher_forcing_end),
+        reverse_input=opts.get("reverse_input", _m.reverse_input),
     )
     train = TrainConfig(
         epochs=opts.get("epochs", _t.epochs),

@@ -5,7 +5,9 @@
     encode(x)           -> (out_t (B, P), state): next-step head output after the window
     step(x_t, state)    x_t (B, F) -> (out_t (B, P), state): one recurrent update
 
-P is ``head.n_params``. ``supports_step`` is True when encode/step carry real
+P is ``head.n_params``. A fresh network outputs zeros (its output projection starts at
+zero), i.e. the training mean in scaled space: the trainer keeps that forecast unless
+training beats it on the validation tail. ``supports_step`` is True when encode/step carry real
 recurrent state (unidirectional recurrent models); the rollout loop re-feeds
 windows through ``forward`` for the others.
 """
@@ -30,6 +32,7 @@ class ForecastNet(nn.Module):
         self.config = config
         self.head: Head = build_head(config)
         self.tbptt = 0  # set by the trainer; 0 = full backpropagation through time
+        self.epoch_fraction = 0.0  # training progress in [0, 1], set by the trainer
 
     def forward(self, x: Tensor) -> Tensor:  # pragma: no cover - abstract
         raise NotImplementedError

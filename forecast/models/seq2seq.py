@@ -7,7 +7,7 @@
                  forecast, or in training with probability r (teacher forcing) the true value
 
 The teacher-forcing ratio r starts at ``config.teacher_forcing`` and decays linearly to
-``teacher_forcing_end`` (a ModelConfig field when present, else no decay) as the trainer
+``teacher_forcing_end`` (None: no decay) as the trainer
 advances ``net.epoch_fraction`` from 0 to 1. ``forward(x)`` is inference (no forcing);
 ``loss(x, y)`` is where the true values are available, so training goes through it.
 
@@ -55,7 +55,6 @@ class Seq2SeqNet(ForecastNet):
             )
         self.directions = 2 if config.bidirectional else 1
         self.memory_size = self.directions * config.hidden  # width of each encoder output
-        self.epoch_fraction = 0.0  # training progress in [0, 1], set by the trainer
         self.encoder = make_layer(config)
         self._build_context()
         self.bridge = (
@@ -63,6 +62,8 @@ class Seq2SeqNet(ForecastNet):
         )
         self.decoder = decoder_layer(self.encoder, config, 1 + self.context_size)
         self.proj = nn.Linear(config.hidden + self.context_size, self.head.n_params)
+        nn.init.zeros_(self.proj.weight)  # a fresh net forecasts the training mean (see base.py)
+        nn.init.zeros_(self.proj.bias)
 
     def _build_context(self) -> None:
         """Subclasses create their context modules here and set ``context_size``."""
@@ -72,7 +73,7 @@ class Seq2SeqNet(ForecastNet):
     def teacher_forcing_ratio(self) -> float:
         """r = r_start + (r_end - r_start) * epoch_fraction; constant without an end value."""
         start = float(self.config.teacher_forcing)
-        end = getattr(self.config, "teacher_forcing_end", None)
+        end = self.config.teacher_forcing_end
         if end is None:
             return start
         progress = min(max(self.epoch_fraction, 0.0), 1.0)
