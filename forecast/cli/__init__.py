@@ -61,13 +61,8 @@ from forecast.cli import train_cmd as _train_cmd  # noqa: E402,F401
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app (Typer handles usage errors, exit 2), map library errors."""
-    import os
-
     from forecast.errors import ForecastError
 
-    # Idle OpenMP threads sleep instead of spinning: on a shared 2-core machine spinning
-    # threads made small LSTM steps 20x slower. Must be set before torch is imported.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         app(args=argv, prog_name="forecast")
     except ForecastError as err:
