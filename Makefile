@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 demo: $(STAMP)  ## train on the bundled MSFT prices, predict, show the result
-	$(BIN)/forecast train sample_data/pmdarima_msft.csv --epochs 15
+	$(BIN)/forecast train sample_data/pmdarima_msft.csv --epochs 5
 	$(BIN)/forecast predict
 
 test: $(STAMP)  ## the whole test suite

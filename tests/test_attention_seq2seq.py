@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -21,14 +20,6 @@ from forecast.models.seq2seq import Seq2SeqNet
 from forecast.train import seed_everything
 
 B, L, F, H = 2, 7, 2, 3
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def net(name: str, seed: int = 0, **config: object) -> Seq2SeqNet:

@@ -7,12 +7,10 @@ import math
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import torch
 
 from forecast.cli import main
 from forecast.models.registry import MODELS
@@ -21,14 +19,6 @@ NAMES = list(MODELS)
 RECURRENT_CELLS = [n for n, spec in MODELS.items() if spec.builder.endswith(":RecurrentNet")]
 ROOT = Path(__file__).resolve().parent.parent
 FAST = ["--epochs", "2", "--hidden", "8", "--layers", "1", "--quiet", "--device", "cpu"]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ Claims checked for each member:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -40,15 +39,6 @@ B, L, F, H = 3, 9, 2, 4
 LEARN_STEPS, LEARN_MSE = 60, 0.05
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Iterator[None]:
-    """Tiny tensors: one intra-op thread is faster and immune to a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def make_net(name: str, seed: int = 0, **overrides: object) -> ForecastNet:

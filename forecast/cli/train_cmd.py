@@ -89,12 +89,18 @@ def train(
         "val_loss": rep.best_val_loss,
         "seconds": round(rep.seconds, 2),
         "device": rep.device,
+        "kept_initial": rep.kept_initial,
     }
     if json_out:
         render.print_json({**summary, "notes": list(result.series.notes),
                            "forecast": render.frame_records(result.forecast.to_frame())})
         return
-    render.notes(result.series.notes)
+    kept = (
+        ["no epoch beat the training-mean forecast by 1% on the validation tail, so the model "
+         "forecasts the mean (for log returns: the drift); forecast evaluate compares it with naive"]
+        if rep.kept_initial else []
+    )
+    render.notes([*result.series.notes, *kept])
     val = f", val loss {rep.best_val_loss:.4f}" if rep.best_val_loss is not None else ""
     stop = " (early stop)" if rep.stopped_early else ""
     render.out.print(
