@@ -61,6 +61,8 @@ TRAIN_KEYS: dict[str, _Spec] = {
     "dropout": ("float", 0.0, 0.9), "bidirectional": ("bool", None, None),
     "activation": ("str", ("tanh", "relu"), None), "head": ("str", HEADS, None),
     "loss": ("str", LOSSES, None), "regime": ("str", REGIMES, None),
+    "attention": ("str", ("additive", "dot"), None), "teacher_forcing": ("float", 0.0, 1.0),
+    "teacher_forcing_end": ("float", 0.0, 1.0), "reverse_input": ("bool", None, None),
     "epochs": ("int", 1, None), "batch_size": ("int", 1, None), "lr": ("float", 0.0, None),
     "seed": ("int", None, None), "patience": ("int", 0, None), "clip_norm": ("float", 0.0, None),
     "tbptt": ("int", 0, None), "device": ("str", DEVICES, None),
@@ -122,6 +124,10 @@ def build_run_config(opts: Mapping[str, Any], label: Callable[[str], str] = _opt
         head=_choice(get("head", m.head), HEADS, "head", label),
         loss=_choice(get("loss", m.loss), LOSSES, "loss", label),
         regime=_choice(get("regime", m.regime), REGIMES, "regime", label),
+        attention=_choice(get("attention", m.attention), ("additive", "dot"), "attention", label),
+        teacher_forcing=get("teacher_forcing", m.teacher_forcing),
+        teacher_forcing_end=get("teacher_forcing_end", m.teacher_forcing_end),
+        reverse_input=get("reverse_input", m.reverse_input),
     )
     train = TrainConfig(
         epochs=get("epochs", t.epochs), batch_size=get("batch_size", t.batch_size),

@@ -449,3 +449,22 @@ def test_model_home_is_isolated(model_home: Path, tmp_path: Path) -> None:
     """FORECAST_HOME points into this test's folder, so tests never touch a real model store."""
     assert os.environ["FORECAST_HOME"] == str(model_home)
     assert model_home.is_relative_to(tmp_path)
+
+
+def test_train_says_when_it_kept_the_mean_forecast(
+    cli: Cli, model_home: Path, wave_csv: Path, sample_data: Path, tmp_path: Path
+) -> None:
+    """The note appears exactly when the saved report says training never beat the mean."""
+    msft = pd.read_csv(sample_data / "pmdarima_msft.csv").tail(400)
+    msft_csv = tmp_path / "msft_tail.csv"
+    msft.to_csv(msft_csv, index=False)
+    seen = set()
+    learnable = ("--epochs", "40", "--lr", "0.01")  # a clean wave: training beats the mean
+    for name, path, extra in (("wave", wave_csv, learnable), ("msft", msft_csv, ())):
+        result = cli("train", path, *TINY, *extra, "--name", name)
+        assert result.code == 0, result.err
+        shown = cli("models", "show", name, "--json")
+        kept = shown.json()["training"]["kept_initial"]  # type: ignore[index]
+        seen.add(kept)
+        assert ("forecasts the mean" in result.err) == kept, result.err
+    assert seen == {True, False}  # both branches ran

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
-from forecast.config import DataSpec, ModelConfig, RunConfig, TrainConfig, WindowConfig
-from forecast.errors import ConfigError
+from forecast.config import RunConfig
+from forecast.jobconfig import split_list as split_list  # used by the verbs
 from forecast.models.registry import MODELS
 
 DATA = "Data"
@@ -23,7 +23,6 @@ OUTPUT = "Output"
 
 ModelName = Enum("ModelName", {name: name for name in MODELS}, type=str)  # type: ignore[misc]
 
-_d, _w, _m, _t = DataSpec(), WindowConfig(), ModelConfig(), TrainConfig()
 
 Target = Annotated[
     str | None,
@@ -124,68 +123,12 @@ Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on s
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.", rich_help_panel=OUTPUT)]
 
 
-def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
-    if value not in allowed:
-        raise ConfigError(f"{option} {value!r}: choose one of {', '.join(allowed)}")
-    return value
-
-
-def split_list(text: str | None) -> tuple[str, ...]:
-    """'a, b,c' -> ('a', 'b', 'c')."""
-    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
-
-
 def build_run_config(**opts: Any) -> RunConfig:
-    """One RunConfig from the shared options (names as in the CLI, snake_case)."""
-    from forecast.config import (
-        FILL_POLICIES,
-        HEADS,
-        LOSSES,
-        REGIMES,
-        SCALERS,
-        TRANSFORMS,
-    )
+    """One RunConfig from the shared options (names as in the CLI, snake_case).
 
-    data = DataSpec(
-        path=opts.get("path"),
-        ticker=opts.get("ticker"),
-        target=opts.get("target"),
-        series=opts.get("series"),
-        features=split_list(opts.get("features")),
-        date_column=opts.get("date_column"),
-        dayfirst=opts.get("dayfirst"),
-        fill=_choice(opts.get("fill", _d.fill), FILL_POLICIES, "--fill"),  # type: ignore[arg-type]
-    )
-    window = WindowConfig(
-        input_len=opts.get("input_len"),
-        horizon=opts.get("horizon"),
-        transform=_choice(opts.get("transform", _w.transform), TRANSFORMS, "--transform"),  # type: ignore[arg-type]
-        scaler=_choice(opts.get("scaler", _w.scaler), SCALERS, "--scaler"),  # type: ignore[arg-type]
-    )
-    model_name = opts.get("model", _m.name)
-    model = ModelConfig(
-        name=getattr(model_name, "value", model_name),
-        hidden=opts.get("hidden", _m.hidden),
-        layers=opts.get("layers", _m.layers),
-        dropout=opts.get("dropout", _m.dropout),
-        bidirectional=opts.get("bidirectional", _m.bidirectional),
-        activation=_choice(opts.get("activation", _m.activation), ("tanh", "relu"), "--activation"),
-        head=_choice(opts.get("head", _m.head), HEADS, "--head"),  # type: ignore[arg-type]
-        loss=_choice(opts.get("loss", _m.loss), LOSSES, "--loss"),  # type: ignore[arg-type]
-        regime=_choice(opts.get("regime", _m.regime), REGIMES, "--regime"),  # type: ignore[arg-type]
-        attention=_choice(opts.get("attention", _m.attention), ("additive", "dot"), "--attention"),  # type: ignore[arg-type]
-        teacher_forcing=opts.get("teacher_forcing", _m.teacher_forcing),
-        teacher_forcing_end=opts.get("teacher_forcing_end", _m.teacher_forcing_end),
-        reverse_input=opts.get("reverse_input", _m.reverse_input),
-    )
-    train = TrainConfig(
-        epochs=opts.get("epochs", _t.epochs),
-        batch_size=opts.get("batch_size", _t.batch_size),
-        lr=opts.get("lr", _t.lr),
-        seed=opts.get("seed", _t.seed),
-        patience=opts.get("patience", _t.patience),
-        clip_norm=opts.get("clip_norm", _t.clip_norm),
-        tbptt=opts.get("tbptt", _t.tbptt),
-        device=_choice(opts.get("device", _t.device), ("auto", "cpu", "cuda"), "--device"),  # type: ignore[arg-type]
-    )
-    return RunConfig(data, window, model, train)
+    The same typer-free builder reads retrain's TOML job files, so both spell and check
+    every option alike; errors name the option (``--fill``).
+    """
+    from forecast.jobconfig import build_run_config as build
+
+    return build(opts)
