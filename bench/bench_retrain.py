@@ -41,8 +41,8 @@ def slices(count: int) -> list[SeriesData]:
         for source in sources:
             stop = len(source) - k * ROWS
             if stop - ROWS >= 0 and len(out) < count:
-                part = source.frame.iloc[stop - ROWS : stop]
-                out.append(replace(source, frame=part, name=f"{source.name}-{k:02d}"))
+                part = source.rows(stop - ROWS, stop)
+                out.append(replace(part, name=f"{source.name}-{k:02d}"))
         k += 1
     return out
 

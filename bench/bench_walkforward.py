@@ -12,8 +12,6 @@ import tracemalloc
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 from forecast.api import load_series
 from forecast.config import DataSpec, ModelConfig, RunConfig, TrainConfig, WindowConfig
 from forecast.data.series import SeriesData
@@ -27,7 +25,7 @@ TAIL, HORIZON = 1500, 5
 
 def _setup(quick: bool) -> tuple[SeriesData, RunConfig]:
     series = load_series(DataSpec(path=str(MSFT)))
-    series = replace(series, frame=series.frame.iloc[-TAIL:])
+    series = series.rows(-TAIL, None)
     run = RunConfig(
         window=WindowConfig(input_len=20, horizon=HORIZON),
         model=ModelConfig(name="lstm", hidden=32, layers=1, dropout=0.0),

@@ -16,8 +16,12 @@ if False:  # typing only; keeps torch out of import time
     from forecast.train import EpochStats
 
 
-def load_series(spec: DataSpec) -> SeriesData:
-    """Read the series a DataSpec names: a CSV file or a cached Yahoo ticker."""
+def load_series(spec: DataSpec, snapshots: Path | None = None) -> SeriesData:
+    """Read the series a DataSpec names: a CSV file or a cached Yahoo ticker.
+
+    With ``snapshots`` (a folder), an unchanged CSV is loaded from its parsed
+    snapshot there (numpy only) instead of being parsed again with pandas.
+    """
     if spec.ticker and spec.path:
         raise ConfigError("give either a CSV path or --ticker, not both")
     if spec.ticker:
@@ -26,9 +30,16 @@ def load_series(spec: DataSpec) -> SeriesData:
         return series_from_cache(spec)
     if not spec.path:
         raise ConfigError("no data: give a CSV path (forecast train prices.csv) or --ticker SYMBOL")
-    from forecast.data.csv import read_csv_series
+    def read_csv(spec: DataSpec) -> SeriesData:
+        from forecast.data.csv import read_csv_series
 
-    return read_csv_series(spec)
+        return read_csv_series(spec)
+
+    if snapshots is None:
+        return read_csv(spec)
+    from forecast.data.snapshot import read_with_snapshot
+
+    return read_with_snapshot(spec, snapshots, read_csv)
 
 
 @dataclass(frozen=True)
@@ -62,7 +73,7 @@ def train(
     if run.data.path:  # saved absolute, so predict and cron work from any folder
         absolute = str(Path(run.data.path).expanduser().resolve())
         run = replace(run, data=replace(run.data, path=absolute))
-    series = load_series(run.data)
+    series = load_series(run.data, paths.snapshots_dir(model_dir))
     name = registry.check_name(name) if name else default_model_name(series, run.model.name)
     forecaster = fit(series, run, on_epoch=on_epoch)
     root = paths.models_dir(model_dir)
@@ -125,7 +136,9 @@ def predict(
         spec = replace(spec, path=data, ticker=None)
     if series:
         spec = replace(spec, series=forecaster.run.data.series or series)
-    series = load_series(spec)
+    from forecast import paths
+
+    series = load_series(spec, paths.snapshots_dir(model_dir))
     return PredictResult(
         name, path, forecaster.predict(series), series, forecaster.extra["payload"]
     )

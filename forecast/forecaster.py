@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import torch
 
 from forecast.config import RunConfig, WindowConfig
-from forecast.data.calendar import future_dates, season_length
+from forecast.data.dates import as_datetimes, to_index
 from forecast.data.series import SeriesData
 from forecast.errors import ConfigError, DataError
 from forecast.models.base import ForecastNet
@@ -38,30 +37,51 @@ SMALL_DATA_WINDOWS = 500  # below this: hidden 32, 1 layer, lr 3e-3 unless asked
 TREND_SHARE = 0.5  # R^2 of a linear trend above which the target is differenced
 
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+
 @dataclass(frozen=True)
 class Forecast:
     """A forecast on the data's own scale and calendar."""
 
-    index: pd.DatetimeIndex
+    dates: np.ndarray  # (H,) datetime64, UTC instants when tz is set
     point: np.ndarray  # (H,)
     quantiles: dict[float, np.ndarray] = field(default_factory=dict)  # level -> (H,)
     class_probs: np.ndarray | None = None  # (H, C)
     classes: tuple[str, ...] = ()
+    tz: Any = None
 
-    def to_frame(self) -> pd.DataFrame:
-        """Long-ish table: ds, yhat, then q0.05 ... or one column per class probability."""
-        frame = pd.DataFrame({"ds": self.index, "yhat": self.point})
-        for level, values in sorted(self.quantiles.items()):
-            frame[f"q{level:g}"] = values
+    @property
+    def index(self) -> "pd.DatetimeIndex":
+        return to_index(self.dates, self.tz)
+
+    def columns(self) -> dict[str, list[Any]]:
+        """ds, yhat, then q0.05 ... or one column per class probability (no pandas needed)."""
+        table: dict[str, list[Any]] = {"ds": as_datetimes(self.dates, self.tz)}
         if self.class_probs is not None:
-            frame["yhat"] = [self.classes[int(c)] for c in self.point]
+            table["yhat"] = [self.classes[int(c)] for c in self.point]
             for j, name in enumerate(self.classes):
-                frame[f"p_{name}"] = self.class_probs[:, j]
+                table[f"p_{name}"] = self.class_probs[:, j].tolist()
+            return table
+        table["yhat"] = self.point.tolist()
+        for level, values in sorted(self.quantiles.items()):
+            table[f"q{level:g}"] = np.asarray(values).tolist()
+        return table
+
+    def to_frame(self) -> "pd.DataFrame":
+        """The table of :meth:`columns` as a DataFrame with a datetime ``ds`` column."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.columns())
+        frame["ds"] = self.index.rename(None)
         return frame
 
 
 def default_horizon(freq: str | None) -> int:
     """A natural horizon for the calendar: one season for seasonal data, a week for days."""
+    from forecast.data.calendar import season_length
+
     season = season_length(freq)
     if freq and freq.upper().startswith("B"):
         return 5
@@ -72,6 +92,8 @@ def default_horizon(freq: str | None) -> int:
 
 def default_input_len(freq: str | None, horizon: int, n_rows: int) -> int:
     """Two seasons (at least 20 steps and twice the horizon), capped by the data length."""
+    from forecast.data.calendar import season_length
+
     season = season_length(freq) or 1
     wanted = max(2 * season if season > 1 else 0, 20, 2 * horizon)
     cap = max(2, (n_rows - horizon) // 3)
@@ -182,12 +204,12 @@ class Forecaster:
         out = self.raw_output(series)  # (1, H, P)
         head = self.net.head
         horizon = out.shape[1]
-        dates = future_dates(series.index, series.freq, horizon)
+        dates = series.future_dates(horizon)
         last = series.y[-1]
         point = self.pipeline.to_levels(head.point(out).cpu().double().numpy()[0], last)
         if self.pipeline.categorical:
             probs = torch.softmax(out[0], dim=-1).cpu().double().numpy()  # (H, C)
-            return Forecast(dates, point, class_probs=probs, classes=series.classes)
+            return Forecast(dates, point, class_probs=probs, classes=series.classes, tz=series.tz)
         quantiles: dict[float, np.ndarray] = {}
         if head.probabilistic:
             with torch.random.fork_rng(devices=[]):
@@ -197,7 +219,7 @@ class Forecaster:
             paths = self.pipeline.to_levels(draws.cpu().double().numpy(), last)  # (S, H)
             for level in QUANTILE_LEVELS:
                 quantiles[level] = np.quantile(paths, level, axis=0)
-        return Forecast(dates, point, quantiles)
+        return Forecast(dates, point, quantiles, tz=series.tz)
 
 
 def training_windows(

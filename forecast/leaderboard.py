@@ -149,7 +149,7 @@ def _lag_mimic(scores: pd.DataFrame, groups: dict[str, pd.DataFrame], bt: Backte
         g = groups[name]
         score = lag_mimic_score(g["y"].to_numpy(), g["yhat"].to_numpy(), g["fold"].map(last).to_numpy())
         values.append(score)
-        if score > LAG_MIMIC_WARN and verdict != "yes":
+        if score > LAG_MIMIC_WARN and verdict != "yes" and name not in _all_kept_initial(bt):
             warnings.append(
                 f"{name}: forecasts sit closer to the last observed value than to the outcome "
                 f"(lag-mimic score {score:.2f} > {LAG_MIMIC_WARN:g}) and do not beat naive: "
@@ -167,6 +167,15 @@ def _scale_warnings(bt: Backtest) -> list[str]:
             "(naive error 0), so MASE is undefined there; ranking by MAE"]
 
 
+def _all_kept_initial(bt: Backtest) -> set[str]:
+    """Models none of whose fits moved from the starting weights: their forecast is the training
+    mean by construction (the drift forecast for returns), so it echoes nothing it learned."""
+    if "kept_initial" not in bt.fits or bt.fits.empty:
+        return set()
+    kept = bt.fits.groupby("model", sort=False)["kept_initial"].all()
+    return set(kept[kept].index)
+
+
 def _kept_initial(bt: Backtest) -> list[str]:
     """Models whose training never beat the weights it started from, on validation."""
     if "kept_initial" not in bt.fits:
@@ -174,7 +183,11 @@ def _kept_initial(bt: Backtest) -> list[str]:
     out = []
     for name, fits in bt.fits.groupby("model", sort=False):
         kept = int(fits["kept_initial"].sum())
-        if kept:
+        if kept == len(fits):
+            out.append(f"{name}: all {kept} fits kept their starting weights (no epoch beat them on "
+                       "the validation tail), so its forecasts are the training mean: the drift "
+                       "forecast for returns, a flat line for levels; nothing was learned")
+        elif kept:
             out.append(f"{name}: {kept} of {len(fits)} fits kept their starting weights (no epoch "
                        "beat them on the validation tail); a fresh net starts at the training "
                        "mean, which is the drift forecast for returns")

@@ -1,4 +1,4 @@
-"""Where forecast keeps its files: models, the price cache, retrain logs.
+"""Where forecast keeps its files: models, the price cache, CSV snapshots, retrain logs.
 
 ``FORECAST_HOME`` (or ``--model-dir``) overrides the per-user data directory,
 which is stable under cron because it does not depend on the working folder.
@@ -25,6 +25,11 @@ def home_dir(override: str | Path | None = None) -> Path:
 def models_dir(override: str | Path | None = None) -> Path:
     """Saved model bundles live here."""
     return home_dir(override) / "models"
+
+
+def snapshots_dir(override: str | Path | None = None) -> Path:
+    """Parsed CSV snapshots that let predict skip pandas while a file is unchanged."""
+    return home_dir(override) / "snapshots"
 
 
 def prices_dir(override: str | Path | None = None) -> Path:

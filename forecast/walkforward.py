@@ -120,7 +120,7 @@ class Backtest:
 
 def rows(series: SeriesData, start: int, stop: int) -> SeriesData:
     """Rows [start, stop) of ``series`` (a fold's training part)."""
-    return replace(series, frame=series.frame.iloc[start:stop])
+    return series.rows(start, stop)
 
 
 def fold_seed(seed: int, fold: int) -> int:

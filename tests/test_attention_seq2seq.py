@@ -176,7 +176,7 @@ def test_unknown_attention_kind() -> None:
 def _series(n: int = 60) -> SeriesData:
     index = pd.date_range("2021-01-04", periods=n, freq="D", name="ds")
     frame = pd.DataFrame({"y": 5 + np.sin(np.arange(n) / 3.0)}, index=index)
-    return SeriesData(frame, "y", (), "D", "synthetic.csv", "synthetic")
+    return SeriesData.from_frame(frame, "y", (), "D", "synthetic.csv", "synthetic")
 
 
 def _fit(name: str) -> tuple[SeriesData, object]:

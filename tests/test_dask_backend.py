@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +44,7 @@ def test_per_series_jobs_match_local(cluster: LocalCluster, sample_data: Path) -
                     train=TrainConfig(epochs=1, batch_size=64, device="cpu"))
     airline = load_series(DataSpec(path=str(sample_data / "sktime_airline.csv")))
     msft = load_series(DataSpec(path=str(sample_data / "pmdarima_msft.csv")))
-    msft = replace(msft, frame=msft.frame.iloc[-200:])
+    msft = msft.rows(-200, None)
     items = [(airline, run, "air"), (msft, run, "msft")]
     before = tasks_seen(cluster)
     remote = run_jobs(fit_payload, items, name="dask", scheduler=cluster.scheduler_address)

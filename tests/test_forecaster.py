@@ -31,7 +31,7 @@ TINY = RunConfig(
 def series_of(values: np.ndarray, freq: str = "B", target: str = "Close", **extra: np.ndarray) -> SeriesData:
     index = pd.date_range("2021-01-04", periods=len(values), freq=freq, name="ds")
     frame = pd.DataFrame({target: values, **extra}, index=index)
-    return SeriesData(frame, target, tuple(extra), freq, "data.csv", "data")
+    return SeriesData.from_frame(frame, target, tuple(extra), freq, "data.csv", "data")
 
 
 def wave(n: int) -> np.ndarray:
@@ -164,7 +164,7 @@ def test_categorical_target_predicts_class_probabilities() -> None:
     codes = np.tile([0.0, 1.0, 2.0, 1.0], 30)
     index = pd.date_range("2021-01-01", periods=len(codes), freq="D", name="ds")
     frame = pd.DataFrame({"weather": codes}, index=index)
-    series = SeriesData(frame, "weather", (), "D", "w.csv", "w", classes=("fog", "rain", "sun"))
+    series = SeriesData.from_frame(frame, "weather", (), "D", "w.csv", "w", classes=("fog", "rain", "sun"))
     forecaster = fit(series, with_window(8, 2))
     assert forecaster.run.model.head == "class" and forecaster.run.window.transform == "level"
     forecast = forecaster.predict(series)

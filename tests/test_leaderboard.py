@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import json
 from pathlib import Path
 
@@ -98,6 +100,21 @@ def test_lag_mimic_warning_names_the_echoing_model(airline: SeriesData) -> None:
     board = leaderboard(hand_backtest(airline, {"good": good, "echo": echo}))
     assert len(board.warnings) == 1 and board.warnings[0].startswith("echo: ")
     assert "lag-mimic" in board.warnings[0]
+
+
+def test_a_model_that_kept_its_starting_weights_gets_one_warning_not_two(airline: SeriesData) -> None:
+    """All fits kept the training mean: say that, not that the model learned to echo its input."""
+    bt = hand_backtest(airline, {"good": good, "echo": echo})
+    fits = pd.DataFrame({"model": ["echo"] * 4 + ["good"] * 4, "fold": list(range(4)) * 2,
+                         "kind": "fresh", "seconds": 0.1, "epochs": 5,
+                         "kept_initial": [True] * 4 + [True, False, False, False]})
+    board = leaderboard(replace(bt, fits=fits))
+    assert [w.split(":")[0] for w in board.warnings] == ["echo", "good"]
+    assert "all 4 fits kept" in board.warnings[0] and "lag-mimic" not in board.warnings[0]
+    assert "1 of 4 fits kept" in board.warnings[1]
+    fits["kept_initial"] = [True, True, False, True] + [False] * 4
+    board = leaderboard(replace(bt, fits=fits))
+    assert "lag-mimic" in board.warnings[0] and "3 of 4 fits kept" in board.warnings[1]
 
 
 def test_mase_uses_the_plain_naive_scale_without_a_season(airline: SeriesData) -> None:

@@ -163,7 +163,7 @@ def sine_series(n: int = 80) -> SeriesData:
     frame = pd.DataFrame(
         {"y": 10 + np.sin(2 * np.pi * t / 7), "temp": np.cos(2 * np.pi * t / 7)}, index=index
     )
-    return SeriesData(frame, "y", ("temp",), "D", "synthetic.csv", "synthetic")
+    return SeriesData.from_frame(frame, "y", ("temp",), "D", "synthetic.csv", "synthetic")
 
 
 def tiny_run(name: str, head: str = "point", device: str = "cpu", **model: object) -> RunConfig:

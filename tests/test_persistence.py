@@ -41,7 +41,7 @@ def make_series(n: int = 60) -> SeriesData:
     index = pd.bdate_range("2022-01-03", periods=n, name="ds")
     values = 50 + 5 * np.sin(np.arange(n) / 3.0) + np.arange(n) * 0.1
     frame = pd.DataFrame({"Close": values}, index=index)
-    return SeriesData(frame, "Close", (), "B", "synthetic.csv", "synthetic")
+    return SeriesData.from_frame(frame, "Close", (), "B", "synthetic.csv", "synthetic")
 
 
 @pytest.fixture(scope="module")
@@ -414,7 +414,7 @@ def test_golden_bundle_still_predicts_the_same_values() -> None:
     stored = expected["series"]
     index = pd.DatetimeIndex(pd.to_datetime(stored["ds"]), name="ds")
     frame = pd.DataFrame({stored["target"]: np.array(stored["y"], dtype=np.float64)}, index=index)
-    series = SeriesData(frame, stored["target"], (), stored["freq"], expected["data"], "airline")
+    series = SeriesData.from_frame(frame, stored["target"], (), stored["freq"], expected["data"], "airline")
     forecaster = from_payload(load_bundle(path), "cpu")
     raw = forecaster.raw_output(series)[0, :, 0].double().numpy()
     np.testing.assert_allclose(raw, expected["forecast"]["model_space"], rtol=1e-6, atol=1e-6)

@@ -30,7 +30,7 @@ def make_series(n: int = 80, phase: float = 0.0) -> SeriesData:
         {"Close": 20 + 3 * np.sin(t / 4 + phase) + 0.05 * t, "Volume": 1000 + 50 * np.cos(t / 7)},
         index=index,
     )
-    return SeriesData(frame, "Close", ("Volume",), "B", "synthetic.csv", "synthetic")
+    return SeriesData.from_frame(frame, "Close", ("Volume",), "B", "synthetic.csv", "synthetic")
 
 
 def run_config(seed: int = 0, **train: Any) -> RunConfig:

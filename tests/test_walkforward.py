@@ -48,9 +48,9 @@ def base(base_bt: Backtest) -> pd.DataFrame:
 
 
 def with_values(series: SeriesData, y: np.ndarray) -> SeriesData:
-    frame = series.frame.copy()
-    frame[series.target] = y
-    return replace(series, frame=frame)
+    values = series.values.copy()
+    values[:, 0] = y
+    return replace(series, values=values)
 
 
 @settings(max_examples=200, deadline=None)

@@ -98,7 +98,7 @@ def make_series(values: np.ndarray) -> SeriesData:
     names = ["Close", *[f"f{i}" for i in range(1, values.shape[1])]]
     index = pd.bdate_range("2021-01-04", periods=len(values), name="ds")
     frame = pd.DataFrame(values, index=index, columns=names)
-    return SeriesData(frame, "Close", tuple(names[1:]), "B", "synthetic.csv", "synthetic")
+    return SeriesData.from_frame(frame, "Close", tuple(names[1:]), "B", "synthetic.csv", "synthetic")
 
 
 def tiny_run(input_len: int, horizon: int, transform: str, scaler: str) -> RunConfig:

@@ -66,6 +66,23 @@ def print_table(frame: "pd.DataFrame", title: str | None = None) -> None:
     out.print(table)
 
 
+def column_records(columns: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """Row dicts (JSON-safe) of a table held as equal-length columns."""
+    names = list(columns)
+    return [_plain(dict(zip(names, row))) for row in zip(*columns.values())]
+
+
+def print_columns(columns: dict[str, list[Any]], title: str | None = None) -> None:
+    """A table held as columns (no pandas): numbers right-aligned, the rest left."""
+    table = Table(title=title, title_justify="left")
+    for name, values in columns.items():
+        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+        table.add_column(name, justify="right" if numeric else "left")
+    for row in zip(*columns.values()):
+        table.add_row(*(format_value(v) for v in row))
+    out.print(table)
+
+
 def notes(lines: tuple[str, ...] | list[str]) -> None:
     """What the tool decided on its own (to stderr, so --json stays clean)."""
     for line in lines:

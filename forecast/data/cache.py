@@ -352,8 +352,8 @@ def series_from_cache(
         notes.append(f"currency: {meta.currency}")
     if filled:
         notes.append(filled)
-    return SeriesData(
-        frame=out,
+    return SeriesData.from_frame(
+        out,
         target=target,
         features=tuple(spec.features),
         freq=_infer_freq(pd.DatetimeIndex(out.index)),

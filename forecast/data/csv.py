@@ -372,8 +372,9 @@ def read_csv_series(spec: DataSpec) -> SeriesData:
     freq = infer_freq(pd.DatetimeIndex(frame.index))
     if freq is None:
         notes.append("no regular step between dates; frequency unknown")
-    return SeriesData(frame=frame, target=names[0], features=tuple(names[1:]), freq=freq,
-                      source=str(path), name=symbol or path.stem, classes=classes, notes=tuple(notes))
+    return SeriesData.from_frame(frame, target=names[0], features=tuple(names[1:]), freq=freq,
+                                 source=str(path), name=symbol or path.stem, classes=classes,
+                                 notes=tuple(notes))
 
 
 def list_symbols(path: str | Path) -> list[str]:
