@@ -15,6 +15,7 @@ import torch
 from forecast.config import TrainConfig
 from forecast.errors import ConfigError
 from forecast.models.base import ForecastNet
+from forecast.optim import Adam
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def _evaluate(net: ForecastNet, x: torch.Tensor, y: torch.Tensor, batch: int) ->
 
 def _train_epoch(
     net: ForecastNet,
-    optimizer: torch.optim.Optimizer,
+    optimizer: Adam,
     xt: torch.Tensor,
     yt: torch.Tensor,
     config: TrainConfig,
@@ -105,7 +106,7 @@ def _train_epoch(
     for start in range(0, len(xt), config.batch_size):
         idx = order[start : start + config.batch_size]
         loss = net.loss(xt[idx], yt[idx])
-        optimizer.zero_grad(set_to_none=True)
+        optimizer.zero_grad()
         loss.backward()
         if config.clip_norm > 0:
             torch.nn.utils.clip_grad_norm_(net.parameters(), config.clip_norm)
@@ -132,7 +133,7 @@ def train_network(
     net.tbptt = config.tbptt
     xt, yt = to_tensor(x_train, device), to_tensor(y_train, device)  # (N, L, F), (N, H)
     xv, yv = to_tensor(x_val, device), to_tensor(y_val, device)
-    optimizer = torch.optim.Adam(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    optimizer = Adam(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     generator = torch.Generator().manual_seed(config.seed)
     use_val = len(xv) > 0
     # Epoch 0 competes: a fresh net (zero output projection) forecasts the training mean,

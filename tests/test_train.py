@@ -13,11 +13,13 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import forecast.train
 from forecast.config import ModelConfig, RunConfig, TrainConfig, WindowConfig
 from forecast.data.series import SeriesData
 from forecast.errors import ConfigError
 from forecast.forecaster import Forecaster, fit, split_validation
 from forecast.models.registry import build_model
+from forecast.optim import Adam
 from forecast.train import EpochStats, resolve_device, seed_everything, train_network
 
 torch.set_num_threads(1)
@@ -176,14 +178,13 @@ class _NormSpy:
 
     def __init__(self) -> None:
         self.norms: list[float] = []
-        original = torch.optim.Adam
         spy = self
 
-        class SpyAdam(original):  # type: ignore[misc, valid-type]
-            def step(self, closure: Any = None) -> Any:
-                grads = [p.grad.detach().flatten() for g in self.param_groups for p in g["params"] if p.grad is not None]
+        class SpyAdam(Adam):
+            def step(self) -> None:
+                grads = [p.grad.detach().flatten() for p in self.params if p.grad is not None]
                 spy.norms.append(float(torch.cat(grads).norm()))
-                return super().step(closure)
+                super().step()
 
         self.cls = SpyAdam
 
@@ -191,7 +192,7 @@ class _NormSpy:
 @pytest.mark.parametrize("clip_norm", [0.0, 1e-3])
 def test_clip_norm_bounds_every_update(monkeypatch: pytest.MonkeyPatch, clip_norm: float) -> None:
     spy = _NormSpy()
-    monkeypatch.setattr(torch.optim, "Adam", spy.cls)
+    monkeypatch.setattr(forecast.train, "Adam", spy.cls)
     rng = np.random.default_rng(3)
     x = rng.normal(size=(32, 6, 1)) * 5
     config = TrainConfig(epochs=2, batch_size=8, clip_norm=clip_norm, device="cpu")
