@@ -143,7 +143,7 @@ def resolve_run(run: RunConfig, series: SeriesData) -> RunConfig:
     windows = n_windows(len(series) - (transform != "level"), input_len, horizon)
     small = windows < SMALL_DATA_WINDOWS  # a smaller, faster-learning net for short series
     train = resolve_training(
-        replace(run.train, lr=run.train.lr or (3e-3 if small else 1e-3)), windows
+        replace(run.train, lr=(3e-3 if small else 1e-3) if run.train.lr is None else run.train.lr), windows
     )
     model = replace(
         run.model,

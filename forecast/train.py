@@ -56,7 +56,9 @@ def resolve_training(train: TrainConfig, windows: int) -> TrainConfig:
         batches = max(1, math.ceil(windows * (1 - train.val_fraction) / train.batch_size))
         epochs = int(min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(STEP_BUDGET / batches))))
     patience = train.patience if train.patience is not None else max(8, epochs // 4)
-    return replace(train, epochs=epochs, patience=patience, lr=train.lr or 1e-3)
+    if train.lr is not None and not train.lr > 0:
+        raise ConfigError(f"--lr {train.lr:g}: the learning rate must be above 0 (e.g. --lr 1e-3)")
+    return replace(train, epochs=epochs, patience=patience, lr=1e-3 if train.lr is None else train.lr)
 
 
 def resolve_device(name: str) -> torch.device:

@@ -298,6 +298,8 @@ BAD_INPUTS = [
     ("bad-transform", ("train", "{ok}", "--transform", "bogus"), 2, r"--transform 'bogus'.*auto, level, diff, logret"),
     ("logret-non-positive", ("train", "{negative}", "--transform", "logret"), 4, r"neg\.csv: .*log returns"),
     ("bad-model-name", ("train", "{ok}", "--name", "../escape"), 2, r"model name '\.\./escape'"),
+    ("zero-lr", ("train", "{ok}", "--lr", "0"), 2, r"--lr 0: the learning rate must be above 0"),
+    ("negative-lr", ("train", "{ok}", "--lr", "-0.01"), 2, r"--lr -0.01: the learning rate must be above 0"),
     ("no-models-yet", ("predict",), 3, r"no trained model in .*forecast train"),
     ("unknown-model", ("predict", "--model", "nope"), 3, r"no model named 'nope'"),
     ("missing-model-file", ("predict", "--model", "{missing_model}"), 3, r"not found"),

@@ -101,7 +101,7 @@ Epochs = Annotated[
 ]
 BatchSize = Annotated[int, typer.Option("--batch-size", min=1, help="Windows per batch.", rich_help_panel=TRAINING)]
 Lr = Annotated[
-    float | None, typer.Option("--lr", min=0.0, help="Adam learning rate (default: 3e-3 for short series, else 1e-3).", rich_help_panel=TRAINING)
+    float | None, typer.Option("--lr", help="Adam learning rate (default: 3e-3 for short series, else 1e-3).", rich_help_panel=TRAINING)
 ]
 Seed = Annotated[int, typer.Option(help="Random seed (same seed, same data, CPU: same weights).", rich_help_panel=TRAINING)]
 Patience = Annotated[
