@@ -24,5 +24,8 @@ test: $(STAMP)  ## the whole test suite
 bench: $(STAMP)  ## speed, memory and accuracy benchmarks -> bench/results.md
 	$(BIN)/python -m bench.run
 
+lint: $(STAMP)  ## ruff: errors, imports, likely bugs (config in pyproject.toml)
+	$(BIN)/ruff check forecast tests bench
+
 clean:
 	rm -rf $(VENV) .forecast-home .pytest_cache .hypothesis

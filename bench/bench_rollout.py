@@ -67,12 +67,12 @@ def _in_process(quick: bool) -> list[tuple[str, str, tuple[float, float]]]:
     fc = _forecaster(60, 64, 2)
     seed = np.zeros((60, 1))
     for mode in ("stateful", "window"):
-        secs = _best(lambda: rollout(fc, seed, steps=steps, paths=paths, mode=mode), 1 if quick else 2)
+        secs = _best(lambda mode=mode: rollout(fc, seed, steps=steps, paths=paths, mode=mode), 1 if quick else 2)
         rows.append((f"{mode}, window 60, {paths} paths x {steps} steps", "point", secs))
     paths, steps = (200, 50) if quick else (1000, 250)
     for head in ("point", "gaussian", "studentt"):
         fc = _forecaster(60, 64, 2, head)
-        secs = _best(lambda: rollout(fc, seed, steps=steps, paths=paths), 1 if quick else 3)
+        secs = _best(lambda fc=fc: rollout(fc, seed, steps=steps, paths=paths), 1 if quick else 3)
         rows.append((f"stateful, {paths} paths x {steps} steps", head, secs))
     torch.set_num_threads(1)
     secs = _best(lambda: rollout(fc, seed, steps=steps, paths=paths), 1 if quick else 3)

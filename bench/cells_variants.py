@@ -107,7 +107,7 @@ def main() -> None:
 
             models[f"{name} (autograd loop)"] = autograd_run
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in models}
-    for name, run in models.items():
+    for run in models.values():
         run()  # warm-up
     for _ in range(args.repeats):
         for name, run in models.items():

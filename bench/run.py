@@ -27,8 +27,6 @@ def topics() -> list[str]:
 
 
 def header() -> str:
-    import torch
-
     return (
         "# Benchmarks\n\n"
         "Written by `make bench` (`python -m bench.run`); each section is replaced when its topic\n"

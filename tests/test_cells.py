@@ -186,7 +186,8 @@ def test_state_carries_over_and_batch_first_false(cls: type[nn.Module]) -> None:
     first, mid = model(x[:, :4])
     second, state2 = model(x[:, 4:], mid)
     torch.testing.assert_close(torch.cat([first, second], 1), full, atol=1e-6, rtol=0)
-    for s, s2 in zip(state if isinstance(state, tuple) else (state,), state2 if isinstance(state2, tuple) else (state2,)):
+    as_tuple = (lambda s: s if isinstance(s, tuple) else (s,))  # noqa: E731
+    for s, s2 in zip(as_tuple(state), as_tuple(state2)):
         torch.testing.assert_close(s, s2, atol=1e-6, rtol=0)
     time_major = cls(3, 5, num_layers=2, batch_first=False)
     time_major.load_state_dict(model.state_dict())

@@ -32,7 +32,9 @@ def _run(args: list[str]) -> int:
     return 0
 
 
-def test_fetch_prints_a_table_of_what_was_added(fixtures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_fetch_prints_a_table_of_what_was_added(
+    fixtures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with YahooReplay(fixtures):
         code = _run(["fetch", "AAPL", *AAPL_RANGE, "--model-dir", str(tmp_path)])
     out = capsys.readouterr().out

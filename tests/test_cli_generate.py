@@ -110,7 +110,9 @@ def test_short_seed_errors_unless_padded(capsys: pytest.CaptureFixture[str], hom
         (["--temperature", "-0.5"], 2, "--temperature"),
     ],
 )
-def test_one_line_errors(capsys: pytest.CaptureFixture[str], home: Path, args: list[str], code: int, words: str) -> None:
+def test_one_line_errors(
+    capsys: pytest.CaptureFixture[str], home: Path, args: list[str], code: int, words: str
+) -> None:
     got, _, err = _gen(capsys, home, "--model", "msft", *args)
     assert got == code and words in err and err.count("\n") == 1
 

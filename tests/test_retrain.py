@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from forecast import api, registry, retrain as R
+from forecast import api, registry
+from forecast import retrain as R
 from forecast.errors import ConfigError
 from forecast.persistence import load_bundle
 

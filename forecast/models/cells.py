@@ -29,7 +29,9 @@ class _PeepholeScan(torch.autograd.Function):
     """The peephole-LSTM time loop over precomputed input projections, with manual BPTT."""
 
     @staticmethod
-    def forward(ctx: FunctionCtx, xp: Tensor, h0: Tensor, c0: Tensor, w_h: Tensor, peep: Tensor) -> tuple[Tensor, Tensor]:
+    def forward(
+        ctx: FunctionCtx, xp: Tensor, h0: Tensor, c0: Tensor, w_h: Tensor, peep: Tensor
+    ) -> tuple[Tensor, Tensor]:
         # xp (B, L, 4H) = W_x x_t + b, gates ordered i, f, g, o; h0, c0 (B, H);
         # w_h (4H, H); peep (3, H) = w_ci, w_cf, w_co. Returns out (B, L, H), c_L (B, H).
         B, L, G = xp.shape
