@@ -125,3 +125,20 @@ def test_the_command_module_does_not_load_yfinance_or_pandas() -> None:
     code = "import sys\nimport forecast.cli.fetch_cmd\nprint(sorted({'yfinance', 'pandas'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_train_on_a_ticker_then_predict(fixtures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The cache feeds train and predict; forecast dates continue on business days."""
+    tiny = ["--epochs", "2", "--hidden", "8", "--layers", "1", "--quiet", "--input-len", "5", "--horizon", "3"]
+    with YahooReplay(fixtures):
+        assert _run(["fetch", "AAPL", *AAPL_RANGE, "--model-dir", str(tmp_path)]) == 0
+        capsys.readouterr()
+        assert _run(["train", "--ticker", "AAPL", "--model-dir", str(tmp_path), *tiny, "--json"]) == 0
+        trained = json.loads(capsys.readouterr().out)
+        assert _run(["predict", "--model-dir", str(tmp_path), "--json"]) == 0
+        captured = capsys.readouterr()
+    predicted = json.loads(captured.out)
+    assert predicted["model"] == trained["model"] == "AAPL-lstm"
+    assert predicted["last_date"] == "2020-11-06T00:00:00"  # a Friday
+    assert [r["ds"][:10] for r in predicted["forecast"]] == ["2020-11-09", "2020-11-10", "2020-11-11"]
+    assert [r["yhat"] for r in predicted["forecast"]] == [r["yhat"] for r in trained["forecast"]]
