@@ -140,3 +140,17 @@ def test_schedule_escapes_percent_for_cron(tmp_path: Path) -> None:
 
     line = crontab_line(tmp_path / "a 100%.toml", "0 * * * *", tmp_path / "home", python="/py")
     assert "'" + str(tmp_path / "a 100\\%.toml") + "'" in line and "%" not in line.replace("\\%", "")
+
+
+def test_predict_after_retrain_finds_the_csv_parsed(config: Path, model_home: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """cron: retrain reads the CSV once; the predict that follows loads its snapshot, no pandas."""
+    code, _, err = run_cli(["retrain", "--config", str(config)], capsys)
+    assert code == 0, err
+    assert len(list((model_home / "snapshots").glob("*.npz"))) == 1
+    probe = ("import sys\nfrom forecast.cli import main\ntry:\n    main(['predict', '--model', 'air', '--json'])\n"
+             "except SystemExit as done:\n    assert not done.code\nprint('pandas' in sys.modules, file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                          env={**os.environ, "FORECAST_HOME": str(model_home)})
+    assert json.loads(done.stdout)["model"] == "air"
+    assert done.stderr.strip().splitlines()[-1] == "False"
