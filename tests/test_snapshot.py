@@ -100,6 +100,19 @@ def test_a_damaged_snapshot_is_read_again_and_rewritten(tmp_path: Path, sample_d
     assert reader.calls == 2  # rewritten whole
 
 
+def test_a_snapshot_that_does_not_fit_its_own_meta_is_ignored(tmp_path: Path, sample_data: Path) -> None:
+    spec, reader = DataSpec(path=str(sample_data / "sktime_airline.csv")), CountingReader()
+    read_with_snapshot(spec, tmp_path, reader)
+    stored = snapshot_path(tmp_path, spec)
+    with np.load(stored) as arrays:
+        meta = json.loads(bytes(arrays["meta"]).decode())
+        dates, values = arrays["dates"], arrays["values"]
+    meta["features"] = ["not there"]  # 1 + 1 columns promised, 1 stored
+    with stored.open("wb") as fh:
+        np.savez(fh, dates=dates, values=values, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
+    assert len(read_with_snapshot(spec, tmp_path, reader)) == 144 and reader.calls == 2
+
+
 def test_time_zone_aware_series_are_not_snapshotted(tmp_path: Path, sample_data: Path) -> None:
     """Only Yahoo bars carry a time zone today, but a reader that returns one is never cached."""
     spec = DataSpec(path=str(sample_data / "sktime_airline.csv"))

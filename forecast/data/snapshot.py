@@ -44,10 +44,19 @@ def _reader_fingerprint() -> str:
     return _reader_digest
 
 
-def _content_key(spec: DataSpec, data: bytes) -> str:
+def _file_digest(path: Path) -> bytes:
+    """SHA-256 of the file's bytes, read in 1 MiB chunks (a large CSV is never held whole)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.digest()
+
+
+def _content_key(spec: DataSpec, file_digest: bytes) -> str:
     digest = hashlib.sha256(_reader_fingerprint().encode())
     digest.update(json.dumps(asdict(spec), sort_keys=True, default=list).encode())
-    digest.update(hashlib.sha256(data).digest())
+    digest.update(file_digest)
     return digest.hexdigest()
 
 
@@ -66,14 +75,13 @@ def read_snapshot(path: Path, key: str) -> SeriesData | None:
             meta = json.loads(bytes(stored["meta"]).decode())
             if meta.get("key") != key:
                 return None
-            dates = stored["dates"].view(f"M8[{meta['unit']}]")
-            values = stored["values"]
-    except Exception:  # missing, damaged or from another format (zip, zlib, JSON, key errors)
+            return SeriesData(
+                stored["dates"].view(f"M8[{meta['unit']}]"), stored["values"], meta["target"],
+                tuple(meta["features"]), meta["freq"], meta["source"], meta["name"],
+                tuple(meta["classes"]), tuple(meta["notes"]),
+            )
+    except Exception:  # missing, damaged or another format (zip, zlib, JSON, keys, shapes)
         return None  # read the CSV again
-    return SeriesData(
-        dates, values, meta["target"], tuple(meta["features"]), meta["freq"], meta["source"],
-        meta["name"], tuple(meta["classes"]), tuple(meta["notes"]),
-    )
 
 
 def write_snapshot(path: Path, key: str, series: SeriesData) -> None:
@@ -110,10 +118,10 @@ def read_with_snapshot(
     """
     assert spec.path is not None
     try:
-        data = Path(spec.path).expanduser().read_bytes()
+        file_digest = _file_digest(Path(spec.path).expanduser())
     except OSError:
         return read(spec)  # the reader says what is wrong with the path
-    key = _content_key(spec, data)
+    key = _content_key(spec, file_digest)
     path = snapshot_path(folder, spec)
     cached = read_snapshot(path, key)
     if cached is not None:
