@@ -48,6 +48,7 @@ def to_payload(forecaster: Forecaster, series: SeriesData, name: str) -> dict[st
         "weights": weights,
         "pipeline": forecaster.pipeline.state(),
         "residuals": forecaster.residuals.astype(np.float64),
+        "calibration": forecaster.calibration.astype(np.float64),
         "data": data_info(series),
         "report": report,
         "metrics": dict(forecaster.extra.get("metrics", {})),
@@ -69,6 +70,7 @@ def from_payload(payload: dict[str, Any], device: str = "cpu") -> Forecaster:
         net.load_state_dict(state)
         pipeline = TargetPipeline.from_state(payload["pipeline"])
         residuals = np.asarray(payload.get("residuals", np.zeros(0)), dtype=np.float64)
+        calibration = np.asarray(payload.get("calibration", np.zeros((0, 0))), dtype=np.float64)
     except (KeyError, TypeError, ValueError, AttributeError, RuntimeError, ConfigError) as err:
         # ConfigError: a network this version does not have (a newer forecast saved it)
         raise ModelFileError(
@@ -76,7 +78,8 @@ def from_payload(payload: dict[str, Any], device: str = "cpu") -> Forecaster:
             f"networks ({type(err).__name__}: {str(err).splitlines()[0][:120]}); retrain it"
         ) from None
     net.to(torch.device(device)).eval()
-    return Forecaster(run, pipeline, net, residuals, _train_report(payload), {"payload": payload})
+    return Forecaster(run, pipeline, net, residuals, _train_report(payload), {"payload": payload},
+                      calibration)
 
 
 def _train_report(payload: dict[str, Any]) -> TrainReport | None:

@@ -33,6 +33,7 @@ from forecast.windows import make_windows, n_windows
 QUANTILE_LEVELS = (0.05, 0.1, 0.5, 0.9, 0.95)
 PRICE_NAMES = {"close", "adj close", "adj_close", "adjclose", "price", "open", "high", "low", "last"}
 MIN_TRAIN_WINDOWS = 8
+MIN_CALIBRATION_WINDOWS = 20  # validation windows needed before a point model gives intervals
 SMALL_DATA_WINDOWS = 500  # below this: hidden 32, 1 layer, lr 3e-3 unless asked otherwise
 TREND_SHARE = 0.5  # R^2 of a linear trend above which the target is differenced
 
@@ -176,6 +177,9 @@ class Forecaster:
     residuals: np.ndarray  # model-space one-step errors on training windows
     report: TrainReport | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # model-space errors (N_val, H) of the point forecast on the validation windows, which
+    # the weights were not trained on: the intervals of a point model; empty when too few
+    calibration: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
     def input_len(self) -> int:
@@ -211,6 +215,11 @@ class Forecaster:
             probs = torch.softmax(out[0], dim=-1).cpu().double().numpy()  # (H, C)
             return Forecast(dates, point, class_probs=probs, classes=series.classes, tz=series.tz)
         quantiles: dict[float, np.ndarray] = {}
+        if not head.probabilistic and len(self.calibration) >= MIN_CALIBRATION_WINDOWS:
+            z = head.point(out).cpu().double().numpy()[0]  # (H,) model space
+            paths = self.pipeline.to_levels(z[None, :] + self.calibration[:, :horizon], last)  # (N, H)
+            for level in QUANTILE_LEVELS:
+                quantiles[level] = np.quantile(paths, level, axis=0)
         if head.probabilistic:
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(self.run.train.seed)
@@ -263,16 +272,25 @@ def fit(
     report = train_network(
         net, x[train_part], y[train_part], x[val_part], y[val_part], run.train, on_epoch=on_epoch
     )
-    residuals = one_step_residuals(net, x, y)
-    return Forecaster(run, pipeline, net, residuals, report)
+    errors = point_errors(net, x, y)  # (N, H)
+    calibrated = not net.head.probabilistic and not series.classes
+    calibration = errors[val_part] if calibrated else np.zeros((0, 0))
+    if len(calibration) < MIN_CALIBRATION_WINDOWS:
+        calibration = np.zeros((0, 0))
+    return Forecaster(run, pipeline, net, errors[:, 0].copy(), report, calibration=calibration)
 
 
-def one_step_residuals(net: ForecastNet, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Model-space errors of the first forecast step on the training windows: (N,)."""
+def point_errors(net: ForecastNet, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Model-space errors of the point forecast on windows x (N, L, F), y (N, H): (N, H)."""
     device = next(net.parameters()).device
     errors = []
     with torch.no_grad():
         for start in range(0, len(x), 1024):
             out = net(to_tensor(x[start : start + 1024], device))  # (b, H, P)
-            errors.append((y[start : start + 1024, 0] - net.head.point(out)[:, 0].cpu().numpy()))
-    return np.concatenate(errors).astype(np.float64)
+            errors.append(y[start : start + 1024] - net.head.point(out).cpu().double().numpy())
+    return np.concatenate(errors).astype(np.float64) if errors else np.zeros((0, y.shape[1]))
+
+
+def one_step_residuals(net: ForecastNet, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Model-space errors of the first forecast step on the training windows: (N,)."""
+    return point_errors(net, x, y)[:, 0].copy()

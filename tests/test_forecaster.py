@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
-from forecast.config import ModelConfig, RunConfig, TrainConfig, WindowConfig
+from forecast.config import DataSpec, ModelConfig, RunConfig, TrainConfig, WindowConfig
+from forecast.data.csv import read_csv_series
 from forecast.data.series import SeriesData
 from forecast.errors import ConfigError, DataError
 from forecast.forecaster import (
+    MIN_CALIBRATION_WINDOWS,
     MIN_TRAIN_WINDOWS,
     QUANTILE_LEVELS,
     Forecaster,
@@ -197,3 +202,53 @@ def test_residuals_are_one_per_training_window(fitted: tuple[Forecaster, SeriesD
     n_windows = len(series) - 1 - 12 - 4 + 1  # logret drops a row
     assert forecaster.residuals.shape == (n_windows,)
     assert np.isfinite(forecaster.residuals).all()
+
+
+# ---------------------------------------------------------------- intervals of point models
+
+
+@pytest.fixture(scope="module")
+def calibrated(sample_data: Path) -> tuple[Forecaster, SeriesData]:
+    """A point LSTM on the last 600 real MSFT closes: 57 validation windows, enough to calibrate."""
+    series = read_csv_series(DataSpec(path=str(sample_data / "pmdarima_msft.csv"))).rows(-600, None)
+    return fit(series, with_window(20, 5)), series
+
+
+def test_point_models_calibrate_on_their_validation_windows(calibrated: tuple[Forecaster, SeriesData]) -> None:
+    forecaster, series = calibrated
+    n_val = forecaster.report.n_val if forecaster.report else 0
+    assert n_val >= MIN_CALIBRATION_WINDOWS and forecaster.calibration.shape == (n_val, 5)
+    forecast = forecaster.predict(series)
+    stacked = np.stack([forecast.quantiles[q] for q in QUANTILE_LEVELS])  # (Q, H)
+    assert sorted(forecast.quantiles) == sorted(QUANTILE_LEVELS) and np.all(np.diff(stacked, axis=0) >= 0)
+    assert np.all(stacked[0] < forecast.point) and np.all(forecast.point < stacked[-1])
+    width = stacked[-1] - stacked[0]
+    assert width[-1] > width[0]  # log returns add up: the band widens with the horizon
+    assert list(forecast.to_frame().columns) == ["ds", "yhat", "q0.05", "q0.1", "q0.5", "q0.9", "q0.95"]
+
+
+def test_interval_paths_are_point_plus_each_joint_error_row(calibrated: tuple[Forecaster, SeriesData]) -> None:
+    forecaster, series = calibrated
+    exact = replace(forecaster, calibration=np.zeros((MIN_CALIBRATION_WINDOWS, 5)))
+    zero = exact.predict(series)
+    for level in QUANTILE_LEVELS:
+        np.testing.assert_allclose(zero.quantiles[level], zero.point, rtol=1e-12)
+    errors = np.random.default_rng(0).normal(0, 0.5, (40, 5))
+    forecast = replace(forecaster, calibration=errors).predict(series)
+    z = forecaster.net.head.point(forecaster.raw_output(series)).double().numpy()[0]  # (H,) model space
+    paths = forecaster.pipeline.to_levels(z[None, :] + errors, series.y[-1])  # (40, H)
+    np.testing.assert_allclose(forecast.quantiles[0.9], np.quantile(paths, 0.9, axis=0), rtol=1e-9)
+    too_few = replace(forecaster, calibration=errors[: MIN_CALIBRATION_WINDOWS - 1]).predict(series)
+    assert too_few.quantiles == {}
+
+
+def test_no_calibration_for_short_series_probabilistic_heads_or_classes(
+    fitted: tuple[Forecaster, SeriesData],
+) -> None:
+    forecaster, _ = fitted  # 120 rows: 10 validation windows
+    assert forecaster.calibration.shape == (0, 0)
+    series = series_of(wave(400))
+    run = RunConfig(window=WindowConfig(10, 3, "level"),
+                    model=ModelConfig(hidden=4, layers=1, dropout=0.0, head="gaussian"),
+                    train=TrainConfig(epochs=1, device="cpu"))
+    assert fit(series, run).calibration.shape == (0, 0)

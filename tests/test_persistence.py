@@ -111,6 +111,21 @@ def test_forecaster_round_trip_predicts_the_same(tmp_path: Path, fitted: tuple[F
     assert not loaded.net.training  # loaded nets predict in eval mode (no dropout)
 
 
+def test_calibrated_intervals_survive_the_round_trip(tmp_path: Path) -> None:
+    series = make_series(400)  # 37 validation windows: a calibrated point model
+    run = RunConfig(window=WindowConfig(input_len=8, horizon=3), model=ModelConfig(hidden=4, layers=1),
+                    train=TrainConfig(epochs=1, device="cpu"))
+    forecaster = fit(series, run)
+    assert len(forecaster.calibration) >= 20
+    path = save_bundle(to_payload(forecaster, series, "cal"), tmp_path / "cal.joblib")
+    loaded = from_payload(load_bundle(path), "cpu")
+    np.testing.assert_array_equal(loaded.calibration, forecaster.calibration)
+    before, after = forecaster.predict(series), loaded.predict(series)
+    assert sorted(after.quantiles) == sorted(before.quantiles) != []
+    for level, values in before.quantiles.items():
+        np.testing.assert_array_equal(after.quantiles[level], values)
+
+
 def test_payload_is_plain_data_only(fitted: tuple[Forecaster, SeriesData]) -> None:
     payload = to_payload(*fitted, "syn")
     persistence.check_plain(payload)  # raises on anything that is not plain data
