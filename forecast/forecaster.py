@@ -181,6 +181,11 @@ class Forecaster:
     # the weights were not trained on: the intervals of a point model; empty when too few
     calibration: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
+    def step_errors(self) -> np.ndarray:
+        """One-step model-space errors to bootstrap in rollouts: (R,). Out of sample (the
+        validation windows) where the model is calibrated, else the training windows'."""
+        return self.calibration[:, 0] if len(self.calibration) else self.residuals
+
     @property
     def input_len(self) -> int:
         assert self.run.window.input_len is not None

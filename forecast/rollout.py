@@ -10,8 +10,9 @@ Two modes give the same numbers where the network's state depends only on the wi
               L times the work.
 
 Noise: probabilistic heads sample their distribution (``head.sample``); point heads add a
-bootstrap draw of their model-space one-step training residuals. Both are scaled by the
-temperature; temperature 0 gives one deterministic path. Class models sample class codes.
+bootstrap draw of their model-space one-step errors (``Forecaster.step_errors``: on the
+validation windows where there are enough, else on the training windows). Both are scaled
+by the temperature; temperature 0 gives one deterministic path. Class models sample class codes.
 
 Seeds (:func:`resolve_seed`) turn zeros, a dated window of the data, a CSV column or inline
 levels into a model-space window plus the level that generated changes integrate from;
@@ -80,7 +81,7 @@ def rollout(
     """
     _check_sizes(steps, paths, temperature, mode)
     check_can_generate(forecaster)
-    net, residuals = forecaster.net, forecaster.residuals
+    net, residuals = forecaster.net, forecaster.step_errors()
     paths = paths if temperature > 0 else 1
     bootstrap = not net.head.probabilistic and temperature > 0
     if bootstrap and len(residuals) == 0:

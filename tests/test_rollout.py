@@ -157,7 +157,18 @@ def test_temperature_scales_bootstrap_noise(msft_lstm: Forecaster) -> None:
     hot = rollout(msft_lstm, seed, steps=1, paths=400, temperature=1.0, seed=2)[:, 0]
     cool = rollout(msft_lstm, seed, steps=1, paths=400, temperature=0.5, seed=2)[:, 0]
     np.testing.assert_allclose(cool - point, 0.5 * (hot - point), atol=1e-5)
-    assert np.std(hot) == pytest.approx(np.std(msft_lstm.residuals), rel=0.25)
+    assert np.std(hot) == pytest.approx(np.std(msft_lstm.step_errors()), rel=0.25)
+
+
+def test_point_models_bootstrap_their_out_of_sample_errors(msft_lstm: Forecaster) -> None:
+    """A calibrated model's noise comes from its validation errors, not its training fit."""
+    seed = np.zeros((msft_lstm.input_len, 1))
+    point = rollout(msft_lstm, seed, steps=1, temperature=0.0)[0, 0]
+    calibration = np.full((30, msft_lstm.run.model.horizon), 0.25)
+    calibrated = replace(msft_lstm, calibration=calibration)
+    np.testing.assert_allclose(rollout(calibrated, seed, steps=1, paths=50)[:, 0] - point, 0.25, atol=1e-5)
+    uncalibrated = replace(msft_lstm, calibration=np.zeros((0, 0)))
+    np.testing.assert_array_equal(uncalibrated.step_errors(), msft_lstm.residuals)
 
 
 @pytest.mark.parametrize(
