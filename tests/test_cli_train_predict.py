@@ -470,3 +470,23 @@ def test_train_says_when_it_kept_the_mean_forecast(
         seen.add(kept)
         assert ("forecasts the mean" in result.err) == kept, result.err
     assert seen == {True, False}  # both branches ran
+
+
+# ---------------------------------------------------------------- intervals of point models
+
+
+def test_point_model_intervals_from_train_to_predict(cli: Cli, model_home: Path, sample_data: Path) -> None:
+    trained = train_json(cli, sample_data / "pmdarima_msft.csv")
+    assert int(trained["calibration_windows"]) >= 20  # type: ignore[call-overload]
+    rows = check_forecast(predict_json(cli), 5)
+    for row in rows:
+        assert row["q0.05"] < row["q0.1"] < row["q0.5"] < row["q0.9"] < row["q0.95"]
+        assert row["q0.05"] < row["yhat"] < row["q0.95"]
+    assert [r["q0.95"] for r in rows] == [r["q0.95"] for r in trained["forecast"]]  # type: ignore[union-attr]
+
+
+def test_short_series_say_why_they_have_no_intervals(cli: Cli, model_home: Path, sample_data: Path) -> None:
+    result = cli("train", sample_data / "sktime_airline.csv", *TINY)
+    assert result.code == 0, result.err
+    assert "no intervals: " in result.err and "--head gaussian" in result.err
+    assert "q0.05" not in result.out

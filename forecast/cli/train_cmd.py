@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -90,6 +90,7 @@ def train(
         "seconds": round(rep.seconds, 2),
         "device": rep.device,
         "kept_initial": rep.kept_initial,
+        "calibration_windows": len(fc.calibration),
     }
     if json_out:
         render.print_json({**summary, "notes": list(result.series.notes),
@@ -100,7 +101,7 @@ def train(
          "forecasts the mean (for log returns: the drift); forecast evaluate compares it with naive"]
         if rep.kept_initial else []
     )
-    render.notes([*result.series.notes, *kept])
+    render.notes([*result.series.notes, *kept, *_interval_note(fc)])
     val = f", val loss {rep.best_val_loss:.4f}" if rep.best_val_loss is not None else ""
     stop = " (early stop)" if rep.stopped_early else ""
     render.out.print(
@@ -112,3 +113,17 @@ def train(
     )
     render.out.print(f"saved to {result.path}", highlight=False)
     render.print_table(result.forecast.to_frame(), title=f"forecast for {result.series.name}")
+
+
+def _interval_note(forecaster: Any) -> list[str]:
+    """Where a point model's intervals come from, or why it has none."""
+    from forecast.forecaster import MIN_CALIBRATION_WINDOWS
+
+    if forecaster.run.model.head != "point":
+        return []
+    n = len(forecaster.calibration)
+    if n:
+        return [f"intervals q0.05..q0.95: the model's own errors on its {n} validation windows"]
+    n_val = forecaster.report.n_val if forecaster.report else 0
+    return [f"no intervals: {n_val} validation windows, under the {MIN_CALIBRATION_WINDOWS} needed to "
+            "calibrate them; --head gaussian, studentt or quantile forecast intervals directly"]
