@@ -211,29 +211,31 @@ class Forecaster:
     def predict(self, series: SeriesData, n_samples: int = 400) -> Forecast:
         """Forecast the horizon after the last row of ``series``."""
         out = self.raw_output(series)  # (1, H, P)
-        head = self.net.head
-        horizon = out.shape[1]
-        dates = series.future_dates(horizon)
+        dates = series.future_dates(out.shape[1])
         last = series.y[-1]
-        point = self.pipeline.to_levels(head.point(out).cpu().double().numpy()[0], last)
+        z = self.net.head.point(out).cpu().double().numpy()[0]  # (H,) model space
+        point = self.pipeline.to_levels(z, last)
         if self.pipeline.categorical:
             probs = torch.softmax(out[0], dim=-1).cpu().double().numpy()  # (H, C)
             return Forecast(dates, point, class_probs=probs, classes=series.classes, tz=series.tz)
-        quantiles: dict[float, np.ndarray] = {}
-        if not head.probabilistic and len(self.calibration) >= MIN_CALIBRATION_WINDOWS:
-            z = head.point(out).cpu().double().numpy()[0]  # (H,) model space
-            paths = self.pipeline.to_levels(z[None, :] + self.calibration[:, :horizon], last)  # (N, H)
-            for level in QUANTILE_LEVELS:
-                quantiles[level] = np.quantile(paths, level, axis=0)
-        if head.probabilistic:
+        paths = self._interval_paths(out, z, last, n_samples)  # (S, H) levels, or None
+        quantiles = {} if paths is None else {q: np.quantile(paths, q, axis=0) for q in QUANTILE_LEVELS}
+        return Forecast(dates, point, quantiles, tz=series.tz)
+
+    def _interval_paths(
+        self, out: torch.Tensor, z: np.ndarray, last: float, n_samples: int
+    ) -> np.ndarray | None:
+        """Level paths the quantiles come from: draws of a probabilistic head, or the point
+        forecast z (H,) plus each calibration error row; None for an uncalibrated point model."""
+        if self.net.head.probabilistic:
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(self.run.train.seed)
                 gen = torch.Generator(device=out.device).manual_seed(self.run.train.seed)
-                draws = head.sample(out.expand(n_samples, -1, -1), gen, 1.0)  # (S, H)
-            paths = self.pipeline.to_levels(draws.cpu().double().numpy(), last)  # (S, H)
-            for level in QUANTILE_LEVELS:
-                quantiles[level] = np.quantile(paths, level, axis=0)
-        return Forecast(dates, point, quantiles, tz=series.tz)
+                draws = self.net.head.sample(out.expand(n_samples, -1, -1), gen, 1.0)  # (S, H)
+            return self.pipeline.to_levels(draws.cpu().double().numpy(), last)
+        if len(self.calibration) >= MIN_CALIBRATION_WINDOWS:
+            return self.pipeline.to_levels(z[None, :] + self.calibration[:, : len(z)], last)  # (N, H)
+        return None
 
 
 def training_windows(
