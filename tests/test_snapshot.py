@@ -169,3 +169,23 @@ def test_predict_skips_pandas_while_the_csv_is_unchanged(model_home: Path, sampl
     newer, used_pandas = _predict_in_fresh_process(model_home)
     assert used_pandas and newer["last_date"] == "2017-11-13T00:00:00"
     assert newer["forecast"][0]["ds"] == "2017-11-14T00:00:00"
+
+
+def test_least_recently_used_snapshots_go_beyond_the_limit(
+    tmp_path: Path, sample_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(snapshot, "MAX_SNAPSHOTS", 3)
+    snaps, source = tmp_path / "snaps", (sample_data / "sktime_airline.csv").read_bytes()
+    specs = []
+    for day in range(4):  # a daily-dated file each day
+        csv = tmp_path / f"airline-{day}.csv"
+        csv.write_bytes(source)
+        specs.append(DataSpec(path=str(csv)))
+    for day in range(3):
+        read_with_snapshot(specs[day], snaps, read_csv_series)
+        os.utime(snapshot_path(snaps, specs[day]), ns=(day * 10**10, day * 10**10))  # distinct ages
+    reader = CountingReader()
+    read_with_snapshot(specs[0], snaps, reader)  # day 0's file is used again: now the freshest
+    read_with_snapshot(specs[3], snaps, reader)  # a 4th snapshot: the least recently used goes
+    assert reader.calls == 1
+    assert {p.name for p in snaps.iterdir()} == {snapshot_path(snaps, specs[i]).name for i in (0, 2, 3)}

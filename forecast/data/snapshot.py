@@ -6,7 +6,8 @@ of the parsed arrays, keyed by the SHA-256 of the file's bytes, the reading
 options and the reader's own source code, gives the same SeriesData with numpy
 alone. Any change to the file (one appended row) misses and re-reads it in full.
 Snapshots are plain ``.npz`` arrays loaded without pickle, one per (file, options),
-overwritten atomically; a damaged one is ignored and rewritten.
+overwritten atomically; a damaged one is ignored and rewritten; beyond MAX_SNAPSHOTS the
+least recently used go.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -25,6 +27,7 @@ from forecast.config import DataSpec
 from forecast.data.series import SeriesData
 
 FORMAT = 1
+MAX_SNAPSHOTS = 64  # least recently used beyond this are deleted (a daily-dated file each day)
 _READER_MODULES = ("csv.py", "calendar.py", "dates.py", "series.py", "snapshot.py")
 _reader_digest: str | None = None
 
@@ -105,8 +108,16 @@ def write_snapshot(path: Path, key: str, series: SeriesData) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as tmp:
             tmp.write_bytes(buffer.getvalue())
+        _prune(path.parent)
     except OSError:
         pass
+
+
+def _prune(folder: Path) -> None:
+    """Delete the least recently used snapshots beyond MAX_SNAPSHOTS (use = mtime, see below)."""
+    stored = sorted(folder.glob("*.npz"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in stored[MAX_SNAPSHOTS:]:
+        old.unlink(missing_ok=True)
 
 
 def read_with_snapshot(
@@ -125,6 +136,10 @@ def read_with_snapshot(
     path = snapshot_path(folder, spec)
     cached = read_snapshot(path, key)
     if cached is not None:
+        try:
+            os.utime(path)  # recently used: kept by _prune
+        except OSError:
+            pass
         return cached
     series = read(spec)
     if series.tz is None:
