@@ -73,6 +73,7 @@ def plot_backtest(
     bt: Backtest, path: str | Path, *, baselines: Sequence[str] = ("naive",), title: str = ""
 ) -> Path:
     """Write a two-panel PNG; the top panel shows the zoo models and ``baselines``."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
     from matplotlib.figure import Figure
 
     target = check_path(path)
@@ -84,6 +85,9 @@ def plot_backtest(
     top, bottom = fig.subplots(2, 1, height_ratios=(3, 2), sharex=True)
     _draw_forecasts(top, bt, shown, colors)
     _draw_errors(bottom, bt, colors)
+    locator = AutoDateLocator()  # short labels: year once, then months/days (no overlaps)
+    bottom.xaxis.set_major_locator(locator)
+    bottom.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     if title:
         fig.suptitle(title, fontsize=11)
     with atomic_path(target) as tmp:
