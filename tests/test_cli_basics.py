@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import tomllib
 import typer
+from cli_runner import invoke
 
 import forecast
 from forecast import errors
@@ -34,15 +35,7 @@ def _commands() -> list[tuple[str, ...]]:
     return paths
 
 
-def _run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as done:
-        code = done.code if isinstance(done.code, int) else 0
-    out, err = capsys.readouterr()
-    return code, out, err
+_run_main = invoke
 
 
 # ---------------------------------------------------------------- --help is light

@@ -7,21 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_runner import invoke
 
 import forecast.cli.evaluate_cmd  # noqa: F401  (registers the command)
-from forecast.cli import main
 
 TINY = ["--epochs", "2", "--hidden", "8", "--layers", "1", "--device", "cpu"]
 
 
 def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(["evaluate", *args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return invoke(capsys, "evaluate", *args)
 
 
 def test_airline_json_output_and_plot(sample_data: Path, tmp_path: Path,

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import invoke
 
 import forecast.cli.retrain_cmd  # noqa: F401  (registers retrain and schedule)
-from forecast.cli import main
 
 TOML = """folds = 2
 [defaults]
@@ -39,13 +39,7 @@ time.sleep(120)
 
 
 def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return invoke(capsys, *args)
 
 
 @pytest.fixture()

@@ -21,8 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-
-from forecast.cli import main
+from cli_runner import invoke
 
 torch.set_num_threads(1)
 
@@ -70,14 +69,7 @@ Cli = Callable[..., Result]
 @pytest.fixture()
 def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
     def run(*args: str | Path) -> Result:
-        capsys.readouterr()
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as done:
-            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
+        return Result(*invoke(capsys, *args))
 
     return run
 

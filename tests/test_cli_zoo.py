@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import invoke
 
-from forecast.cli import main
 from forecast.models.registry import MODELS
 
 NAMES = list(MODELS)
@@ -38,15 +38,7 @@ def datasets(msft_tail: Path, sample_data: Path) -> dict[str, list[str]]:
     }
 
 
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run ``forecast ARGS`` in process: (exit code, stdout, stderr)."""
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else 1
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+cli = invoke  # forecast ARGS in process: (exit code, stdout, stderr)
 
 
 def cli_json(capsys: pytest.CaptureFixture[str], *args: str) -> Any:

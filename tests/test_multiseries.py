@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_runner import invoke
 
 from forecast import api, registry
 from forecast import multiseries as M
@@ -94,25 +94,10 @@ def test_train_many_renders_and_checks_flags(prices: Path, tmp_path: Path,
                    global_model=False)
 
 
-def _train_has_flags() -> bool:
-    from forecast.cli.train_cmd import train
-
-    return "all_series" in inspect.signature(train).parameters
-
-
-@pytest.mark.skipif(not _train_has_flags(), reason="train_cmd.py has no --all-series/--global yet")
 def test_cli_all_series_and_global(prices: Path, model_home: Path,
                                    capsys: pytest.CaptureFixture[str]) -> None:
-    from forecast.cli import main
-
     def run_cli(args: list[str]) -> tuple[int, str, str]:
-        try:
-            main(args)
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
+        return invoke(capsys, *args)
 
     code, out, err = run_cli(["train", str(prices), "--all-series", "--jobs", "2", *TINY, "--json"])
     assert code == 0, err

@@ -1,7 +1,8 @@
 """Option types shared by the verbs, and turning them into configs.
 
 train, evaluate and retrain take the same data, window, model and training
-options with the same defaults; they are declared once here.
+options with the same defaults; they are declared once here, and the defaults
+come from the config dataclasses (``DEFAULTS``), the one place that sets them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ WINDOW = "Window and transform"
 MODEL = "Model"
 TRAINING = "Training"
 OUTPUT = "Output"
+
+DEFAULTS = RunConfig()  # verbs write `dropout: o.Dropout = o.DEFAULTS.model.dropout`
 
 ModelName = Enum("ModelName", {name: name for name in MODELS}, type=str)  # type: ignore[misc]
 

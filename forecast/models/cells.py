@@ -198,7 +198,13 @@ class _Stacked(nn.Module):
     n_state = 1  # tensors per state: 1 (h) or 2 (h, c)
 
     def __init__(
-        self, input_size: int, hidden_size: int, num_layers: int, dropout: float, bidirectional: bool, batch_first: bool
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        batch_first: bool = True,
     ) -> None:
         super().__init__()
         if num_layers < 1 or hidden_size < 1:
@@ -253,18 +259,7 @@ class PeepholeLSTM(_Stacked):
     h/c ``(num_layers * D, B, H)``. Per-step equations: see :class:`PeepholeCell`.
     """
 
-    n_state = 2
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        batch_first: bool = True,
-    ) -> None:
-        super().__init__(input_size, hidden_size, num_layers, dropout, bidirectional, batch_first)
+    n_state = 2  # the constructor is _Stacked's: torch.nn.LSTM's arguments and defaults
 
     def _make_cell(self, input_size: int, hidden_size: int) -> nn.Module:
         return PeepholeCell(input_size, hidden_size)
