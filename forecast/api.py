@@ -76,10 +76,46 @@ def train(
     series = load_series(run.data, paths.snapshots_dir(model_dir))
     name = registry.check_name(name) if name else default_model_name(series, run.model.name)
     forecaster = fit(series, run, on_epoch=on_epoch)
+    forecast = checked_forecast(forecaster, series, f"the {run.model.name} just trained on {series.source}")
     root = paths.models_dir(model_dir)
-    path = save_bundle(to_payload(forecaster, series, name), registry.next_version_path(root, name))
-    registry.set_current(root, name, path)
-    return TrainResult(name, path, forecaster, series, forecaster.predict(series))
+    path = registry.publish(root, name, to_payload(forecaster, series, name))
+    return TrainResult(name, path, forecaster, series, forecast)
+
+
+def checked_forecast(forecaster: "Forecaster", series: SeriesData, what: str,
+                     notes: list[str] | None = None) -> "Forecast":
+    """Forecast, refusing NaN or infinite values; numpy's overflow warnings become one note.
+
+    From a saved model that is a broken model file (exit 5); from a fresh fit it is a
+    diverged training run (exit 1), with the cause named either way.
+    """
+    import warnings
+
+    import numpy as np
+
+    from forecast.errors import ForecastError, ModelFileError
+
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+        warnings.simplefilter("always")
+        forecast = forecaster.predict(series)
+    values = [np.asarray(forecast.point, dtype=float)]
+    values += [np.asarray(v, dtype=float) for v in forecast.quantiles.values()]
+    if forecast.class_probs is not None:
+        values.append(np.asarray(forecast.class_probs, dtype=float))
+    if not all(np.isfinite(v).all() for v in values):
+        if notes is None:
+            raise ForecastError(
+                f"{what} forecasts NaN or infinite values (training diverged: lower --lr, "
+                "set --clip-norm, or check the data for extreme values)"
+            )
+        raise ModelFileError(
+            f"{what} forecasts NaN or infinite values: its weights or scaler state are broken, "
+            "or the data is far outside what it was trained on; retrain it"
+        )
+    if caught and notes is not None:
+        notes.append(f"numeric overflow while mapping the forecast back to levels "
+                     f"({caught[0].message}); the values are finite but extreme")
+    return forecast
 
 
 @dataclass(frozen=True)
@@ -89,6 +125,7 @@ class PredictResult:
     forecast: "Forecast"
     series: SeriesData
     payload: dict[str, Any]
+    notes: tuple[str, ...] = ()  # what the user should know beside the series' own notes
 
 
 def load_model(
@@ -96,10 +133,12 @@ def load_model(
     model_dir: str | Path | None = None,
     device: str = "cpu",
     series: str | None = None,
+    notes: list[str] | None = None,
 ) -> tuple[str, Path, "Forecaster"]:
     """Load a saved model by name (the latest trained when None) or by file path.
 
-    A global (multi-series) model becomes the Forecaster of one ``series``.
+    A global (multi-series) model becomes the Forecaster of one ``series``. What the
+    caller should be told (a model used without its CURRENT pointer) goes to ``notes``.
     """
     from forecast import paths, registry
     from forecast.bundle import from_payload
@@ -108,10 +147,12 @@ def load_model(
 
     root = paths.models_dir(model_dir)
     if model and (model.endswith(".joblib") or "/" in model):
-        path = Path(model)
+        path = Path(model)  # a file the user named: theirs to choose
+        payload = load_bundle(path)
     else:
-        path = registry.current_path(root, model)
-    payload = load_bundle(path)
+        path, note = registry.current_version(root, model)
+        payload = _load_newest_valid(root, path, note, notes)
+    check_finite_weights(payload, path)
     if payload.get("kind") == "global":
         from forecast.multiseries import forecaster_for
 
@@ -121,6 +162,53 @@ def load_model(
     return str(payload.get("name", path.stem)), path, forecaster
 
 
+def _load_newest_valid(root: Path, path: Path, note: str | None, notes: list[str] | None) -> dict[str, Any]:
+    """The CURRENT version; with no pointer, the newest version that loads (said in a note)."""
+    from forecast import registry
+    from forecast.errors import ModelFileError
+    from forecast.persistence import load_bundle
+
+    if note is None:
+        return load_bundle(path)
+    candidates = [p for p in reversed(registry.versions(root, path.parent.name))]
+    errors = []
+    for candidate in candidates:
+        try:
+            payload = load_bundle(candidate)
+        except ModelFileError as err:
+            errors.append(f"{candidate.stem}: {str(err).split(': ', 1)[-1][:80]}")
+            continue
+        if notes is not None:
+            skipped = f" (skipped unreadable {', '.join(e.split(':')[0] for e in errors)})" if errors else ""
+            notes.append(note.replace(f"version {path.stem}", f"version {candidate.stem}") + skipped)
+        return payload
+    raise ModelFileError(f"{path.parent}: no version of this model loads ({'; '.join(errors)}); retrain it")
+
+
+def check_finite_weights(payload: dict[str, Any], path: Path) -> None:
+    """A model whose weights hold NaN or infinity is broken, whatever its checksum says."""
+    import numpy as np
+
+    from forecast.errors import ModelFileError
+
+    def arrays(value: Any) -> Any:
+        if isinstance(value, dict):
+            for item in value.values():
+                yield from arrays(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                yield from arrays(item)
+        elif isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            yield value
+
+    for key in ("weights", "pipeline", "pipelines", "calibration", "residuals"):
+        if any(not np.isfinite(a).all() for a in arrays(payload.get(key))):
+            raise ModelFileError(
+                f"{path}: the model's {key} contain NaN or infinite values (a diverged or damaged "
+                "model); retrain it"
+            )
+
+
 def predict(
     *,
     model: str | None = None,
@@ -128,20 +216,87 @@ def predict(
     model_dir: str | Path | None = None,
     device: str = "cpu",
     series: str | None = None,
+    ignore_freq: bool = False,
 ) -> PredictResult:
-    """Forecast from a saved model on its data source, re-read (or on ``data``)."""
-    name, path, forecaster = load_model(model, model_dir, device, series)
-    spec = forecaster.run.data
-    if data:
-        spec = replace(spec, path=data, ticker=None)
-    if series:
-        spec = replace(spec, series=forecaster.run.data.series or series)
-    from forecast import paths
+    """Forecast from a saved model on its data source, re-read (or on ``data``).
 
-    series = load_series(spec, paths.snapshots_dir(model_dir))
-    return PredictResult(
-        name, path, forecaster.predict(series), series, forecaster.extra["payload"]
-    )
+    The forecast is always of the model's own target (and series): ``data`` is read
+    for that column, and data of another frequency is refused unless ``ignore_freq``.
+    With ``series`` and a per-series model, the model trained on that series is used.
+    """
+    from forecast import paths
+    from forecast.errors import DataError
+
+    notes: list[str] = []
+    model = _model_for_series(model, series, model_dir, notes)
+    name, path, forecaster = load_model(model, model_dir, device, series, notes)
+    payload = forecaster.extra["payload"]
+    trained = _trained_on(payload, forecaster)
+    spec = forecaster.run.data
+    target = trained.get("target")
+    if series and spec.series is None:  # a global model: the series asked for
+        spec = replace(spec, series=series)
+    if data:  # another file: read the model's own column, never a default one
+        spec = replace(spec, path=data, ticker=None, target=target or spec.target)
+    loaded = load_series(spec, paths.snapshots_dir(model_dir))
+    if target and loaded.target != target:  # the default column moved since training
+        loaded = load_series(replace(spec, target=target), paths.snapshots_dir(model_dir))
+    freq = trained.get("freq")
+    if data and freq and loaded.freq != freq and not ignore_freq:
+        raise DataError(
+            f"{data}: rows are {loaded.freq or 'irregular'}-spaced but model {name!r} was trained on "
+            f"{freq} data; give data of the same frequency, or --ignore-freq to forecast anyway"
+        )
+    if data and freq and loaded.freq != freq:
+        notes.append(f"--ignore-freq: {data} is {loaded.freq or 'irregular'}, the model was trained on {freq}")
+    forecast = checked_forecast(forecaster, loaded, f"model {name!r} ({path})", notes)
+    return PredictResult(name, path, forecast, loaded, payload, tuple(notes))
+
+
+def _trained_on(payload: dict[str, Any], forecaster: "Forecaster") -> dict[str, Any]:
+    """Target and frequency of the data the forecaster was trained on (global: of its series)."""
+    run = forecaster.run.data
+    info = payload.get("data")
+    if payload.get("kind") == "global" and isinstance(info, dict):
+        info = info.get(run.series or "")
+    info = info if isinstance(info, dict) else {}
+    return {"target": info.get("target") or run.target, "freq": info.get("freq")}
+
+
+def _model_for_series(
+    model: str | None, series: str | None, model_dir: str | Path | None, notes: list[str]
+) -> str | None:
+    """With --series: the per-series model trained on that series, when ``model`` is not it.
+
+    A global model (one for all series) is left to load_model. A named model trained on
+    another series is an error that names the right one; with no name, the model of that
+    series is found among the saved ones (exactly one, else the error lists them).
+    """
+    if not series or (model and (model.endswith(".joblib") or "/" in model)):
+        return model
+    from forecast import paths, registry
+    from forecast.persistence import load_bundle
+
+    root = paths.models_dir(model_dir)
+    path, _ = registry.current_version(root, model)
+    try:
+        payload = load_bundle(path)
+    except Exception:
+        return model  # load_model reports it
+    run_series = (payload.get("run", {}).get("data", {}) or {}).get("series")
+    if payload.get("kind") == "global" or not run_series or run_series.lower() == series.lower():
+        return model
+    marker = f"-{registry.safe_name(series)}-".lower()
+    matches = [n for n in registry.model_names(root) if marker in f"{n}-".lower()]
+    if len(matches) == 1 and model is None:
+        notes.append(f"--series {series}: using model {matches[0]} (the latest model, "
+                     f"{path.parent.name}, was trained on {run_series})")
+        return matches[0]
+    which = f"model {model!r}" if model else f"the latest model ({path.parent.name})"
+    hint = (f"use --model {matches[0]}" if len(matches) == 1 else
+            f"pick one with --model ({', '.join(matches[:10])})" if matches else
+            "train one with --series " + series)
+    raise ConfigError(f"--series {series}: {which} was trained on series {run_series}, not {series}; {hint}")
 
 
 def saved_models(model_dir: str | Path | None = None) -> list[dict[str, Any]]:

@@ -296,17 +296,47 @@ def test_altered_bytes_are_corrupted(saved: Path, where: float) -> None:
 @pytest.mark.parametrize("extra", [b"\x00", b"garbage" * 10])
 def test_bytes_appended_to_a_file_are_corrupted(saved: Path, extra: bytes) -> None:
     saved.write_bytes(saved.read_bytes() + extra)
-    with pytest.raises(ModelFileError, match="corrupted model file \\(extra bytes"):
+    with pytest.raises(ModelFileError, match="corrupted model file \\(checksum mismatch"):
         load_bundle(saved)
 
 
-def test_payload_edited_behind_the_checksum_is_corrupted(saved: Path) -> None:
-    document = joblib.load(saved)  # our own file, so a plain load is fine here
-    weight = next(iter(document["payload"]["weights"].values()))
-    weight.flat[0] += 1e-3
-    joblib.dump(document, saved)
+def test_the_digest_is_checked_before_any_byte_is_parsed(saved: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Format 2: an altered body is refused by its digest; the inflater and unpickler never see it."""
+    data = bytearray(saved.read_bytes())
+    data[-10] ^= 0x01
+    saved.write_bytes(bytes(data))
+    touched: list[str] = []
+    monkeypatch.setattr(persistence, "_inflate", lambda *a: touched.append("inflate"))
+    monkeypatch.setattr(persistence, "scan_opcodes", lambda *a: touched.append("scan"))
+    with pytest.raises(ModelFileError, match="checksum mismatch"):
+        load_bundle(saved)
+    assert touched == []
+
+
+def test_a_saved_file_names_no_python_object(saved: Path) -> None:
+    """Every opcode of a real bundle is in the plain-data list; the pickle has no GLOBAL at all."""
+    raw = saved.read_bytes()
+    assert raw.startswith(persistence.MAGIC)
+    import pickletools
+    import zlib
+
+    body = zlib.decompress(raw[len(persistence.MAGIC) + 72 :])
+    names = {op.name for op, _, _ in pickletools.genops(body)}
+    assert names <= persistence._PLAIN_OPCODES
+    assert not names & {"GLOBAL", "STACK_GLOBAL", "REDUCE", "BUILD", "NEWOBJ"}
+    persistence.scan_opcodes(body)
+
+
+def test_legacy_payload_edited_behind_the_checksum_is_corrupted(tmp_path: Path) -> None:
+    """Format 1 (forecast 0.1) keeps its own digest check."""
+    payload = {"weights": {"w": np.arange(3.0)}, "name": "old"}
+    document = {"format": FORMAT, "format_version": 1, "sha256": digest(payload), "payload": payload}
+    joblib.dump(document, tmp_path / "old.joblib", compress=3)
+    assert_same(load_bundle(tmp_path / "old.joblib"), payload)
+    payload["weights"]["w"][0] = 1e-3
+    joblib.dump(document, tmp_path / "old.joblib", compress=3)
     with pytest.raises(ModelFileError, match="corrupted model file \\(checksum mismatch\\)"):
-        load_bundle(saved)
+        load_bundle(tmp_path / "old.joblib")
 
 
 def test_newer_format_version_is_refused(tmp_path: Path) -> None:

@@ -29,6 +29,9 @@ def predict(
     series: Annotated[
         str | None, typer.Option(help="For a global (--global) model: which series to forecast.")
     ] = None,
+    ignore_freq: Annotated[
+        bool, typer.Option("--ignore-freq", help="With --data: forecast even if its frequency differs from the model's.")
+    ] = False,
     model_dir: o.ModelDir = None,
     json_out: o.Json = False,
 ) -> None:
@@ -38,12 +41,15 @@ def predict(
     """
     from forecast import api
 
-    result = api.predict(model=model, data=data, model_dir=model_dir, device=device, series=series)
+    result = api.predict(model=model, data=data, model_dir=model_dir, device=device, series=series,
+                         ignore_freq=ignore_freq)
     table = result.forecast.columns()  # no pandas on this path: it costs ~0.4 s of start-up
     attention = _explain(result, model_dir, device, series) if explain else None
+    notes = [*result.series.notes, *result.notes]
     if output:
-        from forecast.outputs import write_table
+        from forecast.outputs import check_outputs, write_table
 
+        check_outputs({"--output": output}, [result.series.source, result.path, data])
         write_table(result.forecast.to_frame(), output)
     if json_out:
         document = {
@@ -53,12 +59,13 @@ def predict(
             "last_date": result.series.last_date,
             "last_value": _last_value(result.series),
             "forecast": render.column_records(table),
+            "notes": notes,
         }
         if attention is not None:
             document["attention"] = attention
         render.print_json(document)
         return
-    render.notes(result.series.notes)
+    render.notes(notes)
     last = result.series.last_date
     render.print_columns(
         table,
