@@ -68,7 +68,6 @@ def train(
     from forecast import paths, registry
     from forecast.bundle import to_payload
     from forecast.forecaster import fit
-    from forecast.persistence import save_bundle
 
     if run.data.path:  # saved absolute, so predict and cron work from any folder
         absolute = str(Path(run.data.path).expanduser().resolve())
