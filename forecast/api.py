@@ -318,13 +318,15 @@ def saved_models(model_dir: str | Path | None = None) -> list[dict[str, Any]]:
 
 
 def model_info(name: str, model_dir: str | Path | None = None) -> dict[str, Any]:
-    """A saved model's payload summary (no weights)."""
+    """A saved model's payload summary (no weights); the model is loaded whole, so a broken
+    or unsafe file is reported here as it would be by predict."""
     from forecast import paths, registry
-    from forecast.persistence import load_bundle
 
     root = paths.models_dir(model_dir)
-    path = registry.current_path(root, name)
-    payload = load_bundle(path)
+    registry.check_name(name)  # a name, never a path
+    notes: list[str] = []
+    _, path, forecaster = load_model(name, model_dir, notes=notes, series=_any_series(root, name))
+    payload = forecaster.extra["payload"]
     report = dict(payload.get("report", {}))
     report.pop("history", None)
     return {
@@ -337,7 +339,23 @@ def model_info(name: str, model_dir: str | Path | None = None) -> dict[str, Any]
         "training": report,
         "metrics": payload.get("metrics"),
         "library_versions": payload.get("versions"),
+        "notes": notes,
     }
+
+
+def _any_series(root: Path, name: str) -> str | None:
+    """A global model loads as one of its series; any one shows the whole model."""
+    from forecast import registry
+    from forecast.persistence import load_bundle
+
+    try:
+        payload = load_bundle(registry.current_version(root, name)[0])
+    except Exception:
+        return None  # load_model reports it
+    data = payload.get("data")
+    if payload.get("kind") == "global" and isinstance(data, dict) and data:
+        return str(next(iter(data)))
+    return None
 
 
 def rollback(

@@ -7,6 +7,7 @@ list model names in ``--help`` without loading torch.
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -73,5 +74,39 @@ def build_model(config: ModelConfig) -> ForecastNet:
         config = replace(config, hidden=config.hidden or 64, layers=config.layers or 2)
     module_name, class_name = spec.builder.split(":")
     cls = getattr(importlib.import_module(module_name), class_name)
+    check_size(cls, config)
     net: ForecastNet = cls(config)
     return net
+
+
+# Training holds each weight about four times (value, gradient, two Adam moments).
+_BYTES_PER_PARAMETER = 4 * 4
+
+
+def check_size(cls: type, config: ModelConfig, budget: int | None = None) -> int:
+    """The network's parameter count, built on torch's meta device (no memory); refuses
+    one that would need more than half of this machine's memory to train."""
+    import torch
+
+    with torch.device("meta"):
+        count = sum(p.numel() for p in cls(config).parameters())
+    need = count * _BYTES_PER_PARAMETER
+    budget = budget if budget is not None else _memory_bytes() // 2
+    if budget and need > budget:
+        raise ConfigError(
+            f"a {config.name} with --hidden {config.hidden} and --layers {config.layers} has "
+            f"{count:,} parameters and would need about {_gib(need)} of memory to train "
+            f"(this machine has {_gib(budget * 2)}); use a smaller --hidden or --layers"
+        )
+    return count
+
+
+def _memory_bytes() -> int:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:,.1f} GB" if n >= 2**30 else f"{n / 2**20:,.0f} MB"
