@@ -299,17 +299,26 @@ def _model_for_series(
 
 
 def saved_models(model_dir: str | Path | None = None) -> list[dict[str, Any]]:
-    """One row per saved model: name, current version, number of versions."""
+    """One row per saved model: name, current version, number of versions.
+
+    A model whose CURRENT pointer is missing (a save interrupted before it) is listed
+    with ``current`` "none" and the newest version that predict would use.
+    """
     from forecast import paths, registry
+    from forecast.errors import ForecastError
 
     root = paths.models_dir(model_dir)
     rows = []
     for name in registry.model_names(root):
-        current = registry.current_path(root, name)
+        try:
+            current, note = registry.current_version(root, name)
+            label = current.stem if note is None else f"none (newest: {current.stem})"
+        except ForecastError as err:  # a damaged pointer: list the model, say what is wrong
+            current, label = root / name, f"unreadable pointer ({str(err).split('(')[-1].split(')')[0]})"
         rows.append(
             {
                 "name": name,
-                "current": current.stem,
+                "current": label,
                 "versions": len(registry.versions(root, name)),
                 "path": str(current),
             }

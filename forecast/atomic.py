@@ -9,7 +9,9 @@ target as it was.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,12 +37,55 @@ def _fsync(path: str | Path, flags: int = os.O_RDONLY) -> None:
         os.close(fd)
 
 
+# .<target name>.<writer pid>.<random>.tmp; before the pid was in the name: .<name>.<random>.tmp
+_TEMPORARY = re.compile(r"^\..+?\.(?:(?P<pid>\d+)\.)?[A-Za-z0-9_]{8}\.tmp$")
+_ORPHAN_AGE = 3600.0  # seconds: a temporary file without a pid this old has no writer left
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def sweep_temporaries(folder: Path) -> list[Path]:
+    """Remove temporary files left in ``folder`` by writers that died (kill -9, power loss).
+
+    A temporary file names its writer's pid; it is stale when that process is gone
+    (or, for names without a pid, when it is over an hour old). Returns what was removed.
+    """
+    removed = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        match = _TEMPORARY.match(entry.name)
+        if not match:
+            continue
+        try:
+            pid = match.group("pid")
+            stale = (not _alive(int(pid))) if pid else now - entry.stat().st_mtime > _ORPHAN_AGE
+            if stale and int(pid or 0) != os.getpid() and entry.is_file():
+                entry.unlink()
+                removed.append(entry)
+        except OSError:
+            continue
+    return removed
+
+
 @contextmanager
 def atomic_path(target: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it over ``target`` when the block succeeds."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
+    sweep_temporaries(target.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=suffix, dir=target.parent)
     os.close(fd)
     tmp = Path(name)
     try:

@@ -21,6 +21,7 @@ or type is a one-line ConfigError naming the file, the series and the key.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -135,7 +136,22 @@ def build_run_config(opts: Mapping[str, Any], label: Callable[[str], str] = _opt
         clip_norm=get("clip_norm", t.clip_norm), tbptt=get("tbptt", t.tbptt),
         device=_choice(get("device", t.device), DEVICES, "device", label),
     )
+    _check_training_numbers(train, label)
     return RunConfig(data, window, model, train)
+
+
+MAX_LR = 1.0  # Adam's useful range is about 1e-5 to 1e-1; above 1 only diverges
+
+
+def _check_training_numbers(train: TrainConfig, label: Callable[[str], str]) -> None:
+    """Non-finite or absurd numbers are refused like any bad option, before any work."""
+    if train.lr is not None and not (math.isfinite(train.lr) and 0 < train.lr <= MAX_LR):
+        raise ConfigError(
+            f"{label('lr')} {train.lr:g}: the learning rate must be above 0 and at most {MAX_LR:g} "
+            "(Adam works best between 1e-4 and 1e-2; e.g. --lr 1e-3)"
+        )
+    if not math.isfinite(train.clip_norm):
+        raise ConfigError(f"{label('clip_norm')} {train.clip_norm:g}: give a finite norm, or 0 for no clipping")
 
 
 @dataclass(frozen=True)
@@ -180,6 +196,8 @@ def _check(value: Any, spec: _Spec, where: str, key: str) -> Any:
     }[kind]
     if not ok:
         raise ConfigError(f"{where}: key '{key}' must be {_TYPE_WORDS[kind]}, got {value!r}")
+    if kind == "float" and not math.isfinite(value):
+        raise ConfigError(f"{where}: key '{key}' = {value!r} must be a finite number")
     if low == "models":
         from forecast.models.registry import MODELS
 
@@ -290,7 +308,13 @@ def load_job_config(path: str | Path) -> JobConfig:
     file = Path(path).expanduser().resolve()
     if not file.is_file():
         raise NotFoundError(f"config file '{path}' not found; check the path")
-    return parse_job_config(file.read_text(encoding="utf-8"), file)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {err.start}); save the job file as UTF-8 TOML"
+        ) from None
+    return parse_job_config(text, file)
 
 
 _CRON_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12),

@@ -135,6 +135,9 @@ def evaluate(
     names = o.split_list(models)
     run = o.build_run_config(**{k: v for k, v in locals().items() if k != "models"})
     _check_paths(output, plot)  # before minutes of training, not after
+    from forecast.outputs import check_outputs
+
+    check_outputs({"--output": output, "--plot": plot}, [run.data.path])
     data = api.load_series(run.data)
     with _progress(not quiet and not json_out and render.err.is_terminal) as on_task:
         bt = backtest(data, run, models=names, folds=folds, horizon=horizon, step=step,

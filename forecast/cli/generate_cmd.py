@@ -72,7 +72,11 @@ def generate(
 
     if plot:
         fanchart.check_plot_path(plot)
-    name, _, forecaster = api.load_model(model, model_dir, device)
+    name, model_path, forecaster = api.load_model(model, model_dir, device)
+    from forecast.outputs import check_outputs
+
+    seed_file = seed_from.split(":")[0] if seed_from and seed_from.split(":")[0] not in ("zeros", "data") else None
+    check_outputs({"--output": output, "--plot": plot}, [model_path, forecaster.run.data.path, seed_file])
     rollout.check_can_generate(forecaster)
     series = api.load_series(forecaster.run.data)
     seed = rollout.resolve_seed(forecaster, series, seed_from, seed_values, pad == Pad.zeros)

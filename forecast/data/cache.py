@@ -246,9 +246,32 @@ def update(
 
     ``start``: first date of a new cache (None: the whole history); an earlier
     start than the cached one refetches in full. ``end`` is exclusive (default
-    ``now``, itself default the clock). ``root`` is the forecast home.
+    ``now``, itself default the clock). ``root`` is the forecast home. A network
+    failure says what the cache already holds for the ticker.
     """
     symbol, interval = normalize_ticker(ticker), check_interval(interval)
+    try:
+        return _update(symbol, start, end, interval, root, fetcher, now, auto_adjust)
+    except NetworkError as err:
+        raise type(err)(f"{err}; {_cached_summary(symbol, interval, root, now)}") from err
+
+
+def _cached_summary(symbol: str, interval: str, root: str | Path | None, now: Any) -> str:
+    """What the cache holds for a ticker, for an error message."""
+    try:
+        frame, _ = load(symbol, interval, root)
+        age = cache_age(symbol, interval, root, now)
+    except Exception:
+        return f"nothing cached for {symbol} ({interval}) yet"
+    if frame.empty:
+        return f"nothing cached for {symbol} ({interval}) yet"
+    when = describe_age(age) + " old" if age is not None else "age unknown"
+    return (f"cached: {len(frame)} {interval} bars of {symbol} up to {frame.index[-1].date()} "
+            f"({when}), which train --ticker {symbol} uses offline")
+
+
+def _update(symbol: str, start: str | None, end: str | None, interval: str, root: str | Path | None,
+            fetcher: Fetcher, now: Any, auto_adjust: bool) -> UpdateReport:
     path = cache_path(symbol, interval, root)
     fetched_at = _utc(now).isoformat()
     until = end if end is not None else now

@@ -25,10 +25,14 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import math
+import os
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -175,6 +179,11 @@ def _classify(exc: Exception, ticker: str, where: tuple[DateLike, DateLike, str]
     if status == 404 or (status is not None and any(p in url for p in _QUOTE_FALLBACK)):
         # yfinance asks the quote endpoints only after the chart said "no such symbol"
         return unknown
+    if status == 0:  # curl's placeholder when no HTTP answer came at all
+        return NetworkError(
+            f"network failure fetching {ticker}: no answer from Yahoo Finance (the connection "
+            "failed or was refused); check the connection or proxy"
+        )
     if status is not None:
         return NetworkError(f"Yahoo Finance answered HTTP {status} for {ticker}; try again later")
     if isinstance(exc, YFDataException):
@@ -230,6 +239,47 @@ def _history_once(
     return frame, currency
 
 
+def default_timeout() -> float:
+    """Seconds one Yahoo attempt may take in all: $FORECAST_YAHOO_TIMEOUT, else 30."""
+    raw = os.environ.get("FORECAST_YAHOO_TIMEOUT", "")
+    try:
+        value = float(raw) if raw else 30.0
+    except ValueError:
+        raise ConfigError(f"FORECAST_YAHOO_TIMEOUT={raw!r}: give seconds, e.g. 30") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise ConfigError(f"FORECAST_YAHOO_TIMEOUT={raw!r}: give a positive number of seconds")
+    return value
+
+
+def _within(seconds: float, symbol: str, func: Callable[..., Any], *args: Any) -> Any:
+    """``func(*args)`` under _raising_yfinance, abandoned after ``seconds`` (NetworkError).
+
+    yfinance makes several requests per history call, each with its own timeout, so a
+    proxy that accepts connections and never answers could hold a cron job for minutes;
+    this bounds the whole attempt. The abandoned thread is a daemon: it never blocks exit.
+    """
+    done: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            with _raising_yfinance():
+                done["value"] = func(*args)
+        except BaseException as exc:  # handed to the caller's thread
+            done["error"] = exc
+
+    thread = threading.Thread(target=work, name=f"yahoo-{symbol}", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise NetworkError(
+            f"network failure fetching {symbol}: Yahoo Finance did not answer within {seconds:g} s "
+            "(set FORECAST_YAHOO_TIMEOUT to wait longer); check the connection or proxy"
+        )
+    if "error" in done:
+        raise done["error"]
+    return done["value"]
+
+
 def fetch_bars(
     ticker: str,
     *,
@@ -240,7 +290,7 @@ def fetch_bars(
     tries: int = 3,
     backoff: float = 2.0,
     sleep: Callable[[float], None] | None = None,
-    timeout: float = 30.0,
+    timeout: float | None = None,
 ) -> YahooBars:
     """Bars of ``ticker`` from ``start`` (inclusive) to ``end`` (exclusive; None: now).
 
@@ -250,14 +300,16 @@ def fetch_bars(
     """
     symbol = normalize_ticker(ticker)
     check_interval(interval)
+    timeout = default_timeout() if timeout is None else timeout
     when_start, when_end = _as_when(start, "--start"), _as_when(end, "--end")
     if when_start is not None and when_end is not None and _naive(when_end) <= _naive(when_start):
         raise ConfigError(f"--end {end} is not after --start {start}: give a later --end")
     where = (start, end, interval)
     for attempt in range(max(1, tries)):
         try:
-            with _raising_yfinance():
-                frame, currency = _history_once(symbol, when_start, when_end, interval, auto_adjust, timeout)
+            frame, currency = _within(
+                timeout, symbol, _history_once, symbol, when_start, when_end, interval, auto_adjust, timeout
+            )
             break
         except Exception as exc:  # mapped below; unknown kinds re-raised as they are
             mapped = _classify(exc, symbol, where)
