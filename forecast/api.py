@@ -9,7 +9,7 @@ from typing import Any
 
 from forecast.config import DataSpec, RunConfig
 from forecast.data.series import SeriesData
-from forecast.errors import ConfigError
+from forecast.errors import ConfigError, DataError
 
 if False:  # typing only; keeps torch out of import time
     from forecast.forecaster import Forecast, Forecaster
@@ -36,10 +36,31 @@ def load_series(spec: DataSpec, snapshots: Path | None = None) -> SeriesData:
         return read_csv_series(spec)
 
     if snapshots is None:
-        return read_csv(spec)
+        return check_magnitude(read_csv(spec))
     from forecast.data.snapshot import read_with_snapshot
 
-    return read_with_snapshot(spec, snapshots, read_csv)
+    return check_magnitude(read_with_snapshot(spec, snapshots, read_csv))
+
+
+MAX_MAGNITUDE = 1e150  # squares (variances, MSE) of larger values overflow float64
+
+
+def check_magnitude(series: SeriesData) -> SeriesData:
+    """Values too large to compute with are bad data, not a silent NaN model."""
+    import numpy as np
+
+    values = np.asarray(series.values, dtype=float)
+    if values.size and not series.classes:
+        peak = float(np.nanmax(np.abs(values)))
+        if peak > MAX_MAGNITUDE:
+            row, column = divmod(int(np.nanargmax(np.abs(values))), values.shape[1])
+            name = ([series.target, *series.features])[column]
+            raise DataError(
+                f"{series.source}: column '{name}' holds values up to {peak:.3g} (row dated "
+                f"{str(series.dates[row])[:19]}), too large to compute "
+                f"with (their squares overflow); rescale it (e.g. divide by 1e{int(np.log10(peak)) - 3})"
+            )
+    return series
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import joblib
 import pytest
+from cli_runner import invoke
+from hostile_models import CORPUS, EXTENSION_CODES, Genuine, RunsCode
 
 from forecast.persistence import MAGIC, load_bundle
-from tests.cli_runner import invoke
-from tests.hostile_models import CORPUS, EXTENSION_CODES, Genuine, RunsCode
 
 ROOT = Path(__file__).resolve().parent.parent
 AIRLINE = ROOT / "sample_data" / "sktime_airline.csv"

@@ -61,10 +61,16 @@ from forecast.cli import train_cmd as _train_cmd  # noqa: E402,F401
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app (Typer handles usage errors, exit 2), map library errors."""
+    import warnings
+
+    from forecast.cli import render
     from forecast.errors import ForecastError
 
+    render._warned.clear()
     try:
-        app(args=argv, prog_name="forecast")
+        with warnings.catch_warnings():
+            warnings.showwarning = render.warning_line  # one channel for every note and warning
+            app(args=argv, prog_name="forecast")
     except ForecastError as err:
         if debug_enabled():
             import traceback

@@ -35,8 +35,24 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_warned: list[str] = []  # warnings raised while this command ran, in order, once each
+
+
+def warning_line(message: Any, category: type, filename: str, lineno: int, file: Any = None,
+                 line: str | None = None) -> None:
+    """warnings.showwarning for the CLI: one 'note:' line per distinct warning, never numpy's
+    two-line dump with a source line; JSON documents carry them under "warnings"."""
+    text = f"{category.__name__}: {message}"
+    if text in _warned:
+        return
+    _warned.append(text)
+    err.print(f"[dim]note:[/dim] {text}", highlight=False)
+
+
 def print_json(document: Any) -> None:
-    """Exactly one JSON document on stdout."""
+    """Exactly one JSON document on stdout (with the run's warnings, when there were any)."""
+    if isinstance(document, dict) and _warned:
+        document = {**document, "warnings": list(_warned)}
     print(json.dumps(_plain(document), indent=2))
 
 
