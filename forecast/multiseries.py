@@ -123,7 +123,6 @@ def train_all_series(
 ) -> list[SeriesFit]:
     """One model per series, fitted in parallel; each saved as a new version and made current."""
     from forecast import paths, registry
-    from forecast.persistence import save_bundle
 
     all_series = load_all(run, only)
     work = [(s, replace(run, data=replace(run.data, series=s.name)),
@@ -132,8 +131,7 @@ def train_all_series(
     done = []
     for result in run_jobs(fit_payload, work, jobs=jobs, name=backend, scheduler=scheduler):
         if result.payload is not None:
-            path = save_bundle(result.payload, registry.next_version_path(root, result.name))
-            registry.set_current(root, result.name, path)
+            path = registry.publish(root, result.name, result.payload)
             result = replace(result, path=str(path))
         done.append(replace(result, payload=None))
     return done
@@ -303,15 +301,13 @@ def train_global(run: RunConfig, *, name: str | None = None, only: list[str] | N
                  on_epoch: Callable[[EpochStats], None] | None = None) -> tuple[str, Path, GlobalModel]:
     """Read every series, fit one global model, save it as a new version and make it current."""
     from forecast import paths, registry
-    from forecast.persistence import save_bundle
 
     all_series = load_all(run, only)
     stem = Path(all_series[0].source).stem
     name = registry.check_name(name) if name else registry.safe_name(f"{stem}-global-{run.model.name}")
     model = fit_global(all_series, run, on_epoch=on_epoch)
     root = paths.models_dir(model_dir)
-    path = save_bundle(to_global_payload(model, all_series, name), registry.next_version_path(root, name))
-    registry.set_current(root, name, path)
+    path = registry.publish(root, name, to_global_payload(model, all_series, name))
     return name, path, model
 
 

@@ -219,17 +219,13 @@ def _champion(root: Path, name: str, log: logging.Logger) -> RunConfig | None:
 
 def _finish(root: Path, task: Task, result: TaskResult, log: logging.Logger) -> Outcome:
     """Save the challenger as a new version; promote it or keep the champion; record state."""
-    from forecast.persistence import save_bundle
-
     if result.payload is None:
         log.error("%s: failed: %s", task.name, result.error)
         return Outcome(task.name, "failed", rows=len(task.series), error=result.error,
                        seconds=result.seconds)
-    path = save_bundle(result.payload, registry.next_version_path(root, task.name))
     first = task.champion is None
     promoted = first or promotes(result.challenger, result.champion, task.evaluation.tolerance)
-    if promoted:
-        registry.set_current(root, task.name, path)
+    path = registry.publish(root, task.name, result.payload, make_current=promoted)
     current = registry.current_path(root, task.name).stem
     status = "first" if first else "promoted" if promoted else "kept"
     state = {"fingerprint": task.fingerprint, "settings": task.settings, "version": path.stem,
