@@ -258,7 +258,13 @@ def predict(
         spec = replace(spec, series=series)
     if data:  # another file: read the model's own column, never a default one
         spec = replace(spec, path=data, ticker=None, target=target or spec.target)
-    loaded = load_series(spec, paths.snapshots_dir(model_dir))
+    try:
+        loaded = load_series(spec, paths.snapshots_dir(model_dir))
+    except ConfigError as err:  # e.g. no such column: the file does not fit this model
+        if not data:
+            raise
+        raise DataError(f"{str(err).replace(' for --target', '')}; model {name!r} forecasts "
+                        f"{target!r}, so --data needs that column") from None
     if target and loaded.target != target:  # the default column moved since training
         loaded = load_series(replace(spec, target=target), paths.snapshots_dir(model_dir))
     freq = trained.get("freq")
