@@ -237,6 +237,7 @@ def predict(
     device: str = "cpu",
     series: str | None = None,
     ignore_freq: bool = False,
+    horizon: int | None = None,
 ) -> PredictResult:
     """Forecast from a saved model on its data source, re-read (or on ``data``).
 
@@ -275,8 +276,58 @@ def predict(
         )
     if data and freq and loaded.freq != freq:
         notes.append(f"--ignore-freq: {data} is {loaded.freq or 'irregular'}, the model was trained on {freq}")
-    forecast = checked_forecast(forecaster, loaded, f"model {name!r} ({path})", notes)
+    forecast = forecast_steps(forecaster, loaded, horizon, f"model {name!r} ({path})", notes)
     return PredictResult(name, path, forecast, loaded, payload, tuple(notes))
+
+
+def forecast_steps(forecaster: "Forecaster", series: SeriesData, steps: int | None, what: str,
+                   notes: list[str]) -> "Forecast":
+    """``steps`` ahead: the first ones of the trained horizon, or beyond it by rolling out.
+
+    Past the trained horizon H the model's own point forecasts are appended to the series
+    and it forecasts again (recursive rollout); those steps have no intervals, and a note says so.
+    """
+    from dataclasses import replace as replace_fields
+
+    import numpy as np
+
+    trained = forecaster.run.window.horizon or 1
+    first = checked_forecast(forecaster, series, what, notes)
+    if steps is None or steps == trained:
+        return first
+    if steps < 1:
+        raise ConfigError(f"--horizon {steps}: give 1 or more steps")
+    if steps < trained:
+        return replace_fields(
+            first, dates=first.dates[:steps], point=first.point[:steps],
+            quantiles={k: np.asarray(v)[:steps] for k, v in first.quantiles.items()},
+            class_probs=None if first.class_probs is None else first.class_probs[:steps],
+        )
+    if series.features:
+        raise ConfigError(
+            f"--horizon {steps}: the model was trained for {trained} steps and uses features "
+            f"({', '.join(series.features)}) whose future values are unknown; ask for at most {trained}"
+        )
+    dates, points, probs, history, step = [first.dates], [first.point], [first.class_probs], series, first
+    while sum(len(p) for p in points) < steps:
+        history = SeriesData(
+            np.concatenate([history.dates, step.dates]),
+            np.concatenate([history.values, np.asarray(step.point, dtype=float)[:, None]]),
+            history.target, history.features, history.freq, history.source, history.name,
+            history.classes, history.notes, history.tz,
+        )
+        step = checked_forecast(forecaster, history, what, notes)
+        dates.append(step.dates)
+        points.append(step.point)
+        probs.append(step.class_probs)
+    notes.append(
+        f"--horizon {steps}: the model was trained for {trained} steps; steps {trained + 1}..{steps} "
+        "are rolled out (its own forecasts fed back as inputs) and have no intervals"
+    )
+    return replace_fields(
+        first, dates=np.concatenate(dates)[:steps], point=np.concatenate(points)[:steps],
+        quantiles={}, class_probs=None if first.class_probs is None else np.concatenate(probs)[:steps],
+    )
 
 
 def _trained_on(payload: dict[str, Any], forecaster: "Forecaster") -> dict[str, Any]:

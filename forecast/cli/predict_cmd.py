@@ -29,6 +29,12 @@ def predict(
     series: Annotated[
         str | None, typer.Option(help="For a global (--global) model: which series to forecast.")
     ] = None,
+    horizon: Annotated[
+        int | None, typer.Option(min=1, help="Steps to forecast (default: the trained horizon; more are rolled out, without intervals).")
+    ] = None,
+    plot: Annotated[
+        str | None, typer.Option(help="Also draw recent history, the forecast and its 80/90% bands to this .png/.svg/.pdf.")
+    ] = None,
     ignore_freq: Annotated[
         bool, typer.Option("--ignore-freq", help="With --data: forecast even if its frequency differs from the model's.")
     ] = False,
@@ -41,16 +47,27 @@ def predict(
     """
     from forecast import api
 
+    if plot:
+        from forecast.forecastplot import check_plot_path
+
+        check_plot_path(plot)
     result = api.predict(model=model, data=data, model_dir=model_dir, device=device, series=series,
-                         ignore_freq=ignore_freq)
+                         ignore_freq=ignore_freq, horizon=horizon)
     table = result.forecast.columns()  # no pandas on this path: it costs ~0.4 s of start-up
     attention = _explain(result, model_dir, device, series) if explain else None
     notes = [*result.series.notes, *result.notes]
-    if output:
-        from forecast.outputs import check_outputs, write_table
+    if output or plot:
+        from forecast.outputs import check_outputs
 
-        check_outputs({"--output": output}, [result.series.source, result.path, data])
+        check_outputs({"--output": output, "--plot": plot}, [result.series.source, result.path, data])
+    if output:
+        from forecast.outputs import write_table
+
         write_table(result.forecast.to_frame(), output)
+    if plot:
+        from forecast.forecastplot import plot_forecast
+
+        plot_forecast(plot, result.series, result.forecast, model=result.name)
     if json_out:
         document = {
             "model": result.name,
@@ -74,8 +91,9 @@ def predict(
     )
     if attention is not None:
         _print_attention(attention)
-    if output:
-        render.out.print(f"wrote {output}", highlight=False)
+    for verb, written in (("wrote", output), ("plotted", plot)):
+        if written:
+            render.out.print(f"{verb} {written}", highlight=False)
 
 
 def _explain(
