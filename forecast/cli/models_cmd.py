@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -62,7 +62,7 @@ def list_models(model_dir: o.ModelDir = None, json_out: o.Json = False) -> None:
     if not rows:
         render.out.print("no saved models yet: forecast train DATA.csv")
         return
-    render.print_table(pd.DataFrame(rows), title="saved models")
+    render.print_table(pd.DataFrame(rows).drop(columns="path"), title="saved models", whole=("name",))
 
 
 @models_app.command("show")
@@ -81,8 +81,51 @@ def show(
     if json_out:
         render.print_json(info)
         return
-    for key, value in info.items():
-        render.out.print(f"[bold]{key}[/bold]: {value}", highlight=False)
+    render.notes(info.get("notes", []))
+    for title, rows in _sections(info):
+        render.print_pairs(rows, title=title)
+
+
+def _sections(info: dict[str, Any]) -> list[tuple[str, list[tuple[str, Any]]]]:
+    """A saved model as a few small two-column tables a person reads top to bottom."""
+    run = info.get("run") or {}
+    data = info.get("data") or {}
+    if data and all(isinstance(v, dict) for v in data.values()):  # a global model: one per series
+        data = {"series": ", ".join(data), **next(iter(data.values()))}
+    model, window, train = run.get("model", {}), run.get("window", {}), run.get("train", {})
+    sizes = f"hidden {model.get('hidden')} x {model.get('layers')} layers"
+    extras = [k for k in ("bidirectional", "reverse_input") if model.get(k)]
+    training = info.get("training") or {}
+    return [
+        (f"model {info.get('name')}", [
+            ("file", info.get("path")), ("created", info.get("created")),
+            ("versions", ", ".join(info.get("versions") or [])),
+        ]),
+        ("data", [
+            ("source", data.get("source")), ("series", data.get("series") or data.get("name")),
+            ("target", data.get("target")), ("features", ", ".join(data.get("features") or []) or "-"),
+            ("frequency", data.get("freq")), ("rows", data.get("n_rows")),
+            ("dates", f"{data.get('first_date')} .. {data.get('last_date')}"),
+            ("classes", ", ".join(data.get("classes") or []) or "-"),
+        ]),
+        ("network", [
+            ("model", f"{model.get('name')} ({sizes}{', ' + ', '.join(extras) if extras else ''})"),
+            ("head", f"{model.get('head')} (loss {model.get('loss')})"),
+            ("dropout", model.get("dropout")),
+            ("window", f"{window.get('input_len')} steps in -> {window.get('horizon')} out"),
+            ("transform", f"{window.get('transform')}, scaler {window.get('scaler')}"),
+        ]),
+        ("training", [
+            ("epochs", f"{training.get('epochs_run')} run, best {training.get('best_epoch')} "
+                       f"(max {train.get('epochs')}, patience {train.get('patience')})"),
+            ("validation loss", training.get("best_val_loss")),
+            ("kept the starting forecast", training.get("kept_initial")),
+            ("learning rate", train.get("lr")), ("batch size", train.get("batch_size")),
+            ("seconds", training.get("seconds")), ("device", training.get("device")),
+            *[(f"metric {k}", v) for k, v in (info.get("metrics") or {}).items()],
+        ]),
+        ("software", list((info.get("library_versions") or {}).items())),
+    ]
 
 
 @models_app.command("rollback")

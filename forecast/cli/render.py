@@ -49,6 +49,17 @@ def warning_line(message: Any, category: type, filename: str, lineno: int, file:
     err.print(f"[dim]note:[/dim] {text}", highlight=False)
 
 
+def print_pairs(rows: list[tuple[str, Any]], title: str) -> None:
+    """A two-column table (what, value): for a thing's properties."""
+    table = Table(title=title, title_justify="left", show_header=False, box=None, padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for key, value in rows:
+        table.add_row(key, format_value(value) if not isinstance(value, str) else value)
+    out.print(table)
+    out.print()
+
+
 def print_json(document: Any) -> None:
     """Exactly one JSON document on stdout (with the run's warnings, when there were any)."""
     if isinstance(document, dict) and _warned:
@@ -72,11 +83,13 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def print_table(frame: "pd.DataFrame", title: str | None = None) -> None:
+def print_table(frame: "pd.DataFrame", title: str | None = None, whole: tuple[str, ...] = ()) -> None:
+    """A frame as a table; ``whole`` columns are never cut short (names wrap instead)."""
     table = Table(title=title, title_justify="left")
     for column in frame.columns:
         numeric = frame[column].dtype.kind in "iufc"
-        table.add_column(str(column), justify="right" if numeric else "left")
+        table.add_column(str(column), justify="right" if numeric else "left",
+                         overflow="fold" if column in whole else "ellipsis", min_width=len(str(column)))
     for row in frame.itertuples(index=False):
         table.add_row(*(format_value(v) for v in row))
     out.print(table)

@@ -1,0 +1,32 @@
+"""forecast models list / show: readable, whole names, no Python reprs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cli_runner import invoke
+
+ROOT = Path(__file__).resolve().parent.parent
+CO2 = ROOT / "sample_data" / "statsmodels_co2_weekly.csv"
+
+
+def test_show_is_a_readable_table(model_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert invoke(capsys, "train", CO2, "--epochs", "1", "--hidden", "4", "-q")[0] == 0
+    code, out, err = invoke(capsys, "models", "show", "statsmodels_co2_weekly-lstm")
+    assert code == 0, err
+    for needed in ("model statsmodels_co2_weekly-lstm", "target", "co2", "frequency", "W-SAT",
+                   "lstm (hidden 4 x ", "steps in -> 12 out", "epochs", "1 run"):
+        assert needed in out, needed
+    assert "{" not in out and "(" + "'" not in out  # no dicts or tuples printed raw
+
+
+def test_list_shows_whole_names(model_home: Path, capsys: pytest.CaptureFixture[str],
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    name = "a-rather-long-model-name-from-a-long-file-stem-and-symbol-lstm"
+    assert invoke(capsys, "train", CO2, "--epochs", "1", "--hidden", "4", "-q", "--name", name)[0] == 0
+    monkeypatch.setenv("COLUMNS", "40")
+    code, out, _ = invoke(capsys, "models", "list")
+    assert code == 0
+    assert "…" not in out
+    assert name in "".join(line.strip("│ ").split("│")[0].strip() for line in out.splitlines())
