@@ -134,6 +134,11 @@ def test_window_mode_and_temperature_zero(capsys: pytest.CaptureFixture[str], ho
     assert code == 0, err
     doc = json.loads(out)
     assert doc["paths"] == 1 and doc["mode"] == "window"
+    code, out, err = _gen(capsys, home, "--model", "msft", "--temperature", "0", "--paths", "5",
+                          "--steps", "10", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["paths"] == 1 and any("one deterministic path" in n and "not 5" in n for n in doc["notes"])
 
 
 def test_command_imports_no_torch() -> None:

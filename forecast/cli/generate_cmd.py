@@ -80,6 +80,10 @@ def generate(
     rollout.check_can_generate(forecaster)
     series = api.load_series(forecaster.run.data)
     seed = rollout.resolve_seed(forecaster, series, seed_from, seed_values, pad == Pad.zeros)
+    notes: list[str] = []
+    if temperature == 0 and paths > 1:  # deterministic: more paths would be copies of one
+        notes.append(f"--temperature 0 gives one deterministic path, so 1 path was generated, not {paths}")
+        paths = 1
     gen = rollout.generate(
         forecaster, series, seed, steps=steps, paths=paths, temperature=temperature,
         random_seed=random_seed, mode=mode.value,
@@ -92,10 +96,11 @@ def generate(
         fanchart.plot_generation(plot, gen, series, title=title, threshold=threshold)
     head = {"model": name, "series": series.name, "target": series.target, "seed": seed.label,
             "mode": mode.value, "temperature": temperature, "random_seed": random_seed,
-            "last_date": seed.history.index[-1], "output": output, "plot": plot}
+            "last_date": seed.history.index[-1], "output": output, "plot": plot, "notes": notes}
     if json_out:
         render.print_json({**head, **summary})
         return
+    render.notes(notes)
     _show(head, summary)
 
 
