@@ -9,7 +9,7 @@ from typing import Any
 
 from forecast.config import DataSpec, RunConfig
 from forecast.data.series import SeriesData
-from forecast.errors import ConfigError, DataError
+from forecast.errors import ConfigError, DataError, ForecastError
 
 if False:  # typing only; keeps torch out of import time
     from forecast.forecaster import Forecast, Forecaster
@@ -278,6 +278,50 @@ def predict(
         notes.append(f"--ignore-freq: {data} is {loaded.freq or 'irregular'}, the model was trained on {freq}")
     forecast = forecast_steps(forecaster, loaded, horizon, f"model {name!r} ({path})", notes)
     return PredictResult(name, path, forecast, loaded, payload, tuple(notes))
+
+
+def predict_all_series(
+    *,
+    model: str | None = None,
+    model_dir: str | Path | None = None,
+    device: str = "cpu",
+    horizon: int | None = None,
+) -> list[PredictResult]:
+    """One forecast per series of a multi-series run: every series of a global model, or
+    every per-series model trained by the same ``--all-series`` run as ``model`` (the latest
+    model when None): same data file, same network, names ``<prefix>-<series>-<network>``."""
+    from forecast import paths, registry
+    from forecast.persistence import load_bundle
+
+    root = paths.models_dir(model_dir)
+    path, _ = registry.current_version(root, model)
+    payload = load_bundle(path)
+    if payload.get("kind") == "global":
+        names = list(payload.get("data") or {})
+        return [predict(model=model, model_dir=model_dir, device=device, series=s, horizon=horizon)
+                for s in names]
+    run = payload.get("run") or {}
+    series, network = (run.get("data") or {}).get("series"), (run.get("model") or {}).get("name")
+    name = path.parent.name
+    suffix = f"-{registry.safe_name(series or '')}-{network}"
+    if not series or not name.endswith(suffix):
+        raise ConfigError(
+            f"--all-series: model {name!r} was not trained with --all-series or --global; "
+            "name one that was with --model"
+        )
+    prefix = name[: -len(suffix)] + "-"
+    family = []
+    for other in registry.model_names(root):
+        if not (other.startswith(prefix) and other.endswith(f"-{network}")):
+            continue
+        try:
+            other_run = load_bundle(registry.current_version(root, other)[0]).get("run") or {}
+        except ForecastError:
+            continue  # reported when that model is used on its own
+        data = other_run.get("data") or {}
+        if data.get("path") == (run.get("data") or {}).get("path") and data.get("series"):
+            family.append(other)
+    return [predict(model=m, model_dir=model_dir, device=device, horizon=horizon) for m in sorted(family)]
 
 
 def forecast_steps(forecaster: "Forecaster", series: SeriesData, steps: int | None, what: str,

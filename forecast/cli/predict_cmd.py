@@ -35,6 +35,9 @@ def predict(
     plot: Annotated[
         str | None, typer.Option(help="Also draw recent history, the forecast and its 80/90% bands to this .png/.svg/.pdf.")
     ] = None,
+    all_series: Annotated[
+        bool, typer.Option("--all-series", help="After train --all-series or --global: every series' forecast, one long table (series, ds, yhat, q...).")
+    ] = False,
     ignore_freq: Annotated[
         bool, typer.Option("--ignore-freq", help="With --data: forecast even if its frequency differs from the model's.")
     ] = False,
@@ -47,6 +50,9 @@ def predict(
     """
     from forecast import api
 
+    if all_series:
+        _all_series(model, model_dir, device, horizon, output, json_out, bool(data or series or plot or explain))
+        return
     if plot:
         from forecast.forecastplot import check_plot_path
 
@@ -94,6 +100,43 @@ def predict(
     for verb, written in (("wrote", output), ("plotted", plot)):
         if written:
             render.out.print(f"{verb} {written}", highlight=False)
+
+
+def _all_series(model: str | None, model_dir: str | None, device: str, horizon: int | None,
+                output: str | None, json_out: bool, other_options: bool) -> None:
+    """Every series' forecast as one long table: series, ds, yhat, q0.05 ... (tidy, like Nixtla's)."""
+    from forecast import api
+    from forecast.errors import ConfigError
+
+    if other_options:
+        raise ConfigError("--all-series forecasts every series from its own data; drop --data, --series, "
+                          "--plot and --explain")
+    results = api.predict_all_series(model=model, model_dir=model_dir, device=device, horizon=horizon)
+    table: dict[str, list[Any]] = {}
+    for result in results:
+        columns = result.forecast.columns()
+        rows = len(columns["ds"])
+        for key, values in {"series": [result.series.name] * rows, "model": [result.name] * rows,
+                            **columns}.items():
+            table.setdefault(key, []).extend(values)
+    notes = [f"{r.series.name}: {n}" for r in results for n in r.notes]
+    if output:
+        from forecast.outputs import check_outputs, write_table
+
+        check_outputs({"--output": output}, [p for r in results for p in (r.series.source, r.path)])
+        import pandas as pd
+
+        write_table(pd.DataFrame(table), output)
+    if json_out:
+        render.print_json({"series": [r.series.name for r in results], "forecast": render.column_records(table),
+                           "notes": notes, "output": output})
+        return
+    render.notes(notes)
+    shown = {k: v for k, v in table.items() if k != "model"}  # the file and JSON keep it
+    render.print_columns(shown, title=f"{len(results)} series, {len(results[0].forecast.point)} steps each"
+                         if results else "no series")
+    if output:
+        render.out.print(f"wrote {output}", highlight=False)
 
 
 def _explain(

@@ -1,0 +1,48 @@
+"""predict --all-series: one long table for every series of a multi-series run, checked row by
+row against forecasting each series on its own."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from cli_runner import invoke
+
+FAST = ["--epochs", "1", "--hidden", "4", "-q", "--target", "close"]
+
+
+@pytest.mark.parametrize("mode", ["--all-series", "--global"])
+def test_all_series_table_equals_each_series_alone(
+    mode: str, shared_data: Path, tmp_path: Path, model_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nyse = shared_data / "nyse_prices_split_adjusted_4sym.csv"
+    code, _, err = invoke(capsys, "train", nyse, mode, *FAST)
+    assert code == 0, err
+    for output in (tmp_path / "all.csv", tmp_path / "all.parquet"):
+        code, out, err = invoke(capsys, "predict", "--all-series", "--output", output)
+        assert code == 0, err
+    table = pd.read_csv(tmp_path / "all.csv")
+    pd.testing.assert_frame_equal(table, pd.read_parquet(tmp_path / "all.parquet").assign(
+        ds=lambda f: f["ds"].dt.strftime("%Y-%m-%d")), check_dtype=False)
+    assert list(table.columns[:4]) == ["series", "model", "ds", "yhat"]
+    assert sorted(table["series"].unique()) == ["AAL", "DOW", "EQIX", "ZION"]
+    for symbol, rows in table.groupby("series"):
+        args = ["predict", "--series", symbol, "--json"]
+        code, out, err = invoke(capsys, *args)
+        assert code == 0, err
+        alone = json.loads(out)
+        assert alone["series"] == symbol
+        assert rows["yhat"].tolist() == pytest.approx([r["yhat"] for r in alone["forecast"]], rel=1e-12)
+        assert rows["ds"].tolist() == [r["ds"][:10] for r in alone["forecast"]]
+    code, out, _ = invoke(capsys, "predict", "--all-series", "--json")
+    assert code == 0 and len(json.loads(out)["forecast"]) == len(table)
+
+
+def test_all_series_needs_a_multi_series_model(model_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = Path(__file__).resolve().parent.parent
+    code, _, err = invoke(capsys, "train", root / "sample_data" / "sktime_airline.csv", "--epochs", "1", "-q")
+    assert code == 0, err
+    code, _, err = invoke(capsys, "predict", "--all-series")
+    assert code == 2 and "--all-series" in err
