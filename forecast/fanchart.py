@@ -41,6 +41,28 @@ def max_drawdowns(values: np.ndarray, start: float) -> tuple[np.ndarray, str]:
     return (peaks - full).max(axis=1), "absolute"
 
 
+RISK_LEVELS = (0.95, 0.99)
+
+
+def value_at_risk(values: np.ndarray, start: float) -> dict[str, Any]:
+    """Value-at-risk and expected shortfall of the change from ``start`` to the last step.
+
+    Losses are positive: VaR_a is the loss exceeded by a share 1 - a of the paths, ES_a the
+    mean loss over those paths. As a fraction of ``start`` for positive series (returns),
+    else in the data's units.
+    """
+    end = values[:, -1]  # (N,)
+    positive = bool(np.all(values > 0) and start > 0)
+    change = end / start - 1.0 if positive else end - start  # (N,)
+    out: dict[str, Any] = {"kind": "fraction" if positive else "absolute"}
+    for level in RISK_LEVELS:
+        cut = np.quantile(change, 1.0 - level)
+        tail = change[change <= cut]
+        out[f"var{round(level * 100)}"] = float(-cut)
+        out[f"es{round(level * 100)}"] = float(-tail.mean()) if tail.size else float(-cut)
+    return out
+
+
 def _stats(x: np.ndarray) -> dict[str, float]:
     qs = np.quantile(x, LEVELS)
     out = {"mean": float(x.mean()), "std": float(x.std()), "min": float(x.min()), "max": float(x.max())}
@@ -74,6 +96,7 @@ def summarize(
             "p_below": float((end < level).mean()),
         },
         "max_drawdown": {"kind": kind, **_stats(drawdowns)},
+        "risk": value_at_risk(values, start),
     }
 
 

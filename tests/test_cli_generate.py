@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import numpy as np
 import pytest
 
 import forecast.cli.generate_cmd  # noqa: F401  (registers the verb)
@@ -145,3 +146,23 @@ def test_command_imports_no_torch() -> None:
     code = "import sys, forecast.cli.generate_cmd; print(sorted({'torch', 'matplotlib'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_value_at_risk_and_expected_shortfall_match_a_direct_count() -> None:
+    """VaR/ES of generated paths against a plain sort-and-count on known draws."""
+    from forecast.fanchart import value_at_risk
+
+    rng = np.random.default_rng(3)
+    end = 100 * np.exp(rng.normal(0.0, 0.1, size=20_000))
+    paths = np.stack([np.full_like(end, 100.0), end], axis=1)  # (N, 2)
+    risk = value_at_risk(paths, 100.0)
+    returns = np.sort(end / 100 - 1)
+    k = int(0.01 * len(returns))
+    assert risk["kind"] == "fraction"
+    assert risk["var99"] == pytest.approx(-returns[k], abs=2e-3)
+    assert risk["es99"] == pytest.approx(-returns[: k + 1].mean(), abs=2e-3)
+    assert risk["es95"] > risk["var95"] > 0 and risk["es99"] > risk["var99"] > risk["var95"]
+    # normal log-returns with sigma 0.1: VaR95 = 1 - exp(-1.645 * 0.1)
+    assert risk["var95"] == pytest.approx(1 - np.exp(-1.6449 * 0.1), abs=5e-3)
+    absolute = value_at_risk(paths - 200.0, -100.0)
+    assert absolute["kind"] == "absolute" and absolute["var95"] == pytest.approx(100 * risk["var95"], rel=0.2)

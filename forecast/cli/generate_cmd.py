@@ -135,6 +135,13 @@ def _show(head: dict[str, Any], summary: dict[str, Any]) -> None:
             f"worst {show(dd['max'])}",
             highlight=False,
         )
+        risk = summary["risk"]
+        show = (lambda v: f"{100 * v:.1f}%") if risk["kind"] == "fraction" else fmt
+        render.out.print(
+            f"loss by the last step: value-at-risk 95% {show(risk['var95'])}, 99% {show(risk['var99'])}; "
+            f"expected shortfall 95% {show(risk['es95'])}, 99% {show(risk['es99'])}",
+            highlight=False,
+        )
     else:
         shares = ", ".join(f"{k} {v:.2f}" for k, v in summary["terminal"].items())
         render.out.print(f"last step: {shares}", highlight=False)
