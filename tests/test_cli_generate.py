@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pandas as pd
 import numpy as np
+import pandas as pd
 import pytest
 
 import forecast.cli.generate_cmd  # noqa: F401  (registers the verb)
