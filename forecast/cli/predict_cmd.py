@@ -35,6 +35,9 @@ def predict(
     plot: Annotated[
         str | None, typer.Option(help="Also draw recent history, the forecast and its 80/90% bands to this .png/.svg/.pdf.")
     ] = None,
+    rolling: Annotated[
+        bool, typer.Option("--rolling", help="With --data TEST.csv: a forecast from every row of TEST (history joined to the model's own data), one long table.")
+    ] = False,
     all_series: Annotated[
         bool, typer.Option("--all-series", help="After train --all-series or --global: every series' forecast, one long table (series, ds, yhat, q...).")
     ] = False,
@@ -58,8 +61,8 @@ def predict(
 
         check_plot_path(plot)
     result = api.predict(model=model, data=data, model_dir=model_dir, device=device, series=series,
-                         ignore_freq=ignore_freq, horizon=horizon)
-    table = result.forecast.columns()  # no pandas on this path: it costs ~0.4 s of start-up
+                         ignore_freq=ignore_freq, horizon=horizon, rolling=rolling)
+    table = result.rolling or result.forecast.columns()  # no pandas here: it costs ~0.4 s of start-up
     attention = _explain(result, model_dir, device, series) if explain else None
     notes = [*result.series.notes, *result.notes]
     if output or plot:
@@ -67,9 +70,11 @@ def predict(
 
         check_outputs({"--output": output, "--plot": plot}, [result.series.source, result.path, data])
     if output:
+        import pandas as pd
+
         from forecast.outputs import write_table
 
-        write_table(result.forecast.to_frame(), output)
+        write_table(pd.DataFrame(result.rolling) if result.rolling else result.forecast.to_frame(), output)
     if plot:
         from forecast.forecastplot import plot_forecast
 
@@ -90,11 +95,14 @@ def predict(
         return
     render.notes(notes)
     last = result.series.last_date
-    render.print_columns(
-        table,
-        title=f"{result.name}: {result.series.target} after {render.format_value(last)} "
-        f"(last {render.format_value(_last_value(result.series))})",
-    )
+    title = (f"{result.name}: {result.series.target} forecast from each of {len(set(table['cutoff']))} origins"
+             if result.rolling else f"{result.name}: {result.series.target} after {render.format_value(last)} "
+             f"(last {render.format_value(_last_value(result.series))})")
+    shown = table
+    if result.rolling:  # the terminal gets the readable columns; --output and --json keep all
+        keep = ["cutoff", "step", "ds", "y", "yhat", "q0.1", "q0.9"]
+        shown = {k: table[k] for k in keep if k in table and not (k == "step" and max(table[k]) == 1)}
+    render.print_columns(shown, title=title)
     if attention is not None:
         _print_attention(attention)
     for verb, written in (("wrote", output), ("plotted", plot)):

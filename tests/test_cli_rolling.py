@@ -1,0 +1,74 @@
+"""predict --data TEST.csv [--rolling]: the test file right after the training file (the classic
+TATA recipe), joined to the model's own data; every rolling forecast recomputed independently."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from cli_runner import invoke
+
+from forecast import api
+from forecast.data.series import SeriesData
+
+TRAIN = ["--target", "Open", "--input-len", "60", "--horizon", "1", "--epochs", "1", "--hidden", "4", "-q"]
+
+
+@pytest.fixture()
+def tata(shared_data: Path, model_home: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, Path]:
+    train, test = shared_data / "NSE-TATAGLOBAL.csv", shared_data / "tatatest.csv"
+    code, _, err = invoke(capsys, "train", train, "--name", "tata", *TRAIN)
+    assert code == 0, err
+    return train, test
+
+
+def test_a_short_test_file_after_the_training_file_predicts(
+    tata: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = invoke(capsys, "predict", "--model", "tata", "--data", tata[1], "--json")
+    assert code == 0, err  # 16 rows alone are fewer than the 61 the model reads
+    document = json.loads(out)
+    assert document["last_date"].startswith("2018-10-24")
+    assert any("joined after the model's own data" in n for n in document["notes"])
+
+
+def test_rolling_forecasts_equal_forecasts_from_each_origin(
+    tata: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = invoke(capsys, "predict", "--model", "tata", "--data", tata[1], "--rolling",
+                          "--output", tmp_path / "rolling.csv")
+    assert code == 0, err
+    table = pd.read_csv(tmp_path / "rolling.csv", parse_dates=["cutoff", "ds"])
+    # independently: both files through pandas, joined by date, and the saved model on each prefix
+    frames = [pd.read_csv(p, parse_dates=["Date"]) for p in tata]
+    joined = pd.concat(frames).sort_values("Date").drop_duplicates("Date").set_index("Date")
+    assert len(table) == 17  # the last training day plus the 16 test days
+    assert table["cutoff"].iloc[0] == pd.Timestamp("2018-09-28") and table["cutoff"].iloc[-1] == pd.Timestamp(
+        "2018-10-24")
+    _, _, forecaster = api.load_model("tata")
+    for _, row in table.iloc[[0, 5, 16]].iterrows():
+        history = joined.loc[: row["cutoff"], ["Open"]]
+        series = SeriesData.from_frame(history, "Open", (), "B", "x", "x")
+        assert row["yhat"] == pytest.approx(float(forecaster.predict(series).point[0]), rel=1e-9)
+        actual = joined["Open"].get(row["ds"], np.nan)
+        assert (np.isnan(actual) and np.isnan(row["y"])) or row["y"] == pytest.approx(actual)
+
+
+def test_a_gap_or_another_series_is_refused(
+    tata: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    test = pd.read_csv(tata[1], parse_dates=["Date"]).sort_values("Date")
+    late = tmp_path / "late.csv"
+    test.iloc[8:].to_csv(late, index=False)  # starts two weeks after the training file ends
+    code, _, err = invoke(capsys, "predict", "--model", "tata", "--data", late, "--rolling")
+    assert code == 4 and "missing in between" in err and len(err.strip().splitlines()) == 1
+    train = pd.read_csv(tata[0], parse_dates=["Date"]).sort_values("Date")
+    other = pd.concat([train.tail(3).assign(Open=lambda f: f["Open"] + 1.0), test])
+    other.to_csv(tmp_path / "other.csv", index=False)
+    code, _, err = invoke(capsys, "predict", "--model", "tata", "--data", tmp_path / "other.csv", "--rolling")
+    assert code == 4 and "not the same series" in err
+    code, _, err = invoke(capsys, "predict", "--model", "tata", "--rolling")
+    assert code == 2 and "--data" in err
