@@ -313,10 +313,12 @@ def join_to_model_data(own: SeriesData, new: SeriesData, where: str) -> tuple[Se
     elif before == len(own):  # new starts after the model's data: no gap allowed beyond the usual
         missing, usual = _missing_steps(own, new.dates[0]), _largest_gap(own)
         if missing is None or missing > usual:
+            between = "the calendar cannot bridge them" if missing is None else (
+                f"{missing} steps are missing in between")
             raise DataError(
                 f"{where}: starts {str(new.dates[0])[:10]}, but the model's data ends "
-                f"{str(own.dates[-1])[:10]} and {'the calendar cannot bridge them' if missing is None else f'{missing} steps are missing in between'}; "
-                "give the rows in between (or a file that includes them)"
+                f"{str(own.dates[-1])[:10]} and {between}; give the rows in between (or a file that "
+                "includes them)"
             )
     history = SeriesData(
         np.concatenate([own.dates[:before], new.dates]),
