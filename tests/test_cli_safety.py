@@ -310,3 +310,12 @@ def test_one_yahoo_attempt_is_bounded(
     monkeypatch.setenv("FORECAST_YAHOO_TIMEOUT", "soon")
     code, _, err = invoke(capsys, "fetch", "AAPL", "--model-dir", tmp_path)
     assert code == 2 and "FORECAST_YAHOO_TIMEOUT" in err
+
+
+def test_quiet_means_only_results_and_errors(model_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert invoke(capsys, "train", CO2, "--name", "co2", *FAST)[0] == 0
+    code, out, err = invoke(capsys, "predict", "--model", "co2")
+    assert code == 0 and "note:" in err  # the interpolation note, when not quiet
+    for command in (["predict", "--model", "co2", "-q"], ["generate", "--model", "co2", "--steps", "3", "-q"]):
+        code, out, err = invoke(capsys, *command)
+        assert code == 0 and err == "" and out.strip(), command

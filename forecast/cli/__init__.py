@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     from forecast.errors import ForecastError
 
     render._warned.clear()
+    render.set_quiet(False)
     try:
         with warnings.catch_warnings():
             warnings.showwarning = render.warning_line  # one channel for every note and warning

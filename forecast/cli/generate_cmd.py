@@ -62,11 +62,13 @@ def generate(
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "cpu",
     model_dir: o.ModelDir = None,
     json_out: o.Json = False,
+    quiet: o.Quiet = False,
 ) -> None:
     """Generate sampled continuations of the series (or of a seed) by feeding predictions back.
 
     Example: forecast generate --steps 250 --seed-from data:2016-06-30
     """
+    render.set_quiet(quiet)
     from forecast import api, fanchart, rollout
     from forecast.outputs import write_table
 

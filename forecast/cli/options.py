@@ -123,7 +123,9 @@ ModelDir = Annotated[
     typer.Option("--model-dir", envvar="FORECAST_HOME", help="Where models live (default: the user data folder).", show_envvar=True),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.", rich_help_panel=OUTPUT)]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.", rich_help_panel=OUTPUT)]
+Quiet = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress and no notes: only results and errors.", rich_help_panel=OUTPUT)
+]
 
 
 def build_run_config(**opts: Any) -> RunConfig:

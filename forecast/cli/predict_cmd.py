@@ -46,11 +46,13 @@ def predict(
     ] = False,
     model_dir: o.ModelDir = None,
     json_out: o.Json = False,
+    quiet: o.Quiet = False,
 ) -> None:
     """Forecast the next horizon from a saved model, re-reading its data so new rows count.
 
     Example: forecast predict --model pmdarima_msft-lstm --json
     """
+    render.set_quiet(quiet)
     from forecast import api
 
     if all_series:

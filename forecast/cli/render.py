@@ -112,8 +112,18 @@ def print_columns(columns: dict[str, list[Any]], title: str | None = None) -> No
     out.print(table)
 
 
+_quiet = {"on": False}
+
+
+def set_quiet(quiet: bool) -> None:
+    """-q, the same in every command: no progress and no notes; results and errors still print."""
+    _quiet["on"] = bool(quiet)
+
+
 def notes(lines: tuple[str, ...] | list[str]) -> None:
-    """What the tool decided on its own (to stderr, so --json stays clean)."""
+    """What the tool decided on its own (to stderr, so --json stays clean); silent under -q."""
+    if _quiet["on"]:
+        return
     for line in lines:
         err.print(f"[dim]note:[/dim] {line}", highlight=False)
 
