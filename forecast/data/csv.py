@@ -15,6 +15,7 @@ import pandas as pd
 
 from forecast.config import DataSpec
 from forecast.data.calendar import infer_freq
+from forecast.data.numbers import looks_numeric, plain, spelling
 from forecast.data.series import SeriesData
 from forecast.errors import ConfigError, DataError, NotFoundError
 
@@ -56,7 +57,22 @@ def _read_raw(path: Path, where: str) -> pd.DataFrame:
     raw = raw[(raw != "").any(axis=1)]
     if raw.empty:
         raise DataError(f"{where}: the file has a header but no data rows; add rows")
+    _check_line_breaks(raw, where)
+    raw.attrs["sep"] = sep
     return raw
+
+
+def _check_line_breaks(raw: pd.DataFrame, where: str) -> None:
+    """A cell spanning lines is an unbalanced quote that swallowed the rows after it."""
+    broken = raw.apply(lambda col: col.str.contains(r"[\r\n]"))
+    if broken.any().any():
+        row = int(broken.any(axis=1).idxmax())
+        column = str(broken.loc[row].idxmax())
+        raise DataError(
+            f"{where}: column '{column}' at row {row} holds a quoted cell that runs over several "
+            f"lines ('{raw.at[row, column].splitlines()[0]}...'); the file's quoting is "
+            "unbalanced: close every opening \" or remove the quotes"
+        )
 
 
 def _is_missing(cells: pd.Series) -> pd.Series:
@@ -68,10 +84,14 @@ def _as_numbers(cells: pd.Series) -> pd.Series:
     return pd.to_numeric(cells.where(~_is_missing(cells)), errors="coerce").astype("float64")
 
 
-def _is_numeric(cells: pd.Series) -> bool:
-    """Most present cells are numbers (the others are reported as bad cells later)."""
+def _is_numeric(cells: pd.Series, spelled: bool = True) -> bool:
+    """Most present cells are numbers (the others are reported as bad cells later).
+
+    ``spelled``: in any common spelling (1,234.5 / 101,288 / "5.2"); else plain only.
+    """
     present = ~_is_missing(cells)
-    return bool(present.any()) and bool(_as_numbers(cells)[present].notna().mean() > 0.5)
+    numbers = looks_numeric(cells) if spelled else _as_numbers(cells).notna()
+    return bool(present.any()) and bool(numbers[present].mean() > 0.5)
 
 
 def _to_iso(text: pd.Series, dayfirst: bool) -> pd.Series:
@@ -121,7 +141,7 @@ def _decide_dayfirst(text: pd.Series, spec: DataSpec, where: str, column: str, n
 def _looks_like_dates(cells: pd.Series, first: bool) -> bool:
     """Content test: most cells parse as dates (bare years only in the first column)."""
     sample = cells[~_is_missing(cells)].head(200)
-    if sample.empty or (_is_numeric(sample) and not (first and sample.str.fullmatch(_YEAR).all())):
+    if sample.empty or (_is_numeric(sample, spelled=False) and not (first and sample.str.fullmatch(_YEAR).all())):
         return False
     return bool(_parse_dates(sample.str.replace(_OFFSET, "", regex=True), False).notna().mean() >= 0.9)
 
@@ -251,8 +271,23 @@ def _choose(raw: pd.DataFrame, spec: DataSpec, where: str, skip: set[str], notes
     return [target, *features]
 
 
-def _numbers(cells: pd.Series, where: str, column: str) -> pd.Series:
-    """A numeric column; text or infinite cells are a DataError naming the rows."""
+def _numbers(cells: pd.Series, where: str, column: str, sep: str, notes: list[str]) -> pd.Series:
+    """A numeric column in any common spelling (noted); text, stray quotes or infinite
+    cells are a DataError naming the rows."""
+    quoted = cells.str.contains('"', regex=False)
+    if quoted.any():
+        raise DataError(
+            f"{where}: column '{column}' has stray quote characters at rows "
+            f"{_rows(list(cells.index[quoted]))} (e.g. '{cells[quoted].iloc[0]}'); the file's "
+            "quoting is unbalanced: close every opening \" or remove the quotes"
+        )
+    try:
+        how = spelling(cells[~_is_missing(cells)], sep, where, column)
+    except ValueError as err:
+        raise DataError(str(err)) from None
+    if how.note is not None:
+        cells = plain(cells, how)
+        notes.append(how.note)
     values = _as_numbers(cells)
     bad = values.isna() & ~_is_missing(cells)
     if bad.any():
@@ -271,7 +306,7 @@ def _numbers(cells: pd.Series, where: str, column: str) -> pd.Series:
 def _categories(cells: pd.Series, where: str, column: str) -> tuple[pd.Series, tuple[str, ...]] | None:
     """Class codes (0..C-1, labels sorted) when the present cells are text; None if numbers."""
     present = ~_is_missing(cells)
-    numeric = _as_numbers(cells).notna()
+    numeric = looks_numeric(cells) & present
     if not present.any() or numeric.sum() * 2 > present.sum():
         return None
     if numeric.any():
@@ -282,18 +317,19 @@ def _categories(cells: pd.Series, where: str, column: str) -> tuple[pd.Series, t
 
 
 def _columns(
-    raw: pd.DataFrame, names: list[str], where: str
+    raw: pd.DataFrame, names: list[str], where: str, notes: list[str]
 ) -> tuple[dict[str, np.ndarray], tuple[str, ...]]:
     """Target (numbers or class codes) and feature values, keyed by column."""
     target, *features = names
+    sep = raw.attrs.get("sep", ",")
     coded = _categories(raw[target], where, target)
-    values, classes = coded if coded is not None else (_numbers(raw[target], where, target), ())
+    values, classes = coded if coded is not None else (_numbers(raw[target], where, target, sep, notes), ())
     out = {target: values.to_numpy()}
     for feature in features:
         if _categories(raw[feature], where, feature) is not None:
             raise DataError(f"{where}: feature column '{feature}' holds text, not numbers; "
                             "pick numeric columns for --features")
-        out[feature] = _numbers(raw[feature], where, feature).to_numpy()
+        out[feature] = _numbers(raw[feature], where, feature, sep, notes).to_numpy()
     return out, classes
 
 
@@ -362,7 +398,7 @@ def read_csv_series(spec: DataSpec) -> SeriesData:
     _check_unique(dates, where, date_col)
     skip = {date_col} | ({symbol_col} if symbol_col else set())
     names = _choose(raw, spec, where, skip, notes)
-    columns, classes = _columns(raw, names, where)
+    columns, classes = _columns(raw, names, where, notes)
     if symbol:
         notes.append(f"series: {symbol} (column '{symbol_col}')")
     if classes:

@@ -28,7 +28,7 @@ from forecast.data.series import SeriesData
 
 FORMAT = 1
 MAX_SNAPSHOTS = 64  # least recently used beyond this are deleted (a daily-dated file each day)
-_READER_MODULES = ("csv.py", "calendar.py", "dates.py", "series.py", "snapshot.py")
+_READER_MODULES = ("csv.py", "numbers.py", "calendar.py", "dates.py", "series.py", "snapshot.py")
 _reader_digest: str | None = None
 
 
