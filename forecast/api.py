@@ -17,29 +17,14 @@ if False:  # typing only; keeps torch out of import time
 
 
 def load_series(spec: DataSpec, snapshots: Path | None = None) -> SeriesData:
-    """Read the series a DataSpec names: a CSV file or a cached Yahoo ticker.
+    """Read the series a DataSpec names (forecast.data.sources: a file or a cached ticker).
 
-    With ``snapshots`` (a folder), an unchanged CSV is loaded from its parsed
+    With ``snapshots`` (a folder), an unchanged file is loaded from its parsed
     snapshot there (numpy only) instead of being parsed again with pandas.
     """
-    if spec.ticker and spec.path:
-        raise ConfigError("give either a CSV path or --ticker, not both")
-    if spec.ticker:
-        from forecast.data.cache import series_from_cache
+    from forecast.data.sources import load_series as load
 
-        return series_from_cache(spec)
-    if not spec.path:
-        raise ConfigError("no data: give a CSV path (forecast train prices.csv) or --ticker SYMBOL")
-    def read_csv(spec: DataSpec) -> SeriesData:
-        from forecast.data.csv import read_csv_series
-
-        return read_csv_series(spec)
-
-    if snapshots is None:
-        return read_csv(spec)
-    from forecast.data.snapshot import read_with_snapshot
-
-    return read_with_snapshot(spec, snapshots, read_csv)
+    return load(spec, snapshots)
 
 
 @dataclass(frozen=True)

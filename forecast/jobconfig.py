@@ -269,9 +269,9 @@ def parse_job_config(text: str, path: Path) -> JobConfig:
 
 
 def load_job_series(spec: DataSpec, home: str | Path, fetcher: Any = None, now: Any = None) -> SeriesData:
-    """A job's series: the CSV re-read, or the ticker's price cache refreshed first.
+    """A job's series: the file re-read, or the ticker's price cache refreshed first.
 
-    CSVs go through the parsed snapshots, so a ``forecast predict`` after a retrain
+    Files go through the parsed snapshots, so a ``forecast predict`` after a retrain
     finds the file already parsed (and skips pandas).
     """
     if spec.ticker:
@@ -280,7 +280,7 @@ def load_job_series(spec: DataSpec, home: str | Path, fetcher: Any = None, now: 
         extra = {"fetcher": fetcher} if fetcher is not None else {}
         return series_from_cache(spec, root=home, now=now, **extra)
     from forecast import paths
-    from forecast.api import load_series
+    from forecast.data.sources import load_series
 
     return load_series(spec, paths.snapshots_dir(home))
 

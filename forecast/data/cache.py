@@ -360,4 +360,5 @@ def series_from_cache(
         source=f"yahoo:{symbol}:{interval}",
         name=symbol,
         notes=tuple(notes),
+        quotes=True,
     )
