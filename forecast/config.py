@@ -39,6 +39,8 @@ class DataSpec:
     dayfirst: bool | None = None  # None: decided from the data when unambiguous
     fill: FillPolicy = "interpolate"
     interval: str = "1d"  # Yahoo bar interval, with ticker
+    freq: str | None = None  # None: inferred; "steps": an integer step index; else a pandas alias
+    targets: tuple[str, ...] = ()  # wide files: one model per column ("all": every numeric one)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ def train(
     dayfirst: o.Dayfirst = None,
     fill: o.Fill = o.DEFAULTS.data.fill,
     ticker: o.Ticker = None,
+    freq: o.Freq = None,
+    targets: o.Targets = None,
     input_len: o.InputLen = None,
     horizon: o.Horizon = None,
     transform: o.TransformOpt = o.DEFAULTS.window.transform,
@@ -63,9 +65,9 @@ def train(
     from forecast import api
 
     run = o.build_run_config(**locals())
-    if many.wants_many(all_series, global_model, jobs, backend, scheduler):
+    if many.wants_many(all_series or bool(targets), global_model, jobs, backend, scheduler):
         many.train_many(
-            run, all_series=all_series, global_model=global_model, name=name, jobs=jobs,
+            run, all_series=all_series or (bool(targets) and not global_model), global_model=global_model, name=name, jobs=jobs,
             backend=backend, scheduler=scheduler, model_dir=model_dir, json_out=json_out, quiet=quiet,
         )
         return

@@ -113,11 +113,15 @@ def infer_freq(index: pd.DatetimeIndex) -> str | None:
     return _intraday_alias(step)
 
 
-def future_dates(index: pd.DatetimeIndex, freq: str | None, n: int) -> pd.DatetimeIndex:
+def future_dates(index: pd.Index, freq: str | None, n: int) -> pd.Index:
     """The next ``n`` dates after ``index[-1]`` on ``freq`` (the modal step when None).
 
     Business days skip weekends; the index's time zone is kept.
     """
+    if freq == "steps" or not hasattr(index, "tz"):  # step numbers: 1001, 1002, ...
+        from forecast.data.dates import STEPS, from_index, next_dates, to_index
+
+        return to_index(next_dates(from_index(index)[0], "steps", n, STEPS), STEPS, index.name)
     index = pd.DatetimeIndex(index)
     if len(index) == 0:
         raise DataError("cannot extend an empty series with future dates; load some data first")

@@ -12,25 +12,31 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.frequencies import to_offset
 
 from forecast.config import DataSpec
 from forecast.data.calendar import infer_freq
+from forecast.data.dates import STEPS, STEPS_FREQ
 from forecast.data.numbers import looks_numeric, plain, spelling
 from forecast.data.series import SeriesData
 from forecast.errors import ConfigError, DataError, NotFoundError
 
 _DATE_NAMES = ("date", "datetime", "timestamp", "time", "ds", "dt", "period", "month", "week", "year")
-_SYMBOL_NAMES = ("symbol", "ticker", "series", "id")
+_SYMBOL_NAMES = ("symbol", "ticker", "series", "id", "unique_id", "index")
+_STEP_NAMES = ("t", "step", "steps", "idx", "n", "index")
+_INTEGER = re.compile(r"^[+-]?\d+$")
 _TARGET_DEFAULTS = ("Close", "Adj Close", "close", "adj_close", "price", "Price")
 _MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a", "nat", "."})
-_OFFSET = re.compile(r"\s*(Z|[+-]\d{2}:?\d{2})$")
+_OFFSET = re.compile(r"(?<=\d)\s*(Z|[+-]\d{2}:?\d{2})$")  # after a time only (see _offsets)
 _YMD = re.compile(r"^(\d{4})[-/](\d{1,2})(?:[-/](\d{1,2}))?((?:[T ]\S.*)?)$")
 _DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})((?:[T ]\S.*)?)$")
 _YEAR = re.compile(r"^\d{4}$")
+_QUARTER = re.compile(r"^(\d{4})\s*[-/]?\s*[Qq]([1-4])$|^[Qq]([1-4])\s*[-/]?\s*(\d{4})$")  # 1970 Q1, Q1-1970
 _SHOWN = 5
 
 def _rows(items: Sequence[object], shown: int = _SHOWN) -> str:
@@ -71,6 +77,14 @@ def _to_iso(text: pd.Series, dayfirst: bool) -> pd.Series:
         iso[dmy.index] = year + "-" + month.str.zfill(2) + "-" + day.str.zfill(2) + dmy[3]
     years = text.str.fullmatch(_YEAR)
     iso[years] = text[years] + "-01-01"
+    quarters = text.str.extract(_QUARTER)
+    first = quarters[0].notna()
+    year = quarters[0].where(first, quarters[3])
+    number = quarters[1].where(first, quarters[2])
+    found = year.notna()
+    if found.any():
+        month = (number[found].astype(int) * 3 - 2).astype(str).str.zfill(2)
+        iso[found] = year[found] + "-" + month + "-01"
     return iso
 
 
@@ -101,12 +115,20 @@ def _decide_dayfirst(text: pd.Series, spec: DataSpec, where: str, column: str, n
     return first > second
 
 
+def _offsets(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(the UTC offsets found, the cells without them); only cells with a time have one,
+    so '1959-Q1' or 'Q1-1959' keep their '-1959'."""
+    timed = cells.str.contains(":", regex=False) | cells.str.endswith("Z")
+    offsets = cells[timed].str.extract(_OFFSET)[0].dropna()
+    return offsets, cells.where(~timed, cells.str.replace(_OFFSET, "", regex=True))
+
+
 def _looks_like_dates(cells: pd.Series, first: bool) -> bool:
     """Content test: most cells parse as dates (bare years only in the first column)."""
     sample = cells[~_is_missing(cells)].head(200)
     if sample.empty or (_is_numeric(sample, spelled=False) and not (first and sample.str.fullmatch(_YEAR).all())):
         return False
-    return bool(_parse_dates(sample.str.replace(_OFFSET, "", regex=True), False).notna().mean() >= 0.9)
+    return bool(_parse_dates(_offsets(sample)[1], False).notna().mean() >= 0.9)
 
 
 def _date_column(raw: pd.DataFrame, spec: DataSpec, where: str) -> tuple[str, list[str]]:
@@ -121,16 +143,38 @@ def _date_column(raw: pd.DataFrame, spec: DataSpec, where: str) -> tuple[str, li
     for i, col in enumerate(columns):
         if _looks_like_dates(raw[col], first=i == 0):
             return col, [f"dates: column '{col}' (found by content; --date-column to change)"]
+    for col in [*(lower[n] for n in _STEP_NAMES if n in lower), columns[0]]:
+        if _is_step_index(raw[col]):
+            return col, [f"steps: column '{col}' is an integer step index, so forecasts are numbered "
+                         "steps, not dates (--date-column to change)"]
     raise DataError(
         f"{where}: no date column found (looked for {', '.join(_DATE_NAMES[:5])}, ... and for "
         "date values); name it 'date' or pass --date-column COL"
     )
 
 
+def _is_step_index(cells: pd.Series) -> bool:
+    """Whole numbers that are not all bare years (1959, 1960, ...: those are dates)."""
+    present = cells[~_is_missing(cells)]
+    if len(present) < 2 or not present.str.fullmatch(_INTEGER).all():
+        return False
+    return not present.str.fullmatch(_YEAR).all()
+
+
+def _steps(cells: pd.Series, where: str, column: str) -> pd.Series:
+    """Step numbers as the datetime64 seconds SeriesData keeps, or a DataError naming bad rows."""
+    bad = ~cells.str.fullmatch(_INTEGER)
+    if bad.any():
+        raise DataError(
+            f"{where}: column '{column}' is a step index but has cells that are not whole numbers "
+            f"at rows {_rows(list(cells.index[bad]))} (e.g. '{cells[bad].iloc[0]}'); fix those cells"
+        )
+    return pd.Series(pd.to_datetime(cells.astype("int64"), unit="s"), index=cells.index)
+
+
 def _dates(cells: pd.Series, spec: DataSpec, where: str, column: str, notes: list[str]) -> pd.Series:
     """Parsed wall-clock dates for the rows, or a DataError naming the bad rows."""
-    offsets = cells.str.extract(_OFFSET)[0].dropna()
-    text = cells.str.replace(_OFFSET, "", regex=True)
+    offsets, text = _offsets(cells)
     parsed = _parse_dates(text, _decide_dayfirst(text, spec, where, column, notes))
     bad = parsed.isna()
     if bad.any():
@@ -145,11 +189,12 @@ def _dates(cells: pd.Series, spec: DataSpec, where: str, column: str, notes: lis
     return parsed
 
 
-def _check_unique(dates: pd.Series, where: str, column: str) -> None:
+def _check_unique(dates: pd.Series, where: str, column: str, steps: bool = False) -> None:
     repeated = dates.duplicated(keep=False)
     if repeated.any():
         first = dates[repeated].iloc[0]
         shown = f"{first:%Y-%m-%d}" if first == first.normalize() else str(first)
+        shown = str(first.value // 10**9) if steps else shown
         raise DataError(
             f"{where}: column '{column}' has repeated dates ({int(dates[repeated].nunique())} in all; "
             f"e.g. {shown} at rows {_rows(list(dates.index[dates == first]))}); "
@@ -346,8 +391,15 @@ def series_from_cells(raw: pd.DataFrame, spec: DataSpec, where: str, source: str
     date_col, notes = _date_column(raw, spec, where)
     symbol_col = _symbol_column(raw, date_col)
     raw, symbol = _select_series(raw, spec, where, symbol_col)
-    dates = _dates(raw[date_col], spec, where, date_col, notes)
-    _check_unique(dates, where, date_col)
+    steps = spec.freq == STEPS_FREQ or (spec.freq is None and _is_step_index(raw[date_col]))
+    if steps:
+        dates = _steps(raw[date_col], where, date_col)
+        if not any(note.startswith("steps:") for note in notes):
+            notes.append(f"steps: column '{date_col}' is an integer step index, so forecasts are "
+                         "numbered steps, not dates")
+    else:
+        dates = _dates(raw[date_col], spec, where, date_col, notes)
+    _check_unique(dates, where, date_col, steps)
     skip = {date_col} | ({symbol_col} if symbol_col else set())
     names = _choose(raw, spec, where, skip, notes)
     columns, classes = _columns(raw, names, where, notes)
@@ -357,12 +409,37 @@ def series_from_cells(raw: pd.DataFrame, spec: DataSpec, where: str, source: str
         notes.append(f"target {names[0]} is categorical: {len(classes)} classes coded 0..{len(classes) - 1}")
     frame, lines = _frame(dates, columns, notes)
     frame = _fill(frame, lines, spec, where, set(names[:1]) if classes else set(), notes)
-    freq = infer_freq(pd.DatetimeIndex(frame.index))
-    if freq is None:
-        notes.append("no regular step between dates; frequency unknown")
-    return SeriesData.from_frame(frame, target=names[0], features=tuple(names[1:]), freq=freq,
-                                 source=source, name=symbol or name, classes=classes,
-                                 notes=tuple(notes))
+    freq = STEPS_FREQ if steps else _frequency(pd.DatetimeIndex(frame.index), spec, where, date_col,
+                                               lines, notes)
+    series = SeriesData.from_frame(frame, target=names[0], features=tuple(names[1:]), freq=freq,
+                                   source=source, name=symbol or name, classes=classes,
+                                   notes=tuple(notes))
+    return replace(series, tz=STEPS) if steps else series
+
+
+def _frequency(index: pd.DatetimeIndex, spec: DataSpec, where: str, column: str, lines: np.ndarray,
+               notes: list[str]) -> str | None:
+    """The inferred calendar, or ``--freq`` when every date lies on it."""
+    if spec.freq is None:
+        freq = infer_freq(index)
+        if freq is None:
+            notes.append("no regular step between dates; frequency unknown")
+        return freq
+    try:
+        offset = to_offset(spec.freq)
+    except ValueError:
+        raise ConfigError(f"--freq {spec.freq!r} is not a frequency; use steps or a pandas alias "
+                          "such as D, B, W-SUN, MS, QS, YS, h, 30min") from None
+    on_calendar = index.isin(pd.date_range(index[0], index[-1], freq=offset))
+    if not on_calendar.all():
+        off = list(lines[~on_calendar])
+        raise DataError(
+            f"{where}: column '{column}' has dates off the --freq {spec.freq} calendar at rows "
+            f"{_rows(off)} (e.g. {index[~on_calendar][0]}); the data says {infer_freq(index)}: "
+            "drop --freq or fix those dates"
+        )
+    notes.append(f"frequency: {spec.freq} (from --freq)")
+    return spec.freq
 
 
 def symbols_in(raw: pd.DataFrame, spec: DataSpec, where: str) -> list[str]:
@@ -371,9 +448,22 @@ def symbols_in(raw: pd.DataFrame, spec: DataSpec, where: str) -> list[str]:
     return [] if symbol_col is None else sorted(raw[symbol_col][raw[symbol_col] != ""].unique())
 
 
+def value_columns(raw: pd.DataFrame, spec: DataSpec, where: str) -> list[str]:
+    """The columns ``--targets`` names (``all``: every numeric column but the dates and symbols)."""
+    date_col, _ = _date_column(raw, spec, where)
+    symbol_col = _symbol_column(raw, date_col)
+    skip = {date_col, symbol_col}
+    if tuple(t.lower() for t in spec.targets) == ("all",):
+        numeric = [c for c in raw.columns if c not in skip and _is_numeric(raw[c])]
+        if not numeric:
+            raise DataError(f"{where}: --targets all found no numeric column besides the dates")
+        return numeric
+    return [_find_column(t, list(raw.columns), where, "--targets") for t in spec.targets]
+
+
 def rows_text(items: Sequence[object]) -> str:
     """'3, 5, 9' or '3, 5, 9, 11, 12 and 4 more' (for readers' own messages)."""
     return _rows(items)
 
 
-__all__ = ["series_from_cells", "symbols_in", "rows_text"]
+__all__ = ["series_from_cells", "symbols_in", "value_columns", "rows_text"]

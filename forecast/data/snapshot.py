@@ -24,6 +24,7 @@ import numpy as np
 
 from forecast import __version__
 from forecast.config import DataSpec
+from forecast.data.dates import STEPS
 from forecast.data.series import SeriesData
 
 FORMAT = 1
@@ -83,7 +84,8 @@ def read_snapshot(path: Path, key: str) -> SeriesData | None:
             return SeriesData(
                 stored["dates"].view(f"M8[{meta['unit']}]"), stored["values"], meta["target"],
                 tuple(meta["features"]), meta["freq"], meta["source"], meta["name"],
-                tuple(meta["classes"]), tuple(meta["notes"]), None, bool(meta.get("quotes", False)),
+                tuple(meta["classes"]), tuple(meta["notes"]), STEPS if meta.get("steps") else None,
+                bool(meta.get("quotes", False)),
             )
     except Exception:  # missing, damaged or another format (zip, zlib, JSON, keys, shapes)
         return None  # read the CSV again
@@ -98,6 +100,7 @@ def write_snapshot(path: Path, key: str, series: SeriesData) -> None:
         "key": key, "unit": unit, "target": series.target, "features": list(series.features),
         "freq": series.freq, "source": series.source, "name": series.name,
         "classes": list(series.classes), "notes": list(series.notes), "quotes": series.quotes,
+        "steps": series.tz is STEPS,
     }
     buffer = io.BytesIO()
     np.savez(
@@ -127,7 +130,8 @@ def read_with_snapshot(
 ) -> SeriesData:
     """``read(spec)``, or the snapshot of its result while the CSV's bytes are unchanged.
 
-    Series with time-zone-aware dates are never snapshotted (their tz is not plain data).
+    Series with time-zone-aware dates are never snapshotted (their tz is not plain data);
+    step-indexed ones are (a flag in the meta).
     """
     assert spec.path is not None
     try:
@@ -144,7 +148,7 @@ def read_with_snapshot(
             pass
         return cached
     series = read(spec)
-    if series.tz is None:
+    if series.tz is None or series.tz is STEPS:
         write_snapshot(path, key, series)
     return series
 

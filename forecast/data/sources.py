@@ -65,19 +65,27 @@ def read_cells(spec: DataSpec) -> tuple["pd.DataFrame", str, Path]:
 
 
 def read_series(spec: DataSpec) -> SeriesData:
-    """Read and validate the one series ``spec`` names from its file."""
+    """Read and validate the one series ``spec`` names from its file.
+
+    With ``targets`` (a wide file), ``series`` names one of those columns: its series.
+    """
     from forecast.data.frame import series_from_cells
 
+    if spec.targets and spec.series:
+        column = replace(spec, target=spec.series, series=None, targets=())
+        raw, where, path = read_cells(column)
+        return series_from_cells(raw, column, where, source=str(path), name=spec.series)
     raw, where, path = read_cells(spec)
     return series_from_cells(raw, spec, where, source=str(path), name=path.stem)
 
 
 def series_names(spec: DataSpec) -> list[str]:
-    """The series of a long-format source, sorted; [] when it has no symbol column."""
-    from forecast.data.frame import symbols_in
+    """The series of a source: the ``targets`` columns of a wide file, else the symbols of a
+    long-format one, sorted; [] when it holds one series."""
+    from forecast.data.frame import symbols_in, value_columns
 
     raw, where, _ = read_cells(replace(spec, series=None))
-    return symbols_in(raw, spec, where)
+    return value_columns(raw, spec, where) if spec.targets else symbols_in(raw, spec, where)
 
 
 def load_series(spec: DataSpec, snapshots: Path | None = None) -> SeriesData:
@@ -103,9 +111,10 @@ def load_series(spec: DataSpec, snapshots: Path | None = None) -> SeriesData:
 
 def load_all(spec: DataSpec, only: list[str] | None = None,
              snapshots: Path | None = None) -> list[SeriesData]:
-    """Every series of a long-format source (or the ``only`` ones), read and validated."""
+    """Every series of a long-format source, or every ``targets`` column of a wide one (or the
+    ``only`` ones), read and validated."""
     if spec.ticker or not spec.path:
-        raise ConfigError("--all-series / --global read a long-format file; give its path")
+        raise ConfigError("--all-series / --global / --targets read a long or wide file; give its path")
     names = only or series_names(spec)
     if not names:
         raise ConfigError(f"{spec.path}: no symbol column (one series); --all-series and --global "
