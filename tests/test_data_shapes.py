@@ -167,3 +167,16 @@ def test_freq_override_and_contradiction(sample_data: Path) -> None:
         read_series(DataSpec(path=msft, freq="W-SUN"))
     with pytest.raises(ConfigError, match="--freq 'fortnightly' is not a frequency"):
         read_series(DataSpec(path=msft, freq="fortnightly"))
+
+
+def test_generate_and_evaluate_on_a_step_index(
+    shared_data: Path, model_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    goog = shared_data / "tuning" / "fpp2_goog_trading_days.csv"
+    code, _, err = invoke(capsys, "train", goog, *SMALL)
+    assert code == 0, err
+    code, out, err = invoke(capsys, "generate", "--steps", "3", "--paths", "5")
+    assert code == 0, err
+    assert "1001" in out and "1970" not in out
+    code, out, err = invoke(capsys, "evaluate", goog, "--folds", "2", "--models", "lstm", *SMALL)
+    assert code == 0, err
