@@ -56,8 +56,9 @@ def train(
     from forecast.persistence import save_bundle
 
     if run.data.path:  # saved absolute, so predict and cron work from any folder
-        absolute = str(Path(run.data.path).expanduser().resolve())
-        run = replace(run, data=replace(run.data, path=absolute))
+        from forecast.data.sources import absolute
+
+        run = replace(run, data=replace(run.data, path=absolute(run.data.path)))
     series = load_series(run.data, paths.snapshots_dir(model_dir))
     name = registry.check_name(name) if name else default_model_name(series, run.model.name)
     forecaster = fit(series, run, on_epoch=on_epoch)

@@ -41,6 +41,7 @@ class DataSpec:
     interval: str = "1d"  # Yahoo bar interval, with ticker
     freq: str | None = None  # None: inferred; "steps": an integer step index; else a pandas alias
     targets: tuple[str, ...] = ()  # wide files: one model per column ("all": every numeric one)
+    query: str | None = None  # SQL for a duckdb: source (else its ?table=)
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ DATA_KEYS: dict[str, _Spec] = {
     "series": ("str", None, None), "features": ("list", None, None),
     "date_column": ("str", None, None), "dayfirst": ("bool", None, None),
     "fill": ("str", FILL_POLICIES, None), "interval": ("str", "intervals", None),
-    "freq": ("str", None, None),
+    "freq": ("str", None, None), "query": ("str", None, None),
 }
 TRAIN_KEYS: dict[str, _Spec] = {
     "input_len": ("int", 2, None), "horizon": ("int", 1, None),
@@ -110,6 +110,7 @@ def build_run_config(opts: Mapping[str, Any], label: Callable[[str], str] = _opt
         features=split_list(get("features")), date_column=get("date_column"),
         dayfirst=get("dayfirst"), fill=_choice(get("fill", d.fill), FILL_POLICIES, "fill", label),
         interval=get("interval", d.interval), freq=get("freq"), targets=split_list(get("targets")),
+        query=get("query"),
     )
     window = WindowConfig(
         input_len=get("input_len"), horizon=get("horizon"),
@@ -221,8 +222,9 @@ def _series_job(table: dict[str, Any], defaults: dict[str, Any], folder: Path,
     if bool(opts.get("path")) == bool(opts.get("ticker")):
         raise ConfigError(f"{where}: give exactly one of 'path' (a CSV file) or 'ticker'")
     if opts.get("path"):
-        path = Path(opts["path"]).expanduser()
-        opts["path"] = str(path if path.is_absolute() else (folder / path).resolve())
+        from forecast.data.sources import resolve_against
+
+        opts["path"] = resolve_against(opts["path"], folder)
     stem = Path(opts["path"]).stem if opts.get("path") else str(opts["ticker"]).upper()
     default = safe_name(stem + (f"-{opts['series']}" if opts.get("series") else ""))
     name = str(opts.pop("name", None) or default)

@@ -102,3 +102,73 @@ def test_price_likeness_is_a_property_of_the_series(sample_data: Path) -> None:
     assert msft.price_like and not airline.price_like
     quoted = SeriesData(airline.dates, airline.values, "Passengers", (), "MS", "anywhere", "x", quotes=True)
     assert quoted.price_like and quoted.rows(0, 10).price_like
+
+
+def _duckdb_file(frame: pd.DataFrame, path: Path, table: str = "prices") -> Path:
+    duckdb = pytest.importorskip("duckdb", reason="the sql extra (pip install 'forecast[sql]') is not installed")
+    with duckdb.connect(str(path)) as con:
+        con.register("frame", frame)
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame")
+    return path
+
+
+def test_csv_parquet_and_duckdb_give_byte_identical_forecasts(
+    sample_data: Path, tmp_path: Path, model_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = sample_data / "sktime_airline.csv"
+    frame = pd.read_csv(csv, parse_dates=["Date"])
+    parquet = tmp_path / "air.parquet"
+    frame.to_parquet(parquet)
+    db = _duckdb_file(frame, tmp_path / "air.duckdb")
+    from_csv = json.dumps(_forecast(capsys, csv))
+    assert json.dumps(_forecast(capsys, parquet)) == from_csv
+    assert json.dumps(_forecast(capsys, f"duckdb:{db}?table=prices")) == from_csv
+    query = ("--query", "SELECT * FROM prices ORDER BY Date DESC")
+    assert json.dumps(_forecast(capsys, f"duckdb:{db}", *query)) == from_csv
+
+
+def test_duckdb_long_table_with_a_query_and_from_a_job_file(
+    shared_data: Path, tmp_path: Path, model_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = pd.read_csv(shared_data / "nyse_prices_split_adjusted_4sym.csv")
+    _duckdb_file(frame, tmp_path / "nyse.duckdb")
+    spec = DataSpec(path=f"duckdb:{tmp_path / 'nyse.duckdb'}?table=prices")
+    assert series_names(spec) == ["AAL", "DOW", "EQIX", "ZION"]
+    _same(read_series(DataSpec(path=f"duckdb:{tmp_path / 'nyse.duckdb'}", series="AAL",
+                               query="SELECT date, symbol, close FROM prices WHERE symbol = 'AAL'")),
+          read_series(DataSpec(path=str(shared_data / "nyse_prices_split_adjusted_4sym.csv"), series="AAL")))
+    job = tmp_path / "job.toml"
+    job.write_text('[[series]]\nname = "aal"\npath = "duckdb:nyse.duckdb?table=prices"\nseries = "AAL"\n'
+                   'epochs = 1\nhidden = 8\nlayers = 1\n', encoding="utf-8")
+    code, out, err = invoke(capsys, "retrain", "--config", job)
+    assert code == 0, out + err
+    code, out, err = invoke(capsys, "predict", "--model", "aal", "--json")
+    assert code == 0, err
+    assert json.loads(out)["forecast"][0]["ds"] == "2017-01-02T00:00:00"
+
+
+def test_duckdb_errors_are_one_line(sample_data: Path, tmp_path: Path, model_home: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    frame = pd.read_csv(sample_data / "sktime_airline.csv")
+    db = _duckdb_file(frame, tmp_path / "air.duckdb")
+    _duckdb_file(frame, db, table="other")
+    cases = [
+        ([f"duckdb:{db}"], 3, "name one with ?table=NAME (tables: other, prices)"),
+        ([f"duckdb:{db}?table=nope"], 3, "no table 'nope'"),
+        ([f"duckdb:{tmp_path / 'absent.duckdb'}?table=prices"], 3, "database file"),
+        ([f"duckdb:{db}", "--query", "SELEC oops"], 4, "DuckDB could not run the query"),
+        ([str(sample_data / "sktime_airline.csv"), "--query", "SELECT 1"], 2, "--query runs on a DuckDB source"),
+    ]
+    for args, code, words in cases:
+        got, _, err = invoke(capsys, "train", *args, "--epochs", "1")
+        assert (got, "\n" in err.strip()) == (code, False) and words in err, err
+
+
+def test_missing_duckdb_says_how_to_install(sample_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from forecast.errors import ConfigError
+
+    monkeypatch.setitem(sys.modules, "duckdb", None)  # as if the sql extra were absent
+    with pytest.raises(ConfigError, match=r"pip install 'forecast\[sql\]'"):
+        read_series(DataSpec(path="duckdb:prices.duckdb?table=prices"))

@@ -59,6 +59,10 @@ Targets = Annotated[
     str | None,
     typer.Option(help="Wide file: one model per column, comma-separated, or all (every numeric column); with --global one model across them.", rich_help_panel=DATA),
 ]
+Query = Annotated[
+    str | None,
+    typer.Option(help="SQL for a duckdb:FILE source, e.g. \"SELECT date, close FROM prices WHERE symbol = 'AAL'\" (pip install 'forecast[sql]').", rich_help_panel=DATA),
+]
 InputLen = Annotated[
     int | None, typer.Option("--input-len", min=2, help="Input window length (default: from the season and data length).", rich_help_panel=WINDOW)
 ]

@@ -13,7 +13,7 @@ from forecast.cli import series_cmd as many
 
 @app.command()
 def train(
-    path: Annotated[str | None, typer.Argument(help="CSV file with a date column and the series.")] = None,
+    path: Annotated[str | None, typer.Argument(help="CSV or Parquet file with a date column and the series, or duckdb:FILE?table=NAME.")] = None,
     target: o.Target = None,
     series: o.Series = None,
     features: o.Features = None,
@@ -23,6 +23,7 @@ def train(
     ticker: o.Ticker = None,
     freq: o.Freq = None,
     targets: o.Targets = None,
+    query: o.Query = None,
     input_len: o.InputLen = None,
     horizon: o.Horizon = None,
     transform: o.TransformOpt = o.DEFAULTS.window.transform,

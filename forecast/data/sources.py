@@ -2,8 +2,9 @@
 
 Every verb (train, predict, evaluate, generate, retrain, the multi-series paths) reads
 data through :func:`load_series` / :func:`load_all`. A source is ``DataSpec.path``: a
-file (CSV or Parquet, chosen by suffix, else by content), or ``--ticker`` for the Yahoo
-price cache. Each file reader only turns bytes into a table of text cells;
+file (CSV or Parquet, chosen by suffix, else by content), a DuckDB database
+(``duckdb:FILE?table=NAME``, or ``duckdb:FILE`` with ``--query``), or ``--ticker`` for
+the Yahoo price cache. Each file reader only turns bytes into a table of text cells;
 :mod:`forecast.data.frame` validates that table into a SeriesData with the same
 one-line errors for every source. Adding a source is one reader in ``_READERS`` plus
 its tests.
@@ -31,7 +32,8 @@ _READERS: dict[str, tuple[str, str]] = {
 }
 _SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 _MAGIC = {b"PAR1": "parquet"}
-READER_MODULES = ("sources.py", "frame.py", "numbers.py", "csv.py", "parquet.py")  # snapshot key
+_SQL = "duckdb:"  # duckdb:FILE?table=NAME, or duckdb:FILE with --query (forecast.data.sql)
+READER_MODULES = ("sources.py", "frame.py", "numbers.py", "csv.py", "parquet.py", "sql.py")  # snapshot key
 
 
 def _kind(path: Path) -> str:
@@ -56,8 +58,44 @@ def _file(spec: DataSpec) -> Path:
     return path
 
 
+def is_file(spec: DataSpec) -> bool:
+    """The source is one local file (CSV, Parquet): snapshots can key on its bytes."""
+    return bool(spec.path) and not spec.path.startswith(_SQL) and spec.query is None
+
+
+def absolute(location: str) -> str:
+    """A source with its file made absolute (saved with models, resolved in job files)."""
+    if location.startswith(_SQL):
+        from forecast.data.sql import split, with_file
+
+        file = split(location)[0]
+        return location if file in ("", ":memory:") else with_file(location, str(Path(file).expanduser().resolve()))
+    return str(Path(location).expanduser().resolve())
+
+
+def resolve_against(location: str, folder: Path) -> str:
+    """A job file's source: relative files resolve against the job file's folder."""
+    if location.startswith(_SQL):
+        from forecast.data.sql import split, with_file
+
+        file = split(location)[0]
+        if file in ("", ":memory:") or Path(file).expanduser().is_absolute():
+            return location
+        return with_file(location, str((folder / file).resolve()))
+    path = Path(location).expanduser()
+    return str(path if path.is_absolute() else (folder / path).resolve())
+
+
 def read_cells(spec: DataSpec) -> tuple["pd.DataFrame", str, Path]:
     """The source's table of text cells, how to name it in messages, and its path."""
+    if spec.path and spec.path.startswith(_SQL):
+        from forecast.data.sql import read_sql_cells, split
+
+        where = spec.path + (f" --query {spec.query!r}" if spec.query else "")
+        file = split(spec.path)[0] or "duckdb"
+        return read_sql_cells(spec.path, spec.query, where), where, Path(file)
+    if spec.query is not None:
+        raise ConfigError(f"--query runs on a DuckDB source; give duckdb:FILE, not {spec.path}")
     path = _file(spec)
     module, function = _READERS[_kind(path)]
     read: Callable[[Path, str], pd.DataFrame] = getattr(import_module(module), function)
@@ -74,9 +112,11 @@ def read_series(spec: DataSpec) -> SeriesData:
     if spec.targets and spec.series:
         column = replace(spec, target=spec.series, series=None, targets=())
         raw, where, path = read_cells(column)
-        return series_from_cells(raw, column, where, source=str(path), name=spec.series)
+        source = spec.path if spec.path and spec.path.startswith(_SQL) else str(path)
+        return series_from_cells(raw, column, where, source=source, name=spec.series)
     raw, where, path = read_cells(spec)
-    return series_from_cells(raw, spec, where, source=str(path), name=path.stem)
+    source = spec.path if spec.path and spec.path.startswith(_SQL) else str(path)
+    return series_from_cells(raw, spec, where, source=source, name=path.stem)
 
 
 def series_names(spec: DataSpec) -> list[str]:
@@ -102,7 +142,7 @@ def load_series(spec: DataSpec, snapshots: Path | None = None) -> SeriesData:
         return series_from_cache(spec)
     if not spec.path:
         raise ConfigError("no data: give a file (forecast train prices.csv) or --ticker SYMBOL")
-    if snapshots is None:
+    if snapshots is None or not is_file(spec):
         return read_series(spec)
     from forecast.data.snapshot import read_with_snapshot
 
@@ -122,4 +162,5 @@ def load_all(spec: DataSpec, only: list[str] | None = None,
     return [load_series(replace(spec, series=name), snapshots) for name in names]
 
 
-__all__ = ["load_series", "load_all", "read_series", "read_cells", "series_names", "READER_MODULES"]
+__all__ = ["load_series", "load_all", "read_series", "read_cells", "series_names", "is_file", "absolute",
+           "resolve_against", "READER_MODULES"]
