@@ -42,6 +42,7 @@ class DataSpec:
     freq: str | None = None  # None: inferred; "steps": an integer step index; else a pandas alias
     targets: tuple[str, ...] = ()  # wide files: one model per column ("all": every numeric one)
     query: str | None = None  # SQL for a duckdb: source (else its ?table=)
+    calendar: str | None = None  # exchange MIC (XNYS, XNSE): forecast dates are its trading days
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ DATA_KEYS: dict[str, _Spec] = {
     "series": ("str", None, None), "features": ("list", None, None),
     "date_column": ("str", None, None), "dayfirst": ("bool", None, None),
     "fill": ("str", FILL_POLICIES, None), "interval": ("str", "intervals", None),
-    "freq": ("str", None, None), "query": ("str", None, None),
+    "freq": ("str", None, None), "query": ("str", None, None), "calendar": ("str", None, None),
 }
 TRAIN_KEYS: dict[str, _Spec] = {
     "input_len": ("int", 2, None), "horizon": ("int", 1, None),
@@ -110,7 +110,7 @@ def build_run_config(opts: Mapping[str, Any], label: Callable[[str], str] = _opt
         features=split_list(get("features")), date_column=get("date_column"),
         dayfirst=get("dayfirst"), fill=_choice(get("fill", d.fill), FILL_POLICIES, "fill", label),
         interval=get("interval", d.interval), freq=get("freq"), targets=split_list(get("targets")),
-        query=get("query"),
+        query=get("query"), calendar=get("calendar"),
     )
     window = WindowConfig(
         input_len=get("input_len"), horizon=get("horizon"),

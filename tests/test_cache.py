@@ -227,7 +227,8 @@ def test_series_from_cache_for_training(fixtures: Path, tmp_path: Path) -> None:
     assert (series.target, series.name, series.source) == ("Close", "AAPL", "yahoo:AAPL:1d")
     assert len(series) == 49 and series.frame.index.name == "ds" and series.index.tz is None
     assert str(series.index[0]) == "2020-08-31 00:00:00" and str(series.index[-1]) == "2020-11-06 00:00:00"
-    assert series.freq == infer_freq(series.index)
+    assert infer_freq(series.index) == "B" and series.freq == "sessions:XNYS"  # AAPL: no suffix, NYSE days
+    assert "calendar: XNYS trading days (from the ticker; --calendar to change; exchange_calendars)" in series.notes
     assert series.frame.dtypes.eq(np.float64).all()
     assert "target: Close (default)" in series.notes
     assert any("America/New_York" in n and "trading dates" in n for n in series.notes)

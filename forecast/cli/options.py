@@ -59,6 +59,10 @@ Targets = Annotated[
     str | None,
     typer.Option(help="Wide file: one model per column, comma-separated, or all (every numeric column); with --global one model across them.", rich_help_panel=DATA),
 ]
+Calendar = Annotated[
+    str | None,
+    typer.Option(help="Exchange whose trading days the forecast dates follow: XNYS, XNSE, XLON, ... (tickers: from the suffix).", rich_help_panel=DATA),
+]
 Query = Annotated[
     str | None,
     typer.Option(help="SQL for a duckdb:FILE source, e.g. \"SELECT date, close FROM prices WHERE symbol = 'AAL'\" (pip install 'forecast[sql]').", rich_help_panel=DATA),

@@ -24,6 +24,7 @@ def train(
     freq: o.Freq = None,
     targets: o.Targets = None,
     query: o.Query = None,
+    calendar: o.Calendar = None,
     input_len: o.InputLen = None,
     horizon: o.Horizon = None,
     transform: o.TransformOpt = o.DEFAULTS.window.transform,

@@ -122,6 +122,11 @@ def future_dates(index: pd.Index, freq: str | None, n: int) -> pd.Index:
         from forecast.data.dates import STEPS, from_index, next_dates, to_index
 
         return to_index(next_dates(from_index(index)[0], "steps", n, STEPS), STEPS, index.name)
+    if freq and freq.startswith("sessions:"):  # an exchange's trading days
+        from forecast.data.dates import from_index, next_dates, to_index
+
+        dates, tz = from_index(pd.DatetimeIndex(index))
+        return to_index(next_dates(dates, freq, n, tz), tz, index.name)
     index = pd.DatetimeIndex(index)
     if len(index) == 0:
         raise DataError("cannot extend an empty series with future dates; load some data first")
@@ -158,6 +163,8 @@ def season_length(freq: str | None) -> int | None:
     """
     if freq is None:
         return None
+    if freq.startswith("sessions:"):  # exchange trading days: a week of sessions
+        return 5
     try:
         offset = to_offset(freq)
     except ValueError:

@@ -84,6 +84,12 @@ def next_dates(dates: np.ndarray, freq: str | None, n: int, tz: Any = None) -> n
     """
     if tz is STEPS:
         return _next_steps(dates, n)
+    if freq and freq.startswith("sessions:"):  # an exchange's trading days
+        from forecast.data.exchanges import mic_of, next_sessions
+
+        local = dates if tz is None else from_index(to_index(dates, tz).tz_localize(None))[0]
+        days = next_sessions(local, str(mic_of(freq)), n)
+        return days if tz is None else from_index(to_index(days).tz_localize(tz))[0]
     fast = _numpy_next(dates, freq, n) if tz is None and len(dates) and n > 0 else None
     if fast is not None:
         return fast

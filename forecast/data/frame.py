@@ -411,10 +411,24 @@ def series_from_cells(raw: pd.DataFrame, spec: DataSpec, where: str, source: str
     frame = _fill(frame, lines, spec, where, set(names[:1]) if classes else set(), notes)
     freq = STEPS_FREQ if steps else _frequency(pd.DatetimeIndex(frame.index), spec, where, date_col,
                                                lines, notes)
+    if spec.calendar and not steps:
+        freq = exchange_freq(spec.calendar, freq, where, notes)
     series = SeriesData.from_frame(frame, target=names[0], features=tuple(names[1:]), freq=freq,
                                    source=source, name=symbol or name, classes=classes,
                                    notes=tuple(notes))
     return replace(series, tz=STEPS) if steps else series
+
+
+def exchange_freq(calendar: str, freq: str | None, where: str, notes: list[str], how: str = "--calendar") -> str:
+    """The exchange's trading days as the frequency of daily data; ConfigError for other data."""
+    from forecast.data.exchanges import check, freq_of
+
+    mic = check(calendar)
+    if freq not in ("B", "D", None) and not str(freq).startswith("sessions:"):
+        raise ConfigError(f"{where}: --calendar {mic} follows trading days, but the data steps by "
+                          f"{freq}; drop --calendar")
+    notes.append(f"calendar: {mic} trading days ({how}; exchange_calendars)")
+    return freq_of(mic)
 
 
 def _frequency(index: pd.DatetimeIndex, spec: DataSpec, where: str, column: str, lines: np.ndarray,
