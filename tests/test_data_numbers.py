@@ -122,6 +122,13 @@ def test_spellings(cells: list[str], sep: str, numbers: list[float]) -> None:
     assert pd.to_numeric(plain(column, how)).tolist() == numbers
 
 
+def test_ambiguous_dot_in_a_semicolon_file_is_refused() -> None:
+    with pytest.raises(ValueError, match="'.' could be a decimal point or a thousands separator"):
+        spelling(pd.Series(["1.234", "56.254"], dtype=object), ";", "f.csv", "price")
+    how = spelling(pd.Series(["1.234", "56.3"], dtype=object), ";", "f.csv", "price")  # 56.3 decides
+    assert how.decimal == "."
+
+
 def test_mixed_decimal_marks_are_refused() -> None:
     with pytest.raises(ValueError, match="both decimal commas and decimal points"):
         spelling(pd.Series(["1,5", "2.25"], dtype=object), ",", "f.csv", "price")

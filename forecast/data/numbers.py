@@ -61,10 +61,20 @@ def _votes(cells: pd.Series) -> tuple[int, int]:
 def spelling(cells: pd.Series, sep: str, where: str, column: str) -> Spelling:
     """The column's decimal mark, decided from its cells and the delimiter, or a ValueError."""
     present = cells[cells != ""]
-    if present.str.fullmatch(_PLAIN).all():
+    plain_only = bool(present.str.fullmatch(_PLAIN).all())
+    if plain_only and sep != ";":
         return Spelling(".", False, None)
     comma, point = _votes(present)
     has_comma = bool(present.str.contains(",", regex=False).any())
+    dotted = present[present.str.contains(r"^[+-]?\d{1,3}(?:\.\d{3})+$")]
+    if sep == ";" and not comma and not point and not has_comma and len(dotted):
+        raise ValueError(  # a ';' file is European: '1.234' may be 1234 as well as 1.234
+            f"{where}: column '{column}' has numbers like '{dotted.iloc[0]}' where '.' could be a "
+            "decimal point or a thousands separator; write them without thousands separators "
+            "(1234,5 or 1234.5)"
+        )
+    if plain_only:
+        return Spelling(".", False, None)
     if comma and point:
         raise ValueError(
             f"{where}: column '{column}' writes numbers with both decimal commas and decimal "
