@@ -262,3 +262,16 @@ def test_offline_without_cache_raises(fixtures: Path, tmp_path: Path) -> None:
         cache.series_from_cache(DataSpec(ticker="AAPL"), root=tmp_path, now=LATE)
     with pytest.raises(NotFoundError):
         cache.series_from_cache(DataSpec(ticker="AAPL"), refresh=False, root=tmp_path)
+
+
+def test_freq_and_calendar_for_cached_bars(fixtures: Path, tmp_path: Path) -> None:
+    with YahooReplay(fixtures):
+        daily = cache.series_from_cache(DataSpec(ticker="AAPL", freq="D"), root=tmp_path, now=LATE)
+        assert daily.freq == "D" and "frequency: D (from --freq)" in daily.notes
+        with pytest.raises(DataError, match="dates off the --freq W-SUN calendar"):
+            cache.series_from_cache(DataSpec(ticker="AAPL", freq="W-SUN"), root=tmp_path, now=LATE)
+        with pytest.raises(ConfigError, match="--freq steps is for files"):
+            cache.series_from_cache(DataSpec(ticker="AAPL", freq="steps"), root=tmp_path, now=LATE)
+        london = cache.series_from_cache(DataSpec(ticker="AAPL", calendar="XLON"), root=tmp_path, now=LATE)
+    assert london.freq == "sessions:XLON"
+    assert [str(d)[:10] for d in london.future_dates(1)] == ["2020-11-09"]

@@ -353,6 +353,8 @@ def series_from_cache(
     if filled:
         notes.append(filled)
     freq = _infer_freq(pd.DatetimeIndex(out.index))
+    if spec.freq:
+        freq = _asked_freq(spec, symbol, pd.DatetimeIndex(out.index), notes)
     freq = _exchange_days(spec, symbol, interval, freq, notes)
     return SeriesData.from_frame(
         out,
@@ -364,6 +366,16 @@ def series_from_cache(
         notes=tuple(notes),
         quotes=True,
     )
+
+
+def _asked_freq(spec: DataSpec, symbol: str, index: pd.DatetimeIndex, notes: list[str]) -> str | None:
+    """``--freq`` for bars, checked like a file's (every bar on its calendar)."""
+    from forecast.data.frame import frequency
+
+    if spec.freq == "steps":
+        raise ConfigError(f"yahoo:{symbol}: --freq steps is for files with a step index; drop it")
+    wall = index.tz_localize(None) if index.tz is not None else index
+    return frequency(wall, spec, f"yahoo:{symbol}", "date", np.arange(1, len(index) + 1), notes)
 
 
 def _exchange_days(spec: DataSpec, symbol: str, interval: str, freq: str | None,

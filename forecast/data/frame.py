@@ -409,7 +409,7 @@ def series_from_cells(raw: pd.DataFrame, spec: DataSpec, where: str, source: str
         notes.append(f"target {names[0]} is categorical: {len(classes)} classes coded 0..{len(classes) - 1}")
     frame, lines = _frame(dates, columns, notes)
     frame = _fill(frame, lines, spec, where, set(names[:1]) if classes else set(), notes)
-    freq = STEPS_FREQ if steps else _frequency(pd.DatetimeIndex(frame.index), spec, where, date_col,
+    freq = STEPS_FREQ if steps else frequency(pd.DatetimeIndex(frame.index), spec, where, date_col,
                                                lines, notes)
     if spec.calendar and not steps:
         freq = exchange_freq(spec.calendar, freq, where, notes)
@@ -431,7 +431,7 @@ def exchange_freq(calendar: str, freq: str | None, where: str, notes: list[str],
     return freq_of(mic)
 
 
-def _frequency(index: pd.DatetimeIndex, spec: DataSpec, where: str, column: str, lines: np.ndarray,
+def frequency(index: pd.DatetimeIndex, spec: DataSpec, where: str, column: str, lines: np.ndarray,
                notes: list[str]) -> str | None:
     """The inferred calendar, or ``--freq`` when every date lies on it."""
     if spec.freq is None:
@@ -480,4 +480,4 @@ def rows_text(items: Sequence[object]) -> str:
     return _rows(items)
 
 
-__all__ = ["series_from_cells", "symbols_in", "value_columns", "rows_text"]
+__all__ = ["series_from_cells", "symbols_in", "value_columns", "frequency", "exchange_freq", "rows_text"]
