@@ -137,7 +137,7 @@ def test_step_index_prints_numbered_steps(
     gold = shared_data / "tuning" / "forecast_gold_daily_missing.csv"
     code, out, err = invoke(capsys, "train", gold, *SMALL)
     assert code == 0, err
-    assert "1109" in out and "1970" not in out and "integer step index" in out + err
+    assert "1109" in out and "1970" not in out and "is a step index" in out + err
     code, out, err = invoke(capsys, "predict", "--json")  # the second read comes from the snapshot
     assert code == 0, err
     assert [row["ds"] for row in json.loads(out)["forecast"]] == [1109, 1110, 1111]
@@ -180,3 +180,18 @@ def test_generate_and_evaluate_on_a_step_index(
     assert "1001" in out and "1970" not in out
     code, out, err = invoke(capsys, "evaluate", goog, "--folds", "2", "--models", "lstm", *SMALL)
     assert code == 0, err
+
+
+def test_fractional_steps_and_yyyymmdd_days(sample_data: Path, tmp_path: Path) -> None:
+    air = pd.read_csv(sample_data / "sktime_airline.csv")
+    sensor = tmp_path / "sensor.csv"  # a reading every half second since the start
+    seconds = [0.5 * i for i in range(len(air))]
+    pd.DataFrame({"seconds": seconds, "value": air["Passengers"]}).to_csv(sensor, index=False)
+    series = read_series(DataSpec(path=str(sensor)))
+    from forecast.data.dates import as_datetimes
+
+    assert series.freq == "steps" and as_datetimes(series.future_dates(2), series.tz) == [72.0, 72.5]
+    days = tmp_path / "days.csv"
+    stamps = pd.to_datetime(air["Date"]).dt.strftime("%Y%m%d")
+    pd.DataFrame({"date": stamps, "value": air["Passengers"]}).to_csv(days, index=False)
+    assert read_series(DataSpec(path=str(days))).freq == "MS"  # 19490101: a date, not a step

@@ -28,7 +28,8 @@ STEPS_FREQ = "steps"  # the frequency of a series indexed by step numbers, not t
 
 
 class _Steps:
-    """The "time zone" of a step-indexed series: its datetime64 seconds are step numbers.
+    """The "time zone" of a step-indexed series: its datetime64 seconds are step numbers
+    (whole or fractional, to the nanosecond: 0.5 s steps of a sensor).
 
     Passed where a tz goes (SeriesData.tz, Forecast.tz), it makes dates print, index and
     extend as plain integers (t = 1001, 1002, ...) with no change to the code in between.
@@ -45,13 +46,23 @@ STEPS = _Steps()
 
 
 def step_dates(steps: np.ndarray) -> np.ndarray:
-    """Integer step numbers as the datetime64 array a SeriesData holds (seconds = steps)."""
-    return np.asarray(steps, dtype=np.int64).astype("M8[s]")
+    """Step numbers as the datetime64 array a SeriesData holds (seconds = steps, in ns)."""
+    steps = np.asarray(steps)
+    if steps.dtype.kind in "iu":
+        return (steps.astype(np.int64) * 10**9).astype("M8[ns]")
+    return np.round(steps.astype(np.float64) * 1e9).astype(np.int64).astype("M8[ns]")
+
+
+def _step_numbers(dates: np.ndarray) -> np.ndarray:
+    """The step numbers of step dates: int64 when all are whole, else float64."""
+    nanos = dates.astype("M8[ns]").astype(np.int64)
+    whole = nanos // 10**9
+    return whole if bool((nanos % 10**9 == 0).all()) else nanos / 1e9
 
 
 def from_index(index: "pd.DatetimeIndex") -> tuple[np.ndarray, Any]:
     """(dates, tz): the index's values as datetime64 in its own unit (UTC when tz-aware)."""
-    if not hasattr(index, "tz"):  # an integer step index (to_index of a STEPS series)
+    if not hasattr(index, "tz"):  # a step index (to_index of a STEPS series)
         return step_dates(np.asarray(index)), STEPS
     return np.asarray(index.asi8).view(f"M8[{index.unit}]"), index.tz
 
@@ -61,7 +72,7 @@ def to_index(dates: np.ndarray, tz: Any = None, name: str | None = "ds") -> "pd.
     import pandas as pd
 
     if tz is STEPS:
-        return pd.Index(dates.astype("M8[s]").astype(np.int64), name=name)
+        return pd.Index(_step_numbers(dates), name=name)
     index = pd.DatetimeIndex(dates, name=name)
     return index.tz_localize("UTC").tz_convert(tz) if tz is not None else index
 
@@ -69,7 +80,7 @@ def to_index(dates: np.ndarray, tz: Any = None, name: str | None = "ds") -> "pd.
 def as_datetimes(dates: np.ndarray, tz: Any = None) -> list[datetime]:
     """Python datetimes (to the microsecond) for printing and JSON; aware when ``tz`` is set."""
     if tz is STEPS:
-        return [int(t) for t in dates.astype("M8[s]").astype(np.int64)]  # type: ignore[misc]
+        return _step_numbers(dates).tolist()  # type: ignore[no-any-return]
     micros = dates.astype("M8[us]").astype(np.int64)
     if tz is None:
         return [datetime(1970, 1, 1) + timedelta(microseconds=int(us)) for us in micros]
@@ -100,12 +111,12 @@ def next_dates(dates: np.ndarray, freq: str | None, n: int, tz: Any = None) -> n
 
 def _next_steps(dates: np.ndarray, n: int) -> np.ndarray:
     """The next ``n`` step numbers, spaced by the most common step between rows."""
-    seconds = dates.astype("M8[s]").astype(np.int64)
-    gaps = np.diff(seconds)
+    nanos = dates.astype("M8[ns]").astype(np.int64)
+    gaps = np.diff(nanos)
     gaps = gaps[gaps > 0]
     values, counts = np.unique(gaps, return_counts=True)
-    step = int(values[np.argmax(counts)]) if len(values) else 1
-    return step_dates(seconds[-1] + step * np.arange(1, n + 1)).astype(dates.dtype)
+    step = int(values[np.argmax(counts)]) if len(values) else 10**9
+    return (nanos[-1] + step * np.arange(1, n + 1)).astype("M8[ns]").astype(dates.dtype)
 
 
 def _numpy_next(dates: np.ndarray, freq: str | None, n: int) -> np.ndarray | None:

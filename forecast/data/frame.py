@@ -21,14 +21,14 @@ from pandas.tseries.frequencies import to_offset
 
 from forecast.config import DataSpec
 from forecast.data.calendar import infer_freq
-from forecast.data.dates import STEPS, STEPS_FREQ
+from forecast.data.dates import STEPS, STEPS_FREQ, step_dates
 from forecast.data.numbers import looks_numeric, plain, spelling
 from forecast.data.series import SeriesData
 from forecast.errors import ConfigError, DataError, NotFoundError
 
 _DATE_NAMES = ("date", "datetime", "timestamp", "time", "ds", "dt", "period", "month", "week", "year")
 _SYMBOL_NAMES = ("symbol", "ticker", "series", "id", "unique_id", "index")
-_STEP_NAMES = ("t", "step", "steps", "idx", "n", "index")
+_STEP_NAMES = ("t", "step", "steps", "idx", "n", "index", "time", "seconds", "secs", "sec", "elapsed")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _TARGET_DEFAULTS = ("Close", "Adj Close", "close", "adj_close", "price", "Price")
 _MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a", "nat", "."})
@@ -143,9 +143,10 @@ def _date_column(raw: pd.DataFrame, spec: DataSpec, where: str) -> tuple[str, li
     for i, col in enumerate(columns):
         if _looks_like_dates(raw[col], first=i == 0):
             return col, [f"dates: column '{col}' (found by content; --date-column to change)"]
-    for col in [*(lower[n] for n in _STEP_NAMES if n in lower), columns[0]]:
-        if _is_step_index(raw[col]):
-            return col, [f"steps: column '{col}' is an integer step index, so forecasts are numbered "
+    named = [lower[n] for n in _STEP_NAMES if n in lower]
+    for col in [*named, columns[0]]:
+        if _is_step_index(raw[col], by_name=col in named):
+            return col, [f"steps: column '{col}' is a step index, so forecasts are numbered "
                          "steps, not dates (--date-column to change)"]
     raise DataError(
         f"{where}: no date column found (looked for {', '.join(_DATE_NAMES[:5])}, ... and for "
@@ -153,23 +154,29 @@ def _date_column(raw: pd.DataFrame, spec: DataSpec, where: str) -> tuple[str, li
     )
 
 
-def _is_step_index(cells: pd.Series) -> bool:
-    """Whole numbers that are not all bare years (1959, 1960, ...: those are dates)."""
+def _is_step_index(cells: pd.Series, by_name: bool = True) -> bool:
+    """Whole numbers that are not all bare years (1959, 1960, ...) or yyyymmdd days, or, in a
+    column named like a step or time (t, time, seconds), any plain numbers (0.5, 1.0, ...)."""
     present = cells[~_is_missing(cells)]
-    if len(present) < 2 or not present.str.fullmatch(_INTEGER).all():
+    if len(present) < 2:
         return False
-    return not present.str.fullmatch(_YEAR).all()
+    if present.str.fullmatch(_INTEGER).all():  # bare years and 20200131-style days are dates
+        return not (present.str.fullmatch(_YEAR).all() or present.str.fullmatch(r"(19|20)\d{6}").all())
+    return by_name and bool(_as_numbers(present).notna().all())
 
 
 def _steps(cells: pd.Series, where: str, column: str) -> pd.Series:
     """Step numbers as the datetime64 seconds SeriesData keeps, or a DataError naming bad rows."""
-    bad = ~cells.str.fullmatch(_INTEGER)
+    numbers = _as_numbers(cells)
+    bad = numbers.isna() | np.isinf(numbers)
     if bad.any():
         raise DataError(
-            f"{where}: column '{column}' is a step index but has cells that are not whole numbers "
+            f"{where}: column '{column}' is a step index but has cells that are not numbers "
             f"at rows {_rows(list(cells.index[bad]))} (e.g. '{cells[bad].iloc[0]}'); fix those cells"
         )
-    return pd.Series(pd.to_datetime(cells.astype("int64"), unit="s"), index=cells.index)
+    whole = bool(cells.str.fullmatch(_INTEGER).all())
+    steps = step_dates(cells.astype("int64").to_numpy() if whole else numbers.to_numpy())
+    return pd.Series(steps, index=cells.index)
 
 
 def _dates(cells: pd.Series, spec: DataSpec, where: str, column: str, notes: list[str]) -> pd.Series:
@@ -194,7 +201,7 @@ def _check_unique(dates: pd.Series, where: str, column: str, steps: bool = False
     if repeated.any():
         first = dates[repeated].iloc[0]
         shown = f"{first:%Y-%m-%d}" if first == first.normalize() else str(first)
-        shown = str(first.value // 10**9) if steps else shown
+        shown = f"{first.value / 1e9:g}" if steps else shown
         raise DataError(
             f"{where}: column '{column}' has repeated dates ({int(dates[repeated].nunique())} in all; "
             f"e.g. {shown} at rows {_rows(list(dates.index[dates == first]))}); "
@@ -395,7 +402,7 @@ def series_from_cells(raw: pd.DataFrame, spec: DataSpec, where: str, source: str
     if steps:
         dates = _steps(raw[date_col], where, date_col)
         if not any(note.startswith("steps:") for note in notes):
-            notes.append(f"steps: column '{date_col}' is an integer step index, so forecasts are "
+            notes.append(f"steps: column '{date_col}' is a step index, so forecasts are "
                          "numbered steps, not dates")
     else:
         dates = _dates(raw[date_col], spec, where, date_col, notes)
