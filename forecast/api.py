@@ -17,29 +17,14 @@ if False:  # typing only; keeps torch out of import time
 
 
 def load_series(spec: DataSpec, snapshots: Path | None = None) -> SeriesData:
-    """Read the series a DataSpec names: a CSV file or a cached Yahoo ticker.
+    """Read the series a DataSpec names (forecast.data.sources: a file or a cached ticker).
 
-    With ``snapshots`` (a folder), an unchanged CSV is loaded from its parsed
+    With ``snapshots`` (a folder), an unchanged file is loaded from its parsed
     snapshot there (numpy only) instead of being parsed again with pandas.
     """
-    if spec.ticker and spec.path:
-        raise ConfigError("give either a CSV path or --ticker, not both")
-    if spec.ticker:
-        from forecast.data.cache import series_from_cache
+    from forecast.data.sources import load_series as load
 
-        return series_from_cache(spec)
-    if not spec.path:
-        raise ConfigError("no data: give a CSV path (forecast train prices.csv) or --ticker SYMBOL")
-    def read_csv(spec: DataSpec) -> SeriesData:
-        from forecast.data.csv import read_csv_series
-
-        return read_csv_series(spec)
-
-    if snapshots is None:
-        return check_magnitude(read_csv(spec))
-    from forecast.data.snapshot import read_with_snapshot
-
-    return check_magnitude(read_with_snapshot(spec, snapshots, read_csv))
+    return check_magnitude(load(spec, snapshots))
 
 
 MAX_MAGNITUDE = 1e150  # squares (variances, MSE) of larger values overflow float64
@@ -91,8 +76,9 @@ def train(
     from forecast.forecaster import fit
 
     if run.data.path:  # saved absolute, so predict and cron work from any folder
-        absolute = str(Path(run.data.path).expanduser().resolve())
-        run = replace(run, data=replace(run.data, path=absolute))
+        from forecast.data.sources import absolute
+
+        run = replace(run, data=replace(run.data, path=absolute(run.data.path)))
     series = load_series(run.data, paths.snapshots_dir(model_dir))
     name = registry.check_name(name) if name else default_model_name(series, run.model.name)
     forecaster = fit(series, run, on_epoch=on_epoch)
@@ -260,7 +246,7 @@ def predict(
     if series and spec.series is None:  # a global model: the series asked for
         spec = replace(spec, series=series)
     if data:  # another file: read the model's own column, never a default one
-        spec = replace(spec, path=data, ticker=None, target=target or spec.target)
+        spec = replace(spec, path=data, ticker=None, query=None, target=target or spec.target)
     try:
         loaded = load_series(spec, paths.snapshots_dir(model_dir))
     except ConfigError as err:  # e.g. no such column: the file does not fit this model

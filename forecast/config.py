@@ -39,6 +39,10 @@ class DataSpec:
     dayfirst: bool | None = None  # None: decided from the data when unambiguous
     fill: FillPolicy = "interpolate"
     interval: str = "1d"  # Yahoo bar interval, with ticker
+    freq: str | None = None  # None: inferred; "steps": a step index (t = 1, 2, ...); else a pandas alias
+    targets: tuple[str, ...] = ()  # wide files: one model per column ("all": every numeric one)
+    query: str | None = None  # SQL for a duckdb: source (else its ?table=)
+    calendar: str | None = None  # exchange MIC (XNYS, XNSE): forecast dates are its trading days
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,7 @@ def choose_transform(series: SeriesData) -> str:
     series whose straight-line trend explains over half its variance is differenced.
     """
     y = series.y
-    price_like = series.target.strip().lower() in PRICE_NAMES or series.source.startswith("yahoo:")
+    price_like = series.price_like
     trending = trend_share(y) > TREND_SHARE
     if (price_like or trending) and np.all(y > 0):
         return "logret"

@@ -54,6 +54,7 @@ DATA_KEYS: dict[str, _Spec] = {
     "series": ("str", None, None), "features": ("list", None, None),
     "date_column": ("str", None, None), "dayfirst": ("bool", None, None),
     "fill": ("str", FILL_POLICIES, None), "interval": ("str", "intervals", None),
+    "freq": ("str", None, None), "query": ("str", None, None), "calendar": ("str", None, None),
 }
 TRAIN_KEYS: dict[str, _Spec] = {
     "input_len": ("int", 2, None), "horizon": ("int", 1, None),
@@ -109,7 +110,8 @@ def build_run_config(opts: Mapping[str, Any], label: Callable[[str], str] = _opt
         path=get("path"), ticker=get("ticker"), target=get("target"), series=get("series"),
         features=split_list(get("features")), date_column=get("date_column"),
         dayfirst=get("dayfirst"), fill=_choice(get("fill", d.fill), FILL_POLICIES, "fill", label),
-        interval=get("interval", d.interval),
+        interval=get("interval", d.interval), freq=get("freq"), targets=split_list(get("targets")),
+        query=get("query"), calendar=get("calendar"),
     )
     window = WindowConfig(
         input_len=get("input_len"), horizon=get("horizon"),
@@ -238,8 +240,9 @@ def _series_job(table: dict[str, Any], defaults: dict[str, Any], folder: Path,
     if bool(opts.get("path")) == bool(opts.get("ticker")):
         raise ConfigError(f"{where}: give exactly one of 'path' (a CSV file) or 'ticker'")
     if opts.get("path"):
-        path = Path(opts["path"]).expanduser()
-        opts["path"] = str(path if path.is_absolute() else (folder / path).resolve())
+        from forecast.data.sources import resolve_against
+
+        opts["path"] = resolve_against(opts["path"], folder)
     stem = Path(opts["path"]).stem if opts.get("path") else str(opts["ticker"]).upper()
     default = safe_name(stem + (f"-{opts['series']}" if opts.get("series") else ""))
     name = str(opts.pop("name", None) or default)
@@ -287,9 +290,9 @@ def parse_job_config(text: str, path: Path) -> JobConfig:
 
 
 def load_job_series(spec: DataSpec, home: str | Path, fetcher: Any = None, now: Any = None) -> SeriesData:
-    """A job's series: the CSV re-read, or the ticker's price cache refreshed first.
+    """A job's series: the file re-read, or the ticker's price cache refreshed first.
 
-    CSVs go through the parsed snapshots, so a ``forecast predict`` after a retrain
+    Files go through the parsed snapshots, so a ``forecast predict`` after a retrain
     finds the file already parsed (and skips pandas).
     """
     if spec.ticker:
@@ -298,7 +301,7 @@ def load_job_series(spec: DataSpec, home: str | Path, fetcher: Any = None, now: 
         extra = {"fetcher": fetcher} if fetcher is not None else {}
         return series_from_cache(spec, root=home, now=now, **extra)
     from forecast import paths
-    from forecast.api import load_series
+    from forecast.data.sources import load_series
 
     return load_series(spec, paths.snapshots_dir(home))
 

@@ -50,9 +50,10 @@ GLOBAL_KIND = "global"
 
 def symbols(path: str | Path) -> list[str]:
     """The series of a long-format file; ConfigError when it holds one series only."""
-    from forecast.data.csv import list_symbols
+    from forecast.config import DataSpec
+    from forecast.data.sources import series_names
 
-    names = list_symbols(path)
+    names = series_names(DataSpec(path=str(path)))
     if not names:
         raise ConfigError(f"{path}: no symbol column (one series); --all-series and --global need "
                           "a long-format file with a symbol/ticker column")
@@ -61,12 +62,9 @@ def symbols(path: str | Path) -> list[str]:
 
 def load_all(run: RunConfig, only: list[str] | None = None) -> list[SeriesData]:
     """Every series of ``run.data.path`` (or the ``only`` ones), read and validated."""
-    from forecast.data.csv import read_csv_series
+    from forecast.data.sources import load_all as load
 
-    if run.data.ticker or not run.data.path:
-        raise ConfigError("--all-series / --global read a long-format CSV file; give its path")
-    names = only or symbols(run.data.path)
-    return [read_csv_series(replace(run.data, series=name)) for name in names]
+    return load(run.data, only)
 
 
 def model_name(series: SeriesData, model: str, prefix: str | None = None) -> str:

@@ -202,7 +202,9 @@ def data_seed(forecaster: Forecaster, series: SeriesData, date: str | None, pad:
 
 
 def _day(when: pd.Timestamp) -> str:
-    """2016-06-30 for midnight timestamps, the full time otherwise."""
+    """2016-06-30 for midnight timestamps, the full time otherwise (a step number as is)."""
+    if not hasattr(when, "normalize"):  # a step-indexed series
+        return str(when)
     return str(when.date()) if when == when.normalize() else str(when)
 
 

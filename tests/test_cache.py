@@ -227,7 +227,8 @@ def test_series_from_cache_for_training(fixtures: Path, tmp_path: Path) -> None:
     assert (series.target, series.name, series.source) == ("Close", "AAPL", "yahoo:AAPL:1d")
     assert len(series) == 49 and series.frame.index.name == "ds" and series.index.tz is None
     assert str(series.index[0]) == "2020-08-31 00:00:00" and str(series.index[-1]) == "2020-11-06 00:00:00"
-    assert series.freq == infer_freq(series.index)
+    assert infer_freq(series.index) == "B" and series.freq == "sessions:XNYS"  # AAPL: no suffix, NYSE days
+    assert "calendar: XNYS trading days (from the ticker; --calendar to change; exchange_calendars)" in series.notes
     assert series.frame.dtypes.eq(np.float64).all()
     assert "target: Close (default)" in series.notes
     assert any("America/New_York" in n and "trading dates" in n for n in series.notes)
@@ -261,3 +262,16 @@ def test_offline_without_cache_raises(fixtures: Path, tmp_path: Path) -> None:
         cache.series_from_cache(DataSpec(ticker="AAPL"), root=tmp_path, now=LATE)
     with pytest.raises(NotFoundError):
         cache.series_from_cache(DataSpec(ticker="AAPL"), refresh=False, root=tmp_path)
+
+
+def test_freq_and_calendar_for_cached_bars(fixtures: Path, tmp_path: Path) -> None:
+    with YahooReplay(fixtures):
+        daily = cache.series_from_cache(DataSpec(ticker="AAPL", freq="D"), root=tmp_path, now=LATE)
+        assert daily.freq == "D" and "frequency: D (from --freq)" in daily.notes
+        with pytest.raises(DataError, match="dates off the --freq W-SUN calendar"):
+            cache.series_from_cache(DataSpec(ticker="AAPL", freq="W-SUN"), root=tmp_path, now=LATE)
+        with pytest.raises(ConfigError, match="--freq steps is for files"):
+            cache.series_from_cache(DataSpec(ticker="AAPL", freq="steps"), root=tmp_path, now=LATE)
+        london = cache.series_from_cache(DataSpec(ticker="AAPL", calendar="XLON"), root=tmp_path, now=LATE)
+    assert london.freq == "sessions:XLON"
+    assert [str(d)[:10] for d in london.future_dates(1)] == ["2020-11-09"]

@@ -51,6 +51,22 @@ Fill = Annotated[
 Ticker = Annotated[
     str | None, typer.Option(help="Yahoo Finance ticker instead of a CSV (uses the price cache).", rich_help_panel=DATA)
 ]
+Freq = Annotated[
+    str | None,
+    typer.Option(help="Frequency instead of the inferred one: steps (an integer index) or a pandas alias (D, B, W-SUN, MS, QS, h, 30min); dates off it are an error.", rich_help_panel=DATA),
+]
+Targets = Annotated[
+    str | None,
+    typer.Option(help="Wide file: one model per column, comma-separated, or all (every numeric column); with --global one model across them.", rich_help_panel=DATA),
+]
+Calendar = Annotated[
+    str | None,
+    typer.Option(help="Exchange whose trading days the forecast dates follow: XNYS, XNSE, XLON, ... (tickers: from the suffix).", rich_help_panel=DATA),
+]
+Query = Annotated[
+    str | None,
+    typer.Option(help="SQL for a duckdb:FILE source, e.g. \"SELECT date, close FROM prices WHERE symbol = 'AAL'\" (pip install 'forecast[sql]').", rich_help_panel=DATA),
+]
 InputLen = Annotated[
     int | None, typer.Option("--input-len", min=2, help="Input window length (default: from the season and data length).", rich_help_panel=WINDOW)
 ]

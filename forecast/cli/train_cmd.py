@@ -13,7 +13,7 @@ from forecast.cli import series_cmd as many
 
 @app.command()
 def train(
-    path: Annotated[str | None, typer.Argument(help="CSV file with a date column and the series.")] = None,
+    path: Annotated[str | None, typer.Argument(help="CSV or Parquet file with a date column and the series, or duckdb:FILE?table=NAME.")] = None,
     target: o.Target = None,
     series: o.Series = None,
     features: o.Features = None,
@@ -21,6 +21,10 @@ def train(
     dayfirst: o.Dayfirst = None,
     fill: o.Fill = o.DEFAULTS.data.fill,
     ticker: o.Ticker = None,
+    freq: o.Freq = None,
+    targets: o.Targets = None,
+    query: o.Query = None,
+    calendar: o.Calendar = None,
     input_len: o.InputLen = None,
     horizon: o.Horizon = None,
     transform: o.TransformOpt = o.DEFAULTS.window.transform,
@@ -63,9 +67,9 @@ def train(
     from forecast import api
 
     run = o.build_run_config(**locals())
-    if many.wants_many(all_series, global_model, jobs, backend, scheduler):
+    if many.wants_many(all_series or bool(targets), global_model, jobs, backend, scheduler):
         many.train_many(
-            run, all_series=all_series, global_model=global_model, name=name, jobs=jobs,
+            run, all_series=all_series or (bool(targets) and not global_model), global_model=global_model, name=name, jobs=jobs,
             backend=backend, scheduler=scheduler, model_dir=model_dir, json_out=json_out, quiet=quiet,
         )
         return

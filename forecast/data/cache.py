@@ -375,12 +375,41 @@ def series_from_cache(
         notes.append(f"currency: {meta.currency}")
     if filled:
         notes.append(filled)
+    freq = _infer_freq(pd.DatetimeIndex(out.index))
+    if spec.freq:
+        freq = _asked_freq(spec, symbol, pd.DatetimeIndex(out.index), notes)
+    freq = _exchange_days(spec, symbol, interval, freq, notes)
     return SeriesData.from_frame(
         out,
         target=target,
         features=tuple(spec.features),
-        freq=_infer_freq(pd.DatetimeIndex(out.index)),
+        freq=freq,
         source=f"yahoo:{symbol}:{interval}",
         name=symbol,
         notes=tuple(notes),
+        quotes=True,
     )
+
+
+def _asked_freq(spec: DataSpec, symbol: str, index: pd.DatetimeIndex, notes: list[str]) -> str | None:
+    """``--freq`` for bars, checked like a file's (every bar on its calendar)."""
+    from forecast.data.frame import frequency
+
+    if spec.freq == "steps":
+        raise ConfigError(f"yahoo:{symbol}: --freq steps is for files with a step index; drop it")
+    wall = index.tz_localize(None) if index.tz is not None else index
+    return frequency(wall, spec, f"yahoo:{symbol}", "date", np.arange(1, len(index) + 1), notes)
+
+
+def _exchange_days(spec: DataSpec, symbol: str, interval: str, freq: str | None,
+                   notes: list[str]) -> str | None:
+    """Daily bars follow the exchange's trading days: ``--calendar``, else the ticker's suffix."""
+    from forecast.data.exchanges import for_ticker
+    from forecast.data.frame import exchange_freq
+
+    if spec.calendar:
+        return exchange_freq(spec.calendar, freq, f"yahoo:{symbol}", notes)
+    mic = for_ticker(symbol)
+    if interval != "1d" or freq != "B" or not mic:  # weekends traded (crypto), or intraday bars
+        return freq
+    return exchange_freq(mic, freq, f"yahoo:{symbol}", notes, how="from the ticker; --calendar to change")

@@ -113,11 +113,20 @@ def infer_freq(index: pd.DatetimeIndex) -> str | None:
     return _intraday_alias(step)
 
 
-def future_dates(index: pd.DatetimeIndex, freq: str | None, n: int) -> pd.DatetimeIndex:
+def future_dates(index: pd.Index, freq: str | None, n: int) -> pd.Index:
     """The next ``n`` dates after ``index[-1]`` on ``freq`` (the modal step when None).
 
     Business days skip weekends; the index's time zone is kept.
     """
+    if freq == "steps" or not hasattr(index, "tz"):  # step numbers: 1001, 1002, ...
+        from forecast.data.dates import STEPS, from_index, next_dates, to_index
+
+        return to_index(next_dates(from_index(index)[0], "steps", n, STEPS), STEPS, index.name)
+    if freq and freq.startswith("sessions:"):  # an exchange's trading days
+        from forecast.data.dates import from_index, next_dates, to_index
+
+        dates, tz = from_index(pd.DatetimeIndex(index))
+        return to_index(next_dates(dates, freq, n, tz), tz, index.name)
     index = pd.DatetimeIndex(index)
     if len(index) == 0:
         raise DataError("cannot extend an empty series with future dates; load some data first")
@@ -154,6 +163,8 @@ def season_length(freq: str | None) -> int | None:
     """
     if freq is None:
         return None
+    if freq.startswith("sessions:"):  # exchange trading days: a week of sessions
+        return 5
     try:
         offset = to_offset(freq)
     except ValueError:

@@ -1,41 +1,23 @@
-"""Reading one series from a CSV file, with errors that say where and what to do.
+"""Reading CSV text into a table of cells; forecast.data.frame validates it.
 
 Row numbers in messages are file line numbers (the header is line 1).
 """
 
 from __future__ import annotations
 
-import re
-import warnings
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
-from forecast.config import DataSpec
-from forecast.data.calendar import infer_freq
-from forecast.data.series import SeriesData
-from forecast.errors import ConfigError, DataError, NotFoundError
+from forecast.errors import DataError
 
-_DATE_NAMES = ("date", "datetime", "timestamp", "time", "ds", "dt", "period", "month", "week", "year")
-_SYMBOL_NAMES = ("symbol", "ticker", "series", "id")
-_TARGET_DEFAULTS = ("Close", "Adj Close", "close", "adj_close", "price", "Price")
-_MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a", "nat", "."})
-_OFFSET = re.compile(r"\s*(Z|[+-]\d{2}:?\d{2})$")
-_YMD = re.compile(r"^(\d{4})[-/](\d{1,2})(?:[-/](\d{1,2}))?((?:[T ]\S.*)?)$")
-_DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})((?:[T ]\S.*)?)$")
-_YEAR = re.compile(r"^\d{4}$")
-_SHOWN = 5
+if TYPE_CHECKING:
+    from forecast.config import DataSpec
+    from forecast.data.series import SeriesData
 
 
-def _rows(items: Sequence[object], shown: int = _SHOWN) -> str:
-    """'3, 5, 9' or '3, 5, 9, 11, 12 and 4 more'."""
-    more = len(items) - shown
-    return ", ".join(str(x) for x in items[:shown]) + (f" and {more} more" if more > 0 else "")
-
-
-def _read_raw(path: Path, where: str) -> pd.DataFrame:
+def read_csv_cells(path: Path, where: str) -> pd.DataFrame:
     """All cells as stripped text, indexed by file line number, blank lines dropped."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
@@ -56,333 +38,37 @@ def _read_raw(path: Path, where: str) -> pd.DataFrame:
     raw = raw[(raw != "").any(axis=1)]
     if raw.empty:
         raise DataError(f"{where}: the file has a header but no data rows; add rows")
+    _check_line_breaks(raw, where)
+    raw.attrs["sep"] = sep
     return raw
 
 
-def _is_missing(cells: pd.Series) -> pd.Series:
-    return cells.str.lower().isin(_MISSING)
-
-
-def _as_numbers(cells: pd.Series) -> pd.Series:
-    """Numbers where cells parse, NaN elsewhere (missing or text)."""
-    return pd.to_numeric(cells.where(~_is_missing(cells)), errors="coerce").astype("float64")
-
-
-def _is_numeric(cells: pd.Series) -> bool:
-    """Most present cells are numbers (the others are reported as bad cells later)."""
-    present = ~_is_missing(cells)
-    return bool(present.any()) and bool(_as_numbers(cells)[present].notna().mean() > 0.5)
-
-
-def _to_iso(text: pd.Series, dayfirst: bool) -> pd.Series:
-    """Year-first, day/month and bare-year cells rewritten as ISO text; others kept."""
-    iso = text.copy()
-    ymd = text.str.extract(_YMD).dropna(subset=[0])
-    if not ymd.empty:
-        day = ymd[2].fillna("1").astype(str).str.zfill(2)
-        iso[ymd.index] = ymd[0] + "-" + ymd[1].str.zfill(2) + "-" + day + ymd[3]
-    dmy = text.str.extract(_DMY).dropna(subset=[0])
-    if not dmy.empty:
-        day, month = (dmy[0], dmy[1]) if dayfirst else (dmy[1], dmy[0])
-        year = dmy[2].map(lambda y: str(int(y) + (1900 if int(y) >= 69 else 2000)) if len(y) == 2 else y)
-        iso[dmy.index] = year + "-" + month.str.zfill(2) + "-" + day.str.zfill(2) + dmy[3]
-    years = text.str.fullmatch(_YEAR)
-    iso[years] = text[years] + "-01-01"
-    return iso
-
-
-def _parse_dates(text: pd.Series, dayfirst: bool) -> pd.Series:
-    """Datetimes for the cells; NaT where a cell cannot be read."""
-    parsed = pd.to_datetime(_to_iso(text, dayfirst), format="ISO8601", errors="coerce")
-    rest = parsed.isna() & text.str.contains(r"\d{4}")  # e.g. "5 Jan 2020"; never a bare "09:30"
-    if rest.any():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            parsed[rest] = pd.to_datetime(text[rest], format="mixed", dayfirst=dayfirst, errors="coerce")
-    return parsed
-
-
-def _decide_dayfirst(text: pd.Series, spec: DataSpec, where: str, column: str, notes: list[str]) -> bool:
-    """Day/month order of d/m/y cells: told, or decided by a value over 12."""
-    parts = text.str.extract(_DMY)[[0, 1]].dropna().astype(int)
-    if spec.dayfirst is not None or parts.empty:
-        return bool(spec.dayfirst)
-    first, second = int((parts[0] > 12).sum()), int((parts[1] > 12).sum())
-    if first == second == 0:
+def _check_line_breaks(raw: pd.DataFrame, where: str) -> None:
+    """A cell spanning lines is an unbalanced quote that swallowed the rows after it."""
+    broken = raw.apply(lambda col: col.str.contains(r"[\r\n]"))
+    if broken.any().any():
+        row = int(broken.any(axis=1).idxmax())
+        column = str(broken.loc[row].idxmax())
         raise DataError(
-            f"{where}: column '{column}' has dates like '{text[parts.index[0]]}' that could be "
-            "day/month or month/day; pass --dayfirst or --no-dayfirst"
-        )
-    notes.append(f"dates read as {'day/month' if first > second else 'month/day'}/year "
-                 "(--dayfirst / --no-dayfirst to change)")
-    return first > second
-
-
-def _looks_like_dates(cells: pd.Series, first: bool) -> bool:
-    """Content test: most cells parse as dates (bare years only in the first column)."""
-    sample = cells[~_is_missing(cells)].head(200)
-    if sample.empty or (_is_numeric(sample) and not (first and sample.str.fullmatch(_YEAR).all())):
-        return False
-    return bool(_parse_dates(sample.str.replace(_OFFSET, "", regex=True), False).notna().mean() >= 0.9)
-
-
-def _date_column(raw: pd.DataFrame, spec: DataSpec, where: str) -> tuple[str, list[str]]:
-    """The date column (named by the spec, by a usual name, or by content) and a note."""
-    columns = list(raw.columns)
-    if spec.date_column is not None:
-        return _find_column(spec.date_column, columns, where, "--date-column"), []
-    lower = {c.lower(): c for c in reversed(columns)}
-    for name in _DATE_NAMES:
-        if name in lower:
-            return lower[name], []
-    for i, col in enumerate(columns):
-        if _looks_like_dates(raw[col], first=i == 0):
-            return col, [f"dates: column '{col}' (found by content; --date-column to change)"]
-    raise DataError(
-        f"{where}: no date column found (looked for {', '.join(_DATE_NAMES[:5])}, ... and for "
-        "date values); name it 'date' or pass --date-column COL"
-    )
-
-
-def _dates(cells: pd.Series, spec: DataSpec, where: str, column: str, notes: list[str]) -> pd.Series:
-    """Parsed wall-clock dates for the rows, or a DataError naming the bad rows."""
-    offsets = cells.str.extract(_OFFSET)[0].dropna()
-    text = cells.str.replace(_OFFSET, "", regex=True)
-    parsed = _parse_dates(text, _decide_dayfirst(text, spec, where, column, notes))
-    bad = parsed.isna()
-    if bad.any():
-        raise DataError(
-            f"{where}: column '{column}' has dates that cannot be read at rows "
-            f"{_rows(list(cells.index[bad]))} (e.g. '{cells[bad].iloc[0]}'); "
-            "fix those cells (YYYY-MM-DD works) or pass --date-column COL"
-        )
-    if not offsets.empty:
-        notes.append(f"timestamps had UTC offsets ({', '.join(sorted(offsets.unique()))}); "
-                     "kept their local wall-clock times, tz-naive")
-    return parsed
-
-
-def _check_unique(dates: pd.Series, where: str, column: str) -> None:
-    repeated = dates.duplicated(keep=False)
-    if repeated.any():
-        first = dates[repeated].iloc[0]
-        shown = f"{first:%Y-%m-%d}" if first == first.normalize() else str(first)
-        raise DataError(
-            f"{where}: column '{column}' has repeated dates ({int(dates[repeated].nunique())} in all; "
-            f"e.g. {shown} at rows {_rows(list(dates.index[dates == first]))}); "
-            "dedupe the file or pick one series with --series SYMBOL"
+            f"{where}: column '{column}' at row {row} holds a quoted cell that runs over several "
+            f"lines ('{raw.at[row, column].splitlines()[0]}...'); the file's quoting is "
+            "unbalanced: close every opening \" or remove the quotes"
         )
 
 
-def _symbol_column(raw: pd.DataFrame, date_col: str) -> str | None:
-    """A symbol/ticker/series/id column whose values repeat (a row id does not count)."""
-    for col in raw.columns:
-        if col != date_col and col.lower() in _SYMBOL_NAMES:
-            values = raw[col][raw[col] != ""]
-            if values.nunique() == 1 or values.nunique() <= len(values) / 2:
-                return col
-    return None
+def read_csv_series(spec: "DataSpec") -> "SeriesData":
+    """One validated series of the CSV file ``spec.path`` (forecast.data.sources.read_series)."""
+    from forecast.data.sources import read_series
 
-
-def _select_series(
-    raw: pd.DataFrame, spec: DataSpec, where: str, symbol_col: str | None
-) -> tuple[pd.DataFrame, str | None]:
-    """The rows of one series of a long-format file, and its symbol."""
-    if symbol_col is None:
-        if spec.series is not None:
-            raise ConfigError(f"{where}: --series {spec.series} given but the file has no symbol "
-                              "column (one series); drop --series")
-        return raw, None
-    symbols = sorted(raw[symbol_col][raw[symbol_col] != ""].unique())
-    if spec.series is None:
-        if len(symbols) == 1:
-            return raw, symbols[0]
-        raise ConfigError(f"{where}: file has {len(symbols)} series ({_rows(symbols)}) in column "
-                          f"'{symbol_col}'; pick one with --series SYMBOL")
-    match = [s for s in symbols if s == spec.series] or [
-        s for s in symbols if s.lower() == spec.series.lower()
-    ]
-    if not match:
-        raise NotFoundError(f"{where}: no series '{spec.series}' in column '{symbol_col}'; "
-                            f"available: {_rows(symbols, 20)}")
-    return raw[raw[symbol_col] == match[0]], match[0]
-
-
-def _find_column(name: str, columns: Sequence[str], where: str, option: str) -> str:
-    """``name`` among the columns (exact, else the one case-insensitive match)."""
-    if name in columns:
-        return name
-    folded = [c for c in columns if c.lower() == name.lower()]
-    if len(folded) == 1:
-        return folded[0]
-    raise ConfigError(f"{where}: no column '{name}' for {option}; columns: {', '.join(columns)}")
-
-
-def _target(raw: pd.DataFrame, spec: DataSpec, where: str, skip: set[str]) -> tuple[str, str]:
-    """The target column and a note saying how it was chosen."""
-    candidates = [c for c in raw.columns if c not in skip]
-    if spec.target is not None:
-        target = _find_column(spec.target, list(raw.columns), where, "--target")
-        if target in skip:
-            raise ConfigError(f"{where}: --target {target} is the date or symbol column; "
-                              "pick a value column")
-        return target, f"target: {target} (from --target)"
-    for name in _TARGET_DEFAULTS:
-        if name in candidates:
-            return name, f"target: {name} (default; --target to change)"
-    numeric = [c for c in candidates if _is_numeric(raw[c])]
-    if len(numeric) == 1:
-        return numeric[0], f"target: {numeric[0]} (the only numeric column; --target to change)"
-    if not numeric:
-        raise DataError(f"{where}: no numeric column besides the dates (columns: "
-                        f"{', '.join(raw.columns)}); add one or pass --target COL")
-    raise ConfigError(f"{where}: file has {len(numeric)} numeric columns ({_rows(numeric)}); "
-                      "pass --target COL")
-
-
-def _choose(raw: pd.DataFrame, spec: DataSpec, where: str, skip: set[str], notes: list[str]) -> list[str]:
-    """[target, *features]: the columns the series is made of."""
-    target, note = _target(raw, spec, where, skip)
-    notes.insert(0, note)
-    features = [_find_column(f, list(raw.columns), where, "--features") for f in spec.features]
-    if target in features or set(features) & skip or len(set(features)) < len(features):
-        raise ConfigError(f"{where}: --features must name distinct value columns other than "
-                          f"the target '{target}'")
-    return [target, *features]
-
-
-def _numbers(cells: pd.Series, where: str, column: str) -> pd.Series:
-    """A numeric column; text or infinite cells are a DataError naming the rows."""
-    values = _as_numbers(cells)
-    bad = values.isna() & ~_is_missing(cells)
-    if bad.any():
-        raise DataError(
-            f"{where}: column '{column}' has text that is not a number at rows "
-            f"{_rows(list(cells.index[bad]))} (e.g. '{cells[bad].iloc[0]}'); "
-            "fix those cells or empty them (--fill fills empty cells)"
-        )
-    inf = np.isinf(values)
-    if inf.any():
-        raise DataError(f"{where}: column '{column}' has infinite values at rows "
-                        f"{_rows(list(cells.index[inf]))}; replace them with numbers or empty cells")
-    return values
-
-
-def _categories(cells: pd.Series, where: str, column: str) -> tuple[pd.Series, tuple[str, ...]] | None:
-    """Class codes (0..C-1, labels sorted) when the present cells are text; None if numbers."""
-    present = ~_is_missing(cells)
-    numeric = _as_numbers(cells).notna()
-    if not present.any() or numeric.sum() * 2 > present.sum():
-        return None
-    if numeric.any():
-        raise DataError(f"{where}: column '{column}' mixes text labels and numbers (numbers at rows "
-                        f"{_rows(list(cells.index[numeric]))}); make it all labels or all numbers")
-    classes = tuple(sorted(cells[present].unique()))
-    return cells.map({c: float(i) for i, c in enumerate(classes)}).astype("float64"), classes
-
-
-def _columns(
-    raw: pd.DataFrame, names: list[str], where: str
-) -> tuple[dict[str, np.ndarray], tuple[str, ...]]:
-    """Target (numbers or class codes) and feature values, keyed by column."""
-    target, *features = names
-    coded = _categories(raw[target], where, target)
-    values, classes = coded if coded is not None else (_numbers(raw[target], where, target), ())
-    out = {target: values.to_numpy()}
-    for feature in features:
-        if _categories(raw[feature], where, feature) is not None:
-            raise DataError(f"{where}: feature column '{feature}' holds text, not numbers; "
-                            "pick numeric columns for --features")
-        out[feature] = _numbers(raw[feature], where, feature).to_numpy()
-    return out, classes
-
-
-def _frame(
-    dates: pd.Series, columns: dict[str, np.ndarray], notes: list[str]
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """The columns on a sorted ``ds`` index, and the file line of each row."""
-    order = np.argsort(dates.to_numpy(), kind="stable")
-    if not dates.is_monotonic_increasing:
-        notes.append("rows were not in date order; sorted ascending")
-    index = pd.DatetimeIndex(dates.to_numpy()[order], name="ds").as_unit("ns")
-    frame = pd.DataFrame({c: v[order] for c, v in columns.items()}, index=index, dtype="float64")
-    return frame, dates.index.to_numpy()[order]
-
-
-def _fill(frame: pd.DataFrame, lines: np.ndarray, spec: DataSpec, where: str,
-          categorical: set[str], notes: list[str]) -> pd.DataFrame:
-    """Apply the fill policy; notes say how many values it touched."""
-    empty = [c for c in frame.columns if frame[c].isna().all()]
-    if empty:
-        raise DataError(f"{where}: column '{empty[0]}' has no values; fill it in or pick another column")
-    missing = frame.isna()
-    if not missing.any().any():
-        return frame
-    if spec.fill == "error":
-        col = missing.any().idxmax()
-        raise DataError(
-            f"{where}: column '{col}' has {int(missing[col].sum())} missing values at rows "
-            f"{_rows(list(lines[missing[col].to_numpy()]))}; fill them in or pass "
-            "--fill interpolate|ffill|drop"
-        )
-    if spec.fill == "drop":
-        kept = frame.dropna()
-        if kept.empty:
-            raise DataError(f"{where}: no rows left after dropping missing values; "
-                            "use --fill interpolate|ffill")
-        notes.append(f"dropped {len(frame) - len(kept)} rows with missing values (--fill to change)")
-        return kept
-    for col in frame.columns[missing.any()]:
-        how = "forward fill" if spec.fill == "ffill" or col in categorical else "interpolation"
-        if how == "interpolation":
-            frame[col] = frame[col].interpolate(method="time", limit_direction="both")
-        frame[col] = frame[col].ffill().bfill()
-        notes.append(f"filled {int(missing[col].sum())} missing values in {col} by {how} "
-                     "(--fill to change)")
-    return frame
-
-
-def _open(spec: DataSpec) -> tuple[Path, str, pd.DataFrame]:
-    """The path, how to name it in messages, and its raw cells."""
-    if spec.path is None:
-        raise ConfigError("no data file given; pass a CSV path or --ticker SYMBOL")
-    path = Path(spec.path).expanduser()
-    if not path.is_file():
-        raise NotFoundError(f"data file '{spec.path}' not found; check the path")
-    return path, str(spec.path), _read_raw(path, str(spec.path))
-
-
-def read_csv_series(spec: DataSpec) -> SeriesData:
-    """Read, validate and sort one series of the CSV file ``spec.path``."""
-    path, where, raw = _open(spec)
-    date_col, notes = _date_column(raw, spec, where)
-    symbol_col = _symbol_column(raw, date_col)
-    raw, symbol = _select_series(raw, spec, where, symbol_col)
-    dates = _dates(raw[date_col], spec, where, date_col, notes)
-    _check_unique(dates, where, date_col)
-    skip = {date_col} | ({symbol_col} if symbol_col else set())
-    names = _choose(raw, spec, where, skip, notes)
-    columns, classes = _columns(raw, names, where)
-    if symbol:
-        notes.append(f"series: {symbol} (column '{symbol_col}')")
-    if classes:
-        notes.append(f"target {names[0]} is categorical: {len(classes)} classes coded 0..{len(classes) - 1}")
-    frame, lines = _frame(dates, columns, notes)
-    frame = _fill(frame, lines, spec, where, set(names[:1]) if classes else set(), notes)
-    freq = infer_freq(pd.DatetimeIndex(frame.index))
-    if freq is None:
-        notes.append("no regular step between dates; frequency unknown")
-    return SeriesData.from_frame(frame, target=names[0], features=tuple(names[1:]), freq=freq,
-                                 source=str(path), name=symbol or path.stem, classes=classes,
-                                 notes=tuple(notes))
+    return read_series(spec)
 
 
 def list_symbols(path: str | Path) -> list[str]:
-    """The series of a long-format file, sorted; [] when the file has no symbol column."""
-    spec = DataSpec(path=str(path))
-    _, where, raw = _open(spec)
-    symbol_col = _symbol_column(raw, _date_column(raw, spec, where)[0])
-    return [] if symbol_col is None else sorted(raw[symbol_col][raw[symbol_col] != ""].unique())
+    """The series of a long-format file, sorted; [] when it has no symbol column."""
+    from forecast.config import DataSpec
+    from forecast.data.sources import series_names
+
+    return series_names(DataSpec(path=str(path)))
 
 
-__all__ = ["read_csv_series", "list_symbols"]
+__all__ = ["read_csv_cells", "read_csv_series", "list_symbols"]

@@ -24,10 +24,46 @@ _FIXED = re.compile(r"^(\d*)(D|h|min|s)$")
 _FIXED_UNITS = {"D": "D", "h": "h", "min": "m", "s": "s"}
 _MONTHLY = re.compile(r"^(MS|ME|QS|QE|YS|YE)(?:-([A-Z]{3}))?$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+STEPS_FREQ = "steps"  # the frequency of a series indexed by step numbers, not times
+
+
+class _Steps:
+    """The "time zone" of a step-indexed series: its datetime64 seconds are step numbers
+    (whole or fractional, to the nanosecond: 0.5 s steps of a sensor).
+
+    Passed where a tz goes (SeriesData.tz, Forecast.tz), it makes dates print, index and
+    extend as plain integers (t = 1001, 1002, ...) with no change to the code in between.
+    """
+
+    def __repr__(self) -> str:
+        return "STEPS"
+
+    def __reduce__(self) -> str:
+        return "STEPS"  # pickled by name: the one instance survives worker processes
+
+
+STEPS = _Steps()
+
+
+def step_dates(steps: np.ndarray) -> np.ndarray:
+    """Step numbers as the datetime64 array a SeriesData holds (seconds = steps, in ns)."""
+    steps = np.asarray(steps)
+    if steps.dtype.kind in "iu":
+        return (steps.astype(np.int64) * 10**9).astype("M8[ns]")
+    return np.round(steps.astype(np.float64) * 1e9).astype(np.int64).astype("M8[ns]")
+
+
+def _step_numbers(dates: np.ndarray) -> np.ndarray:
+    """The step numbers of step dates: int64 when all are whole, else float64."""
+    nanos = dates.astype("M8[ns]").astype(np.int64)
+    whole = nanos // 10**9
+    return whole if bool((nanos % 10**9 == 0).all()) else nanos / 1e9
 
 
 def from_index(index: "pd.DatetimeIndex") -> tuple[np.ndarray, Any]:
     """(dates, tz): the index's values as datetime64 in its own unit (UTC when tz-aware)."""
+    if not hasattr(index, "tz"):  # a step index (to_index of a STEPS series)
+        return step_dates(np.asarray(index)), STEPS
     return np.asarray(index.asi8).view(f"M8[{index.unit}]"), index.tz
 
 
@@ -35,12 +71,16 @@ def to_index(dates: np.ndarray, tz: Any = None, name: str | None = "ds") -> "pd.
     """The pandas index of ``dates`` (converted from UTC to ``tz`` when given)."""
     import pandas as pd
 
+    if tz is STEPS:
+        return pd.Index(_step_numbers(dates), name=name)
     index = pd.DatetimeIndex(dates, name=name)
     return index.tz_localize("UTC").tz_convert(tz) if tz is not None else index
 
 
 def as_datetimes(dates: np.ndarray, tz: Any = None) -> list[datetime]:
     """Python datetimes (to the microsecond) for printing and JSON; aware when ``tz`` is set."""
+    if tz is STEPS:
+        return _step_numbers(dates).tolist()  # type: ignore[no-any-return]
     micros = dates.astype("M8[us]").astype(np.int64)
     if tz is None:
         return [datetime(1970, 1, 1) + timedelta(microseconds=int(us)) for us in micros]
@@ -53,12 +93,30 @@ def next_dates(dates: np.ndarray, freq: str | None, n: int, tz: Any = None) -> n
     The same dates as :func:`forecast.data.calendar.future_dates` (which this falls
     back to for calendars numpy cannot follow exactly).
     """
+    if tz is STEPS:
+        return _next_steps(dates, n)
+    if freq and freq.startswith("sessions:"):  # an exchange's trading days
+        from forecast.data.exchanges import mic_of, next_sessions
+
+        local = dates if tz is None else from_index(to_index(dates, tz).tz_localize(None))[0]
+        days = next_sessions(local, str(mic_of(freq)), n)
+        return days if tz is None else from_index(to_index(days).tz_localize(tz))[0]
     fast = _numpy_next(dates, freq, n) if tz is None and len(dates) and n > 0 else None
     if fast is not None:
         return fast
     from forecast.data.calendar import future_dates
 
     return from_index(future_dates(to_index(dates, tz), freq, n))[0]
+
+
+def _next_steps(dates: np.ndarray, n: int) -> np.ndarray:
+    """The next ``n`` step numbers, spaced by the most common step between rows."""
+    nanos = dates.astype("M8[ns]").astype(np.int64)
+    gaps = np.diff(nanos)
+    gaps = gaps[gaps > 0]
+    values, counts = np.unique(gaps, return_counts=True)
+    step = int(values[np.argmax(counts)]) if len(values) else 10**9
+    return (nanos[-1] + step * np.arange(1, n + 1)).astype("M8[ns]").astype(dates.dtype)
 
 
 def _numpy_next(dates: np.ndarray, freq: str | None, n: int) -> np.ndarray | None:
@@ -110,4 +168,4 @@ def _month_anchored(day: np.datetime64, kind: str, anchor: str | None, n: int) -
     return months.astype("M8[D]") if at_start else (months + 1).astype("M8[D]") - np.timedelta64(1, "D")
 
 
-__all__ = ["from_index", "to_index", "as_datetimes", "next_dates"]
+__all__ = ["from_index", "to_index", "as_datetimes", "next_dates", "step_dates", "STEPS", "STEPS_FREQ"]

@@ -19,6 +19,9 @@ from forecast.data.dates import as_datetimes, from_index, next_dates, to_index
 if TYPE_CHECKING:
     import pandas as pd
 
+PRICE_NAMES = frozenset({"close", "adj close", "adj_close", "adjclose", "price", "open", "high", "low",
+                         "last"})
+
 
 @dataclass(frozen=True, eq=False)
 class SeriesData:
@@ -39,6 +42,7 @@ class SeriesData:
     classes: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # what reading decided, e.g. "target: Close (default)"
     tz: Any = None  # the tzinfo of time-zone-aware timestamps
+    quotes: bool = False  # exchange quotes (a Yahoo ticker): price-like whatever the column's name
 
     def __post_init__(self) -> None:
         values = np.asarray(self.values, dtype=np.float64).reshape(len(self.dates), -1)
@@ -60,13 +64,19 @@ class SeriesData:
         name: str = "",
         classes: tuple[str, ...] = (),
         notes: tuple[str, ...] = (),
+        quotes: bool = False,
     ) -> "SeriesData":
         """From a frame with a sorted DatetimeIndex and the target and feature columns."""
         import pandas as pd
 
         dates, tz = from_index(pd.DatetimeIndex(frame.index))
         values = frame[[target, *features]].to_numpy(dtype=np.float64, copy=True)
-        return cls(dates, values, target, tuple(features), freq, source, name, classes, notes, tz)
+        return cls(dates, values, target, tuple(features), freq, source, name, classes, notes, tz, quotes)
+
+    @property
+    def price_like(self) -> bool:
+        """Prices (log returns suit them): exchange quotes, or a target named like a price."""
+        return self.quotes or self.target.strip().lower() in PRICE_NAMES
 
     @property
     def y(self) -> np.ndarray:
@@ -106,7 +116,7 @@ class SeriesData:
         part = slice(start, stop)
         return SeriesData(
             self.dates[part], self.values[part], self.target, self.features, self.freq,
-            self.source, self.name, self.classes, self.notes, self.tz,
+            self.source, self.name, self.classes, self.notes, self.tz, self.quotes,
         )
 
     def head(self, n: int) -> "SeriesData":

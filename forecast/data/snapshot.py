@@ -24,11 +24,12 @@ import numpy as np
 
 from forecast import __version__
 from forecast.config import DataSpec
+from forecast.data.dates import STEPS
 from forecast.data.series import SeriesData
 
 FORMAT = 1
 MAX_SNAPSHOTS = 64  # least recently used beyond this are deleted (a daily-dated file each day)
-_READER_MODULES = ("csv.py", "calendar.py", "dates.py", "series.py", "snapshot.py")
+_READER_MODULES = ("calendar.py", "dates.py", "series.py", "snapshot.py")  # + sources.READER_MODULES
 _reader_digest: str | None = None
 
 
@@ -38,7 +39,9 @@ def _reader_fingerprint() -> str:
     if _reader_digest is None:
         digest = hashlib.sha256(f"{FORMAT}:{__version__}".encode())
         folder = Path(__file__).parent
-        for name in _READER_MODULES:
+        from forecast.data.sources import READER_MODULES
+
+        for name in (*READER_MODULES, *_READER_MODULES):
             try:
                 digest.update((folder / name).read_bytes())
             except OSError:  # e.g. running from a zip: the version alone decides
@@ -81,7 +84,8 @@ def read_snapshot(path: Path, key: str) -> SeriesData | None:
             return SeriesData(
                 stored["dates"].view(f"M8[{meta['unit']}]"), stored["values"], meta["target"],
                 tuple(meta["features"]), meta["freq"], meta["source"], meta["name"],
-                tuple(meta["classes"]), tuple(meta["notes"]),
+                tuple(meta["classes"]), tuple(meta["notes"]), STEPS if meta.get("steps") else None,
+                bool(meta.get("quotes", False)),
             )
     except Exception:  # missing, damaged or another format (zip, zlib, JSON, keys, shapes)
         return None  # read the CSV again
@@ -95,7 +99,8 @@ def write_snapshot(path: Path, key: str, series: SeriesData) -> None:
     meta = {
         "key": key, "unit": unit, "target": series.target, "features": list(series.features),
         "freq": series.freq, "source": series.source, "name": series.name,
-        "classes": list(series.classes), "notes": list(series.notes),
+        "classes": list(series.classes), "notes": list(series.notes), "quotes": series.quotes,
+        "steps": series.tz is STEPS,
     }
     buffer = io.BytesIO()
     np.savez(
@@ -125,7 +130,8 @@ def read_with_snapshot(
 ) -> SeriesData:
     """``read(spec)``, or the snapshot of its result while the CSV's bytes are unchanged.
 
-    Series with time-zone-aware dates are never snapshotted (their tz is not plain data).
+    Series with time-zone-aware dates are never snapshotted (their tz is not plain data);
+    step-indexed ones are (a flag in the meta).
     """
     assert spec.path is not None
     try:
@@ -142,7 +148,7 @@ def read_with_snapshot(
             pass
         return cached
     series = read(spec)
-    if series.tz is None:
+    if series.tz is None or series.tz is STEPS:
         write_snapshot(path, key, series)
     return series
 

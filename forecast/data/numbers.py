@@ -1,0 +1,118 @@
+"""Numbers in the spellings people write them: ``1234.5``, ``1,234.5``, ``1.234,5``, ``101,288``.
+
+A column is numbers when its cells are digits with signs and separators, whatever the
+decimal mark; only then does the reader decide which mark is the decimal one, from the
+cells themselves (a comma followed by other than three digits, both marks in one cell,
+a second comma or dot) or from the file's delimiter (``;`` files use decimal commas).
+When nothing decides, the column is refused with the fix, never guessed: a wrong guess
+is a factor of 1,000.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+# digits with an optional sign, currency mark, grouping and decimal marks, percent
+_SPELLED = re.compile(r"^[+-]?[$€£¥]?\s?[\d.,' \u00a0\u202f]*\d[\d.,' \u00a0\u202f]*%?$|^[+-]?[.,]\d+$")
+_PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_GROUPS = re.compile(r"[' \u00a0\u202f]")
+_MARKS = re.compile(r"[.,]")
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """How a column writes its numbers: the decimal mark and what was stripped."""
+
+    decimal: str  # "." or ","
+    grouped: bool  # thousands separators were present
+    note: str | None  # what the reader decided, for the notes; None for plain numbers
+
+
+def looks_numeric(cells: pd.Series) -> pd.Series:
+    """Per cell: digits in some spelling (plain, grouped, decimal comma, currency, percent)."""
+    stripped = cells.str.strip().str.strip('"')
+    spelled = stripped.str.fullmatch(_SPELLED) | stripped.str.fullmatch(_PLAIN)  # 1.2e+06 too
+    return spelled & stripped.str.contains(r"\d")
+
+
+def _votes(cells: pd.Series) -> tuple[int, int]:
+    """(cells that need a decimal comma, cells that need a decimal point)."""
+    comma = point = 0
+    for cell in cells:
+        marks = _MARKS.findall(cell)
+        if not marks:
+            continue
+        last = marks[-1]
+        if len(set(marks)) == 2:  # both marks: the last one is the decimal mark
+            comma += last == ","
+            point += last == "."
+        elif marks.count(last) > 1:  # 1.234.567 or 1,234,567: grouping, no decimals
+            comma += last == "."
+            point += last == ","
+        elif last == "." and not re.search(r"\.\d{3}$", cell):
+            point += 1  # 1.5 / 1.2345: a decimal point
+        elif last == "," and re.search(r",(\d{1,2}|\d{4,})$|^[+-]?,", cell):
+            comma += 1  # 1,5 / 1,2345: a decimal comma
+    return comma, point
+
+
+def spelling(cells: pd.Series, sep: str, where: str, column: str) -> Spelling:
+    """The column's decimal mark, decided from its cells and the delimiter, or a ValueError."""
+    present = cells[cells != ""]
+    plain_only = bool(present.str.fullmatch(_PLAIN).all())
+    if plain_only and sep != ";":
+        return Spelling(".", False, None)
+    comma, point = _votes(present)
+    has_comma = bool(present.str.contains(",", regex=False).any())
+    dotted = present[present.str.contains(r"^[+-]?\d{1,3}(?:\.\d{3})+$")]
+    if sep == ";" and not comma and not point and not has_comma and len(dotted):
+        raise ValueError(  # a ';' file is European: '1.234' may be 1234 as well as 1.234
+            f"{where}: column '{column}' has numbers like '{dotted.iloc[0]}' where '.' could be a "
+            "decimal point or a thousands separator; write them without thousands separators "
+            "(1234,5 or 1234.5)"
+        )
+    if plain_only:
+        return Spelling(".", False, None)
+    if comma and point:
+        raise ValueError(
+            f"{where}: column '{column}' writes numbers with both decimal commas and decimal "
+            "points; write them all one way (1234.5)"
+        )
+    if comma or (not point and has_comma and sep == ";"):
+        decimal = ","
+    elif point or not has_comma:
+        decimal = "."
+    else:
+        example = present[present.str.contains(",", regex=False)].iloc[0]
+        raise ValueError(
+            f"{where}: column '{column}' has numbers like '{example}' where ',' could be a decimal "
+            "comma or a thousands separator; write them without thousands separators (1234.5), "
+            "or separate the columns with ';' for decimal commas"
+        )
+    grouping = r"\." if decimal == "," else ","
+    grouped = bool(present.str.contains(grouping).any() or present.str.contains(_GROUPS).any())
+    currency = bool(present.str.contains(r"^[+-]?[$€£¥]").any())
+    if decimal == "." and not grouped and not currency:
+        return Spelling(".", False, None)  # plain numbers besides text cells reported later
+    what = ("decimal commas" if decimal == "," else "a decimal point") + (
+        " and thousands separators" if grouped else "") + (" and currency marks" if currency else "")
+    return Spelling(decimal, grouped, f"column {column}: read numbers written with {what}")
+
+
+def plain(cells: pd.Series, how: Spelling) -> pd.Series:
+    """Cells rewritten as plain numbers ('1,234.5' -> '1234.5'); other cells kept as they are."""
+    if how.note is None:
+        return cells
+    text = cells.str.replace(_GROUPS, "", regex=True)
+    text = text.str.replace(r"^([+-]?)[$€£¥]", r"\1", regex=True)
+    if how.decimal == ",":
+        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        text = text.str.replace(",", "", regex=False)
+    return text.where(text.str.fullmatch(_PLAIN), cells)
+
+
+__all__ = ["Spelling", "looks_numeric", "spelling", "plain"]
