@@ -150,3 +150,34 @@ def test_summary_is_strict_json(airline: SeriesData) -> None:
     summary = leaderboard(hand_backtest(airline, {"good": good, "echo": echo})).summary()
     text = json.dumps(summary, allow_nan=False)
     assert json.loads(text)["models"][0]["model"] == "good"
+
+
+def test_a_new_metric_is_one_registration(airline: SeriesData, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The leaderboard, its JSON, per-step scores and the table's columns read the registry."""
+    from forecast.leaderboard import columns
+
+    extra = M.Metric("max_error", "maxerr", lambda r: float(np.max(np.abs(r.y - r.yhat))), per_step=True)
+    monkeypatch.setitem(M.METRICS, "max_error", extra)
+    board = leaderboard(hand_backtest(airline, {"good": good}))
+    scores = board.scores.set_index("model")
+    rows = hand_backtest(airline, {"good": good}).table
+    good_rows = rows[rows["model"] == "good"]
+    assert scores.loc["good", "max_error"] == np.max(np.abs(good_rows["y"] - good_rows["yhat"]))
+    assert "maxerr" in columns(board).values()
+    record = next(m for m in board.summary()["models"] if m["model"] == "good")
+    assert record["max_error"] == scores.loc["good", "max_error"]
+    assert len(record["by_step"]["max_error"]) == H and len(record["by_step"]["crps"]) == H
+    assert max(record["by_step"]["max_error"]) == record["max_error"]
+
+
+def test_distribution_scores_per_model_and_step(airline: SeriesData) -> None:
+    board = leaderboard(hand_backtest(airline, {"good": good, "echo": echo}))
+    scores = board.scores.set_index("model")
+    assert scores.loc["good", "crps"] > 0 and scores.loc["good", "winkler_90"] >= scores.loc["good", "width_90"]
+    assert np.isnan(scores.loc["echo", "crps"]) and np.isnan(scores.loc["naive", "winkler_80"])
+    # hand_backtest's quantiles are yhat + 10 * (level - 0.5) * 4: the 80% interval is 32 wide, 90% 36
+    assert scores.loc["good", "width_80"] == pytest.approx(32.0)
+    assert scores.loc["good", "width_90"] == pytest.approx(36.0)
+    steps = board.by_step["good"]
+    assert len(steps["coverage_80"]) == H
+    assert np.mean(steps["coverage_80"]) == pytest.approx(scores.loc["good", "coverage_80"])  # 4 rows a step

@@ -16,12 +16,6 @@ if TYPE_CHECKING:
     from forecast.walkforward import Backtest
 
 EVAL = "Walk-forward"
-SHOWN = {  # score -> column header (JSON and --output keep every score)
-    "model": "model", "accuracy": "acc", "macro_f1": "F1", "mase": "MASE", "skill": "skill",
-    "beats_naive": "beats naive", "dm_p": "DM p", "mae": "MAE", "rmse": "RMSE", "smape": "sMAPE",
-    "mape": "MAPE", "directional_accuracy": "dir", "coverage_80": "cov80",
-    "coverage_90": "cov90", "pinball": "pinball", "lag_mimic": "lag",
-}
 
 
 @contextmanager
@@ -45,19 +39,21 @@ def _cell(value: Any) -> str:
 
 
 def print_leaderboard(board: "Leaderboard", title: str) -> None:
-    """The leaderboard as a compact rich table (zoo models in bold)."""
+    """The leaderboard as a compact rich table (zoo models in bold, statistical peers in cyan)."""
     from rich import box
     from rich.measure import Measurement
     from rich.table import Table
 
+    from forecast.leaderboard import columns as board_columns
+
     scores = board.scores
-    headers = {**SHOWN, "beats_naive": f"beats {board.reference}"}
+    headers = board_columns(board)  # from the metric registry
     columns = [c for c in headers if c in scores and scores[c].notna().any()]
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for c in columns:
         table.add_column(headers[c], justify="left" if c in ("model", "beats_naive") else "right")
     for row in scores.to_dict(orient="records"):
-        style = "bold" if row["kind"] == "model" else None
+        style = {"model": "bold", "peer": "cyan"}.get(row["kind"])
         table.add_row(*(_cell(row[c]) for c in columns), style=style)
     console = render.out
     natural = Measurement.get(console, console.options.update(width=10_000), table).maximum
