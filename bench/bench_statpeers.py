@@ -1,0 +1,107 @@
+"""Statistical peers (statsforecast) in `forecast evaluate`: what they cost and whether they agree.
+
+Measures, in one run: the import of statsforecast in a fresh process (numba and the rest), the
+first forecast in that process against the second (JIT compilation), each peer's seconds per
+fold on real series beside the default network's whole backtest, and the peers' MASE against
+../shared/data/tuning/reference.json where that folder is present.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PY = sys.executable
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "sample_data"
+TUNING = ROOT.parent / "shared" / "data" / "tuning"
+PEERS = ("autoets", "autotheta", "autoarima", "mstl")
+REF_NAME = {"autoets": "sf_autoets", "autotheta": "sf_autotheta", "autoarima": "sf_autoarima", "mstl": "sf_mstl"}
+
+# (label, path, target, folds, horizon, reference key or None)
+CASES = [
+    ("airline", DATA / "sktime_airline.csv", None, 3, 12, None),
+    ("a10", TUNING / "fpp2_a10_monthly.csv", "sales", 4, 12, "a10"),
+    ("ausbeer", TUNING / "fpp2_ausbeer_quarterly.csv", "megalitres", 4, 8, "ausbeer"),
+    ("usmelec", TUNING / "fpp2_usmelec_monthly.csv", "gwh", 4, 12, "usmelec"),
+    ("hyndsight", TUNING / "fpp2_hyndsight_daily.csv", "pageviews", 4, 7, "hyndsight"),
+    ("msft (last 1000 days)", None, None, 5, 5, None),
+]
+
+IMPORT = ("import time; t = time.perf_counter(); import statsforecast.models as sf; "
+          "t1 = time.perf_counter(); import numpy as np; y = np.sin(np.arange(120.0)) + 10; "
+          "sf.AutoETS(season_length=12).forecast(y=y, h=12, level=[80, 90]); t2 = time.perf_counter(); "
+          "sf.AutoETS(season_length=12).forecast(y=y + 1, h=12, level=[80, 90]); t3 = time.perf_counter(); "
+          "print(t1 - t, t2 - t1, t3 - t2)")
+
+
+def _import_times(n: int) -> tuple[float, float, float]:
+    runs = []
+    for _ in range(n):
+        out = subprocess.run([PY, "-c", IMPORT], capture_output=True, text=True, check=True).stdout
+        runs.append(tuple(float(v) for v in out.split()))
+    return tuple(statistics.median(r[i] for r in runs) for i in range(3))  # type: ignore[return-value]
+
+
+def _series(path: Path | None, target: str | None):  # type: ignore[no-untyped-def]
+    from forecast.api import load_series
+    from forecast.config import DataSpec
+
+    if path is None:  # MSFT's last 1,000 business days
+        full = load_series(DataSpec(path=str(DATA / "pmdarima_msft.csv")))
+        return full.rows(len(full) - 1000, len(full))
+    return load_series(DataSpec(path=str(path), target=target))
+
+
+def run(quick: bool = False) -> str:
+    from forecast import statpeers
+    from forecast.config import RunConfig
+    from forecast.data.calendar import season_length
+    from forecast.leaderboard import leaderboard
+    from forecast.walkforward import backtest
+
+    if not statpeers.available():
+        return "## Statistical peers\n\nstatsforecast is not installed (`pip install 'forecast[stats]'`).\n"
+    imp, first, second = _import_times(1 if quick else 3)
+    ref = json.loads((TUNING / "reference.json").read_text()) if TUNING.is_dir() else {}
+    rows = []
+    for label, path, target, folds, horizon, key in CASES[:2] if quick else CASES:
+        if path is not None and not path.exists():
+            continue
+        series = _series(path, target)
+        kw = {"folds": folds, "horizon": horizon, "step": horizon}
+        season = season_length(series.freq) or 1
+        peers = [p for p in PEERS if season > 1 or not statpeers.PEERS[p].seasonal_only]
+        bt = backtest(series, RunConfig(), models=peers, **kw)
+        scores = leaderboard(bt).scores.set_index("model")
+        per_fold = bt.fits.groupby("model")["seconds"].mean()
+        started = time.perf_counter()
+        backtest(series, RunConfig(), models=["lstm"], **kw)
+        lstm = time.perf_counter() - started
+        cells = []
+        for p in PEERS:
+            if p not in scores.index:
+                cells.append("n/a")
+                continue
+            theirs = ref.get(key, {}).get("methods", {}).get(REF_NAME[p], {}).get("MASE") if key else None
+            match = "" if theirs is None else f" (ref {theirs:.3f})"
+            cells.append(f"{scores.loc[p, 'mase']:.3f}{match}, {per_fold[p]:.2f} s")
+        rows.append(f"| {label} | {len(series)} | {folds} x {horizon}, m={bt.season} | {lstm:.1f} s | "
+                    + " | ".join(cells) + " |")
+    return (
+        "## Statistical peers (statsforecast)\n\n"
+        "`python -m bench.run --only statpeers`: each peer through `walkforward.backtest` on the "
+        "given folds (MASE with each fold's in-sample seasonal-naive scale; `ref` = "
+        "../shared/data/tuning/reference.json, computed with statsforecast independently) and its "
+        "mean seconds per fold, beside the default LSTM's whole backtest on the same folds "
+        "(one process, 2-core machine shared with others: ratios within a row are what counts).\n\n"
+        f"Import of `statsforecast.models` in a fresh process: {imp:.2f} s (median of "
+        f"{1 if quick else 3}); first AutoETS forecast in that process {first:.3f} s, the second "
+        f"{second:.3f} s (JIT compilation is the difference).\n\n"
+        "| series | rows | folds | lstm backtest | autoets | autotheta | autoarima | mstl |\n"
+        "|---|---:|---|---:|---|---|---|---|\n" + "\n".join(rows) + "\n"
+    )
