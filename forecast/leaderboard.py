@@ -1,6 +1,8 @@
 """Scores and verdicts from a backtest's long table.
 
-Point scores pool every (fold, step) row of a model; MASE is each fold's MAE
+Which scores exist, what they need and which way is better is the metric registry's
+(``forecast.metrics.METRICS``); this module turns each model's rows into ``metrics.Rows``,
+scores them overall and per horizon step, and adds what compares models. Point scores pool every (fold, step) row of a model; MASE is each fold's MAE
 over that fold's in-sample naive error (seasonal naive when the season > 1),
 averaged over folds. Skill is ``1 - MASE / MASE of the best baseline``; a
 model "beats naive" when its MASE is lower and the Diebold-Mariano test on
@@ -8,7 +10,8 @@ absolute errors (against the naive forecast, same rows) gives p < ``alpha``.
 A lag-mimic warning names a zoo model whose forecasts sit closer to the last
 observed value than to the outcome and that does not beat naive.
 Categorical targets score accuracy and macro-F1, skill on the error rate, and
-compare with persistence.
+compare with persistence. Rows have a kind: model (a network), peer (a statistical
+model) or baseline; the best baseline is the best of the baselines only.
 """
 
 from __future__ import annotations
@@ -75,16 +78,6 @@ def metric_rows(rows: pd.DataFrame, folds: pd.DataFrame) -> M.Rows:
     )
 
 
-def mase_by_fold(model_rows: pd.DataFrame, folds: pd.DataFrame) -> float:
-    """Mean over folds of the fold's MAE over its in-sample naive scale."""
-    return M.METRICS["mase"].score(metric_rows(model_rows.sort_values(["fold", "ds"]), folds))
-
-
-def model_scores(rows: pd.DataFrame, folds: pd.DataFrame, categorical: bool) -> dict[str, float]:
-    """Every registered score of one model's rows (sorted by fold and ds)."""
-    return M.evaluate(metric_rows(rows, folds), "class" if categorical else "numeric")
-
-
 def ranking_key(scores: pd.DataFrame, categorical: bool) -> str:
     """The registry's ranking metric: the first that every model has a finite value of."""
     keys = M.RANKING["class" if categorical else "numeric"]
@@ -137,7 +130,7 @@ def leaderboard(bt: Backtest, *, alpha: float = ALPHA) -> Leaderboard:
         for n, lv, (_, p) in zip(scores["model"], loss, tests)
     ]
     warnings = [] if cat else _lag_mimic(scores, groups, bt)
-    warnings += _scale_warnings(bt) + _kept_initial(bt) + list(getattr(bt, "notes", ()))
+    warnings += _scale_warnings(bt) + _kept_initial(bt) + list(bt.notes)
     order = loss.sort_values(kind="stable").index
     steps = {name: M.by_step(r, target) for name, r in rows.items()}
     return Leaderboard(scores.loc[order].reset_index(drop=True), key, reference, best_baseline,
@@ -148,7 +141,7 @@ def model_kind(bt: Backtest, name: str) -> str:
     """model (a network of the zoo), peer (a statistical model) or baseline."""
     if name in bt.models:
         return "model"
-    return "peer" if name in getattr(bt, "peers", ()) else "baseline"
+    return "peer" if name in bt.peers else "baseline"
 
 
 BOARD_COLUMNS = {"skill": "skill", "beats_naive": "beats naive", "dm_p": "DM p"}

@@ -75,7 +75,7 @@ def _settings(bt: "Backtest", n_rows: int) -> dict[str, Any]:
 @app.command()
 def evaluate(
     path: Annotated[str | None, typer.Argument(help="CSV file with a date column and the series.")] = None,
-    models: Annotated[str | None, typer.Option("--models", "-m", help="Models, comma-separated: networks of the zoo (forecast models lists them) and statistical peers autoets, autoarima, autotheta, mstl (pip install 'forecast[stats]'). Default: lstm, plus autoets and autotheta when that extra is installed.", rich_help_panel=EVAL, show_default=False)] = None,
+    models: Annotated[str | None, typer.Option("--models", "-m", help="Models, comma-separated: networks of the zoo (forecast models lists them) and statistical peers autoets, autoarima, autotheta, mstl (pip install 'forecast[stats]'). Default: lstm, plus autoets, autotheta and mstl (where the season > 1) when that extra is installed.", rich_help_panel=EVAL, show_default=False)] = None,
     folds: Annotated[int, typer.Option(min=1, help="Number of walk-forward folds (at the end of the series).", rich_help_panel=EVAL)] = 5,
     step: Annotated[int | None, typer.Option(min=1, help="Rows between fold cutoffs (default: the horizon).", rich_help_panel=EVAL)] = None,
     window_kind: Annotated[str, typer.Option("--window", help="expanding (train from row 1) or sliding (the last --train-size rows).", rich_help_panel=EVAL)] = "expanding",
