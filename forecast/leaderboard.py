@@ -2,7 +2,9 @@
 
 Which scores exist, what they need and which way is better is the metric registry's
 (``forecast.metrics.METRICS``); this module turns each model's rows into ``metrics.Rows``,
-scores them overall and per horizon step, and adds what compares models. Point scores pool every (fold, step) row of a model; MASE is each fold's MAE
+scores them overall and per horizon step, and adds what compares models.
+
+Point scores pool every (fold, step) row of a model; MASE is each fold's MAE
 over that fold's in-sample naive error (seasonal naive when the season > 1),
 averaged over folds. Skill is ``1 - MASE / MASE of the best baseline``; a
 model "beats naive" when its MASE is lower and the Diebold-Mariano test on
@@ -69,12 +71,14 @@ def metric_rows(rows: pd.DataFrame, folds: pd.DataFrame) -> M.Rows:
     """One model's rows (sorted by fold and ds) as what registered metrics read."""
     info = folds.set_index("fold")
     levels = [lv for lv in quantile_levels(rows) if rows[f"q{lv:g}"].notna().all()]
+    has_sigma = "sigma" in rows and bool(rows["sigma"].notna().all())
     return M.Rows(
         y=rows["y"].to_numpy(dtype=np.float64), yhat=rows["yhat"].to_numpy(dtype=np.float64),
         fold=rows["fold"].to_numpy(), step=rows.groupby("fold").cumcount().to_numpy() + 1,
         scale=rows["fold"].map(info["scale"]).to_numpy(dtype=np.float64),
         last=rows["fold"].map(info["last"]).to_numpy(dtype=np.float64),
         quantiles={lv: rows[f"q{lv:g}"].to_numpy(dtype=np.float64) for lv in levels},
+        sigma=rows["sigma"].to_numpy(dtype=np.float64) if has_sigma else None,
     )
 
 

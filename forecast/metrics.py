@@ -36,6 +36,7 @@ __all__ = [
     "directional_accuracy",
     "evaluate",
     "interval_width",
+    "log_score_normal",
     "macro_f1",
     "mae",
     "mape",
@@ -265,6 +266,20 @@ def winkler(y: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, level: float) -> f
     return _mean((hi - lo) + (2.0 / alpha) * penalty)
 
 
+def log_score_normal(y: np.ndarray, loc: np.ndarray, scale: np.ndarray) -> float:
+    """Mean negative log density of y under Normal(loc, scale): the log score, lower is better.
+
+    -log p(y) = log(scale) + log(2 pi) / 2 + ((y - loc) / scale)^2 / 2. Positions with NaN or a
+    scale <= 0 are skipped.
+    """
+    y, loc, scale = _as_float(y), _as_float(loc), _as_float(scale)
+    _same_shape(y=y, loc=loc, scale=scale)
+    y, loc, scale = y.ravel(), loc.ravel(), scale.ravel()
+    keep = ~(np.isnan(y) | np.isnan(loc) | np.isnan(scale)) & (scale > 0)
+    z = (y[keep] - loc[keep]) / scale[keep]
+    return _mean(np.log(scale[keep]) + 0.5 * np.log(2.0 * np.pi) + 0.5 * z * z)
+
+
 def mase_per_fold(y: np.ndarray, yhat: np.ndarray, *, fold: np.ndarray, scale: np.ndarray) -> float:
     """MASE of a walk-forward backtest: mean over folds of the fold's MAE / the fold's scale.
 
@@ -316,9 +331,10 @@ def macro_f1(y: np.ndarray, yhat: np.ndarray) -> float:
 # ---------------------------------------------------------------------------------------------
 # The metric registry: what the leaderboard, --json and retrain's promotion rule score.
 
-NEEDS = ("scale", "last", "quantiles", "samples")
+NEEDS = ("scale", "last", "quantiles", "samples", "density")
 """What a metric may need beyond y and yhat: the fold's MASE scale (and fold ids), the last
-observed value before the horizon, quantile forecasts, sample paths."""
+observed value before the horizon, quantile forecasts, sample paths, a predictive density
+(a normal one: its mean is yhat, its standard deviation ``sigma``)."""
 
 
 @dataclass(frozen=True)
@@ -327,7 +343,8 @@ class Rows:
 
     ``y``, ``yhat``, ``fold``, ``step`` (1-based horizon step), ``scale`` and ``last``
     are ``(N,)``; ``quantiles`` maps a level in (0, 1) to ``(N,)``; ``samples`` is
-    ``(N, S)``. What a backtest cannot give is ``None`` (or empty).
+    ``(N, S)``; ``sigma`` ``(N,)`` is the standard deviation of a normal predictive
+    distribution centred on yhat. What a backtest cannot give is ``None`` (or empty).
     """
 
     y: np.ndarray
@@ -338,6 +355,7 @@ class Rows:
     last: np.ndarray | None = None
     quantiles: Mapping[float, np.ndarray] = field(default_factory=dict)
     samples: np.ndarray | None = None
+    sigma: np.ndarray | None = None
 
     def has(self, need: str) -> bool:
         """Whether these rows carry what ``need`` (one of ``NEEDS``) names."""
@@ -345,6 +363,8 @@ class Rows:
             return self.scale is not None and self.fold is not None
         if need == "quantiles":
             return bool(self.quantiles)
+        if need == "density":
+            return self.sigma is not None
         return getattr(self, need) is not None
 
     def take(self, keep: np.ndarray) -> "Rows":
@@ -353,7 +373,7 @@ class Rows:
             return None if a is None else a[keep]
         return Rows(self.y[keep], self.yhat[keep], cut(self.fold), cut(self.step), cut(self.scale),
                     cut(self.last), {lv: q[keep] for lv, q in self.quantiles.items()},
-                    cut(self.samples))
+                    cut(self.samples), cut(self.sigma))
 
     def interval(self, level: float) -> tuple[np.ndarray, np.ndarray] | None:
         """(lo, hi) of the central ``level`` interval from the quantiles, or None."""
@@ -478,6 +498,8 @@ def _register_defaults() -> None:
         register(Metric(f"winkler_{pct}", f"winkler{pct}",
                         _interval_metric(lv, lambda r, lo, hi, lv=lv: winkler(r.y, lo, hi, level=lv)),
                         needs=frozenset({"quantiles"}), shown=pct == 90, per_step=True))
+    register(Metric("log_score", "logS", lambda r: log_score_normal(r.y, r.yhat, r.sigma),
+                    needs=frozenset({"density"}), shown=False, per_step=True))
     register(Metric("accuracy", "acc", lambda r: accuracy(r.y, r.yhat), target="class",
                     higher_is_better=True, loss_name="error_rate"))
     register(Metric("macro_f1", "F1", lambda r: macro_f1(r.y, r.yhat), target="class",

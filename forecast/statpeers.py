@@ -6,7 +6,10 @@ tool infers for seasonal naive. Each fold refits the peer (a statistical fit tak
 second on monthly data), so ``--refit-every`` and ``--warm-start`` apply to the networks only.
 Their 80% and 90% intervals (``level=[80, 90]``, normal for these models) become the quantile
 columns the networks write (q0.05 = lo-90, q0.1 = lo-80, q0.5 = mean, q0.9 = hi-80,
-q0.95 = hi-90), so coverage, pinball, CRPS and Winkler scores read them alike.
+q0.95 = hi-90), so coverage, pinball, CRPS and Winkler scores read them alike. AutoETS,
+AutoARIMA and MSTL give normal intervals: their standard deviation goes in a ``sigma`` column,
+which the log score reads. AutoTheta's intervals are asymmetric (no normal density, no log
+score), and its q0.5 is its mean, not a median it does not give.
 
 statsforecast is an optional extra (``pip install 'forecast[stats]'``), imported only when a
 peer runs; ``available()`` asks without importing it.
@@ -17,6 +20,7 @@ from __future__ import annotations
 import importlib.util
 import warnings
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
@@ -28,17 +32,19 @@ LEVELS = (80, 90)
 
 @dataclass(frozen=True)
 class Peer:
-    """A statsforecast model: its class name and whether it needs a season > 1."""
+    """A statsforecast model: its class name, whether it needs a season > 1, and whether its
+    intervals are normal (mean +- z * sigma, so a density exists for the log score)."""
 
     cls: str
     description: str
     seasonal_only: bool = False
+    normal: bool = True
 
 
 PEERS: dict[str, Peer] = {
     "autoets": Peer("AutoETS", "exponential smoothing, the best ETS form by AICc"),
     "autoarima": Peer("AutoARIMA", "ARIMA with orders chosen by a stepwise AICc search"),
-    "autotheta": Peer("AutoTheta", "the Theta method, the best variant by in-sample MSE"),
+    "autotheta": Peer("AutoTheta", "the Theta method, the best variant by in-sample MSE", normal=False),
     "mstl": Peer("MSTL", "seasonal-trend decomposition by Loess, AutoETS on the trend", seasonal_only=True),
 }
 """Statistical peers by the name --models takes."""
@@ -80,11 +86,12 @@ def defaults(season: int, categorical: bool) -> tuple[str, ...]:
 
 
 def forecast(name: str, history: np.ndarray, horizon: int, season: int
-             ) -> tuple[np.ndarray, dict[float, np.ndarray]]:
+             ) -> tuple[np.ndarray, dict[float, np.ndarray], np.ndarray | None]:
     """Fit peer ``name`` on ``history`` (1-D, oldest first) and forecast ``horizon`` steps.
 
-    Returns the point forecast (H,) and the quantiles {level: (H,)} of its 80% and 90%
-    intervals. A fit that statsforecast refuses raises DataError naming the peer.
+    Returns the point forecast (H,), the quantiles {level: (H,)} of its 80% and 90% intervals,
+    and the standard deviation (H,) of its normal predictive distribution where its intervals
+    are mean +- z * sigma (else None). A fit that statsforecast refuses raises DataError.
     """
     import statsforecast.models as sf
 
@@ -102,5 +109,7 @@ def forecast(name: str, history: np.ndarray, horizon: int, season: int
         tail = round((100 - level) / 200, 6)
         quantiles[tail] = np.asarray(out[f"lo-{level}"], dtype=np.float64)  # (H,)
         quantiles[round(1 - tail, 6)] = np.asarray(out[f"hi-{level}"], dtype=np.float64)
-    quantiles[0.5] = point  # the intervals are symmetric about the mean
-    return point, quantiles
+    quantiles[0.5] = point  # the median of the normal ones; AutoTheta gives no median
+    if not PEERS[name].normal:
+        return point, quantiles, None
+    return point, quantiles, (quantiles[0.9] - point) / NormalDist().inv_cdf(0.9)  # (H,)

@@ -103,7 +103,7 @@ def _generate(first: int, folds: int, horizon: int, step: int, size: int | None)
 class Backtest:
     """A backtest's results: the long table plus what scoring needs about each fold."""
 
-    table: pd.DataFrame  # fold, cutoff, ds, y, yhat, model [, q0.05 ...]
+    table: pd.DataFrame  # fold, cutoff, ds, y, yhat, model [, q0.05 ...] [, sigma]
     folds: pd.DataFrame  # fold, train_start, cutoff_row, cutoff, last, scale
     fits: pd.DataFrame  # model, fold, kind (fresh/warm), seconds, epochs, kept_initial
     run: RunConfig  # resolved on the first fold's training part
@@ -142,7 +142,8 @@ def naive_scale(history: np.ndarray, m: int) -> float:
 
 
 def _frame(series: SeriesData, fold: Fold, model: str, point: np.ndarray,
-           quantiles: dict[float, np.ndarray] | None = None) -> pd.DataFrame:
+           quantiles: dict[float, np.ndarray] | None = None, sigma: np.ndarray | None = None
+           ) -> pd.DataFrame:
     frame = pd.DataFrame({
         "fold": fold.index,
         "cutoff": series.index[fold.cutoff - 1],
@@ -153,6 +154,8 @@ def _frame(series: SeriesData, fold: Fold, model: str, point: np.ndarray,
     })
     for level, values in sorted((quantiles or {}).items()):
         frame[f"q{level:g}"] = values
+    if sigma is not None:  # a normal predictive distribution's standard deviation (peers)
+        frame["sigma"] = np.asarray(sigma, dtype=np.float64)
     return frame
 
 
@@ -206,11 +209,12 @@ def run_peer(series: SeriesData, model: str, chain: list[Fold], season: int
         started = time.perf_counter()
         history = series.y[fold.train_start : fold.cutoff]
         try:
-            point, quantiles = statpeers.forecast(model, history, fold.test.stop - fold.test.start, season)
+            point, quantiles, sigma = statpeers.forecast(model, history, fold.test.stop - fold.test.start,
+                                                         season)
         except DataError as err:
             return [], [{"model": model, "fold": fold.index, "kind": "failed", "seconds": 0.0,
                          "epochs": 0, "kept_initial": False, "error": str(err)}]
-        frames.append(_frame(series, fold, model, point, quantiles))
+        frames.append(_frame(series, fold, model, point, quantiles, sigma))
         fits.append({"model": model, "fold": fold.index, "kind": "fresh",
                      "seconds": time.perf_counter() - started, "epochs": 0, "kept_initial": False})
     return frames, fits

@@ -357,6 +357,26 @@ def test_winkler_hand_worked() -> None:
         M.winkler(y, lo, hi, level=80)
 
 
+@given(same_shape(3, elements=FINITE))
+def test_log_score_normal_matches_loop(arrs: list[np.ndarray]) -> None:
+    y, loc, raw = arrs
+    scale = np.abs(raw) + 0.1
+    loop = [math.log(s) + 0.5 * math.log(2 * math.pi) + 0.5 * ((v - m) / s) ** 2
+            for v, m, s in pairs(y, loc, scale)]
+    assert close(M.log_score_normal(y, loc, scale), loop_mean(loop), 1e-7)
+
+
+def test_log_score_normal_textbook_values() -> None:
+    from statistics import NormalDist
+
+    # -log of the standard normal density at its mean is log(2 pi) / 2 = 0.9189...
+    assert M.log_score_normal(np.zeros(1), np.zeros(1), np.ones(1)) == pytest.approx(0.918938533)
+    # one and a half standard deviations out, scale 2: -log(NormalDist(5, 2).pdf(8))
+    assert M.log_score_normal(np.array([8.0]), np.array([5.0]), np.array([2.0])) == pytest.approx(
+        -math.log(NormalDist(5, 2).pdf(8)))
+    assert math.isnan(M.log_score_normal(np.ones(2), np.ones(2), np.zeros(2)))  # no valid scale
+
+
 @given(st.data())
 def test_mase_per_fold_matches_loop(data: st.DataObject) -> None:
     k = data.draw(st.integers(1, 4))
@@ -398,8 +418,8 @@ def airline_rows(with_quantiles: bool = True) -> M.Rows:
 
 def test_registry_declares_every_score_once() -> None:
     assert {"mase", "mae", "rmse", "smape", "mape", "directional_accuracy", "coverage_80", "coverage_90",
-            "pinball", "crps", "width_80", "width_90", "winkler_80", "winkler_90", "accuracy",
-            "macro_f1"} <= set(M.METRICS)
+            "pinball", "crps", "width_80", "width_90", "winkler_80", "winkler_90", "log_score",
+            "accuracy", "macro_f1"} <= set(M.METRICS)
     assert M.HIGHER_IS_BETTER == {"directional_accuracy", "accuracy", "macro_f1"}
     for target, keys in M.RANKING.items():
         assert all(M.METRICS[k].target == target for k in keys)
@@ -421,6 +441,11 @@ def test_evaluate_equals_the_pure_functions_and_nan_where_a_need_is_missing() ->
     levels = np.array([0.05, 0.1, 0.5, 0.9, 0.95])
     q = np.stack([rows.quantiles[lv] for lv in levels], axis=-1)
     assert got["crps"] == M.crps_from_quantiles(rows.y, q, levels) and got["pinball"] == got["crps"] / 2
+    assert math.isnan(got["log_score"])  # no density in these rows
+    sigma = np.full(24, 15.0)
+    dense = M.Rows(rows.y, rows.yhat, step=rows.step, sigma=sigma)
+    assert M.evaluate(dense)["log_score"] == M.log_score_normal(rows.y, rows.yhat, sigma)
+    assert len(M.by_step(dense)["log_score"]) == 12
     bare = M.evaluate(airline_rows(with_quantiles=False))
     assert all(math.isnan(bare[k]) for k in ("coverage_80", "crps", "winkler_90", "pinball"))
     assert bare["mae"] == got["mae"]

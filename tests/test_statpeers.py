@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
@@ -51,6 +52,16 @@ def test_peers_equal_statsforecast_called_directly_on_each_fold(airline: SeriesD
         assert board.loc[name, "mase"] == pytest.approx(np.mean(per_fold), rel=1e-10)
         assert board.loc[name, "kind"] == "peer" and 0 <= board.loc[name, "coverage_90"] <= 1
         assert board.loc[name, "crps"] > 0
+        rows = bt.table[bt.table["model"] == name]
+        if name == "autotheta":  # asymmetric intervals: no normal density, no log score
+            assert rows["sigma"].isna().all() and np.isnan(board.loc[name, "log_score"])
+            continue
+        # normal intervals: the 90% one gives the sigma the 80% one gave, on both sides
+        z95 = NormalDist().inv_cdf(0.95)
+        np.testing.assert_allclose((rows["q0.95"] - rows["yhat"]) / z95, rows["sigma"], rtol=1e-6)
+        np.testing.assert_allclose((rows["yhat"] - rows["q0.05"]) / z95, rows["sigma"], rtol=1e-6)
+        nll = [-np.log(NormalDist(m, s).pdf(v)) for v, m, s in zip(rows["y"], rows["yhat"], rows["sigma"])]
+        assert board.loc[name, "log_score"] == pytest.approx(np.mean(nll))
 
 
 @needs_stats
@@ -82,6 +93,7 @@ def test_cli_leaderboard_json_shows_networks_peers_and_baselines(sample_data: Pa
     ets = next(m for m in doc["models"] if m["model"] == "autoets")
     assert 0 <= ets["coverage_80"] <= 1 and ets["crps"] > 0 and ets["winkler_90"] >= ets["width_90"]
     assert len(ets["by_step"]["crps"]) == 12 and len(ets["by_step"]["coverage_90"]) == 12
+    assert ets["log_score"] is not None and next(m for m in doc["models"] if m["model"] == "lstm")["log_score"] is None
     table = pd.read_csv(csv)
     assert set(table["model"]) == set(kinds) and len(table) == 7 * 2 * 12
 
