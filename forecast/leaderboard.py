@@ -155,7 +155,7 @@ BOARD_COLUMNS = {"skill": "skill", "beats_naive": "beats naive", "dm_p": "DM p"}
 def columns(board: Leaderboard) -> dict[str, str]:
     """The terminal table's columns in order (name -> header): model, the ranking metrics,
     skill and the naive test, the other shown metrics of the registry, lag-mimic."""
-    target = "class" if board.reference == "persistence" else "numeric"
+    target = M.METRICS[board.key].target
     shown = {n: m.header for n, m in M.METRICS.items() if m.shown and m.target == target}
     first = {n: shown.pop(n) for n in (list(shown) if target == "class" else [board.key]) if n in shown}
     board_cols = {**BOARD_COLUMNS, "beats_naive": f"beats {board.reference}"}
