@@ -35,18 +35,22 @@ CASES = [
 SLOW = ("elecdemand", "gasoline")  # 17,520 half-hours and 1,355 weeks: minutes of AutoETS/MSTL fits
 
 IMPORT = ("import time; t = time.perf_counter(); import statsforecast.models as sf; "
-          "t1 = time.perf_counter(); import numpy as np; y = np.sin(np.arange(120.0)) + 10; "
-          "sf.AutoETS(season_length=12).forecast(y=y, h=12, level=[80, 90]); t2 = time.perf_counter(); "
-          "sf.AutoETS(season_length=12).forecast(y=y + 1, h=12, level=[80, 90]); t3 = time.perf_counter(); "
-          "print(t1 - t, t2 - t1, t3 - t2)")
+          "t1 = time.perf_counter(); import numpy as np; y = np.sin(np.arange(120.0)) + 10 + np.arange(120) / 50; "
+          "times = [t1 - t]\n"
+          "for cls in (sf.AutoETS, sf.AutoARIMA):\n"
+          "    for shift in (0.0, 1.0):\n"
+          "        s = time.perf_counter(); cls(season_length=12).forecast(y=y + shift, h=12, level=[80, 90])\n"
+          "        times.append(time.perf_counter() - s)\n"
+          "print(*times)")
 
 
-def _import_times(n: int) -> tuple[float, float, float]:
+def _import_times(n: int) -> tuple[float, ...]:
+    """Median over n fresh processes: import, AutoETS first and second fit, AutoARIMA's two."""
     runs = []
     for _ in range(n):
         out = subprocess.run([PY, "-c", IMPORT], capture_output=True, text=True, check=True).stdout
         runs.append(tuple(float(v) for v in out.split()))
-    return tuple(statistics.median(r[i] for r in runs) for i in range(3))  # type: ignore[return-value]
+    return tuple(statistics.median(r[i] for r in runs) for i in range(5))
 
 
 def _series(path: Path | None, target: str | None):  # type: ignore[no-untyped-def]
@@ -100,7 +104,7 @@ def run(quick: bool = False) -> str:
 
     if not statpeers.available():
         return "## Statistical peers\n\nstatsforecast is not installed (`pip install 'forecast[stats]'`).\n"
-    imp, first, second = _import_times(1 if quick else 3)
+    imp, ets1, ets2, arima1, arima2 = _import_times(1 if quick else 3)
     ref = json.loads((TUNING / "reference.json").read_text()) if TUNING.is_dir() else {}
     rows = []
     for label, path, target, folds, horizon, key in CASES[:2] if quick else CASES:
@@ -134,8 +138,9 @@ def run(quick: bool = False) -> str:
         "mean seconds per fold, beside the default LSTM's whole backtest on the same folds "
         "(one process, 2-core machine shared with others: ratios within a row are what counts).\n\n"
         f"Import of `statsforecast.models` in a fresh process: {imp:.2f} s (median of "
-        f"{1 if quick else 3}); first AutoETS forecast in that process {first:.3f} s, the second "
-        f"{second:.3f} s (JIT compilation is the difference).\n\n"
+        f"{1 if quick else 3}); in that process (120 monthly points, horizon 12) AutoETS's first "
+        f"fit and forecast {ets1:.3f} s, its second {ets2:.3f} s; AutoARIMA's first {arima1:.2f} s, "
+        f"its second {arima2:.2f} s (the difference is what numba's JIT compilation costs).\n\n"
         "| series | rows | folds | lstm backtest | autoets | autotheta | autoarima | mstl |\n"
         "|---|---:|---|---:|---|---|---|---|\n" + "\n".join(rows) + "\n"
         + ("" if quick or not ref else _tuning_table(

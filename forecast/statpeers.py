@@ -51,9 +51,9 @@ PEERS: dict[str, Peer] = {
 
 DEFAULT_PEERS = ("autoets", "autotheta", "mstl")
 """Added to the default leaderboard when statsforecast is installed (mstl only where the season
-is > 1): the cheap ones. AutoARIMA is left out for its time: on a10 (4 folds x 12) 0.98 s a fold
-against AutoETS 0.15 s, AutoTheta 0.03 s, MSTL 0.01 s, beside 3.9 s for the default LSTM's whole
-backtest, so it alone would double a default evaluate (bench/bench_statpeers.py)."""
+is > 1): the cheap ones. AutoARIMA is left out for its time: on a10 (4 folds x 12) 1.36 s a fold
+against AutoETS 0.17 s, AutoTheta 0.04 s, MSTL 0.01 s, beside 4.2 s for the default LSTM's whole
+backtest, so it alone would more than double a default evaluate (bench/bench_statpeers.py)."""
 
 
 def available() -> bool:
