@@ -14,7 +14,7 @@ from forecast import metrics as M
 from forecast.api import load_series
 from forecast.config import DataSpec, RunConfig
 from forecast.data.series import SeriesData
-from forecast.leaderboard import leaderboard
+from forecast.leaderboard import leaderboard, ranking_score
 from forecast.stats import diebold_mariano
 from forecast.walkforward import Backtest, baseline_frames, fold_info, splits
 
@@ -144,6 +144,8 @@ def test_classification_scores_accuracy_f1_against_persistence(sample_data: Path
     rows = bt.table[bt.table["model"] == "majority"]
     assert scores.loc["majority", "macro_f1"] == pytest.approx(M.macro_f1(rows["y"], rows["yhat"]))
     assert board.scores["model"].iloc[0] == "oracle" and scores.loc["oracle", "skill"] == 1.0
+    # retrain's promotion rule reads the same registry: the error rate, lower is better
+    assert ranking_score(bt, "majority") == ("error_rate", pytest.approx(1 - scores.loc["majority", "accuracy"]))
 
 
 def test_summary_is_strict_json(airline: SeriesData) -> None:
@@ -181,3 +183,13 @@ def test_distribution_scores_per_model_and_step(airline: SeriesData) -> None:
     steps = board.by_step["good"]
     assert len(steps["coverage_80"]) == H
     assert np.mean(steps["coverage_80"]) == pytest.approx(scores.loc["good", "coverage_80"])  # 4 rows a step
+
+
+def test_promotion_score_is_the_boards_ranking_metric(airline: SeriesData) -> None:
+    from forecast.retrain import score
+
+    bt = hand_backtest(airline, {"good": good})
+    scores = leaderboard(bt).scores.set_index("model")
+    assert score(bt, "good") == ("mase", scores.loc["good", "mase"])
+    flat = replace(bt, folds=bt.folds.assign(scale=float("nan")))  # MASE undefined: MAE ranks
+    assert score(flat, "good") == ("mae", pytest.approx(scores.loc["good", "mae"]))
