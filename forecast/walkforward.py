@@ -328,8 +328,9 @@ def split_models(models: tuple[str, ...] | list[str], season: int, classes: tupl
 
     unknown = [m for m in models if m not in MODELS and m not in statpeers.PEERS]
     if unknown or not models:
+        choices = ", ".join([*MODELS, *statpeers.PEERS])
         raise ConfigError(f"--models {','.join(models)}: unknown model {', '.join(unknown or ['(none)'])}; "
-                          f"choose from {', '.join([*MODELS, *statpeers.PEERS])} (forecast models lists them)")
+                          f"choose from {choices} (forecast models lists the networks)")
     statpeers.check(models, season=season, categorical=bool(classes))
     return (tuple(m for m in models if m in MODELS), tuple(m for m in models if m in statpeers.PEERS))
 
