@@ -70,9 +70,10 @@ def run(quick: bool = False) -> str:
         csv = protocol.write_csv(Path(home))
         for label, extra in RECIPES.items():
             seconds, scores, summary = evaluate(protocol, csv, extra, home)
-            zoo = [m for m in scores if m not in ("naive", "seasonal_naive", "drift", "mean")]
+            kinds = {m["model"]: m["kind"] for m in summary["models"]}  # model, peer or baseline
+            zoo = [m for m in scores if kinds[m] == "model"]
             results.setdefault(label, {})[protocol.name] = (scores[zoo[0]], seconds)
-            baselines[protocol.name] = {k: v for k, v in scores.items() if k not in zoo}
+            baselines[protocol.name] = {k: v for k, v in scores.items() if kinds[k] == "baseline"}
             notes.extend(f"{protocol.name} ({label}): {w}" for w in summary.get("warnings", []))
         bare_result = bare(protocol)
         results.setdefault("bare PyTorch LSTM, min-max levels (this run)", {})[protocol.name] = (

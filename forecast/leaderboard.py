@@ -1,5 +1,9 @@
 """Scores and verdicts from a backtest's long table.
 
+Which scores exist, what they need and which way is better is the metric registry's
+(``forecast.metrics.METRICS``); this module turns each model's rows into ``metrics.Rows``,
+scores them overall and per horizon step, and adds what compares models.
+
 Point scores pool every (fold, step) row of a model; MASE is each fold's MAE
 over that fold's in-sample naive error (seasonal naive when the season > 1),
 averaged over folds. Skill is ``1 - MASE / MASE of the best baseline``; a
@@ -8,13 +12,14 @@ absolute errors (against the naive forecast, same rows) gives p < ``alpha``.
 A lag-mimic warning names a zoo model whose forecasts sit closer to the last
 observed value than to the outcome and that does not beat naive.
 Categorical targets score accuracy and macro-F1, skill on the error rate, and
-compare with persistence.
+compare with persistence. Rows have a kind: model (a network), peer (a statistical
+model) or baseline; the best baseline is the best of the baselines only.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -36,11 +41,14 @@ class Leaderboard:
     reference: str  # naive or persistence
     best_baseline: str
     warnings: tuple[str, ...]
+    by_step: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # model -> metric -> (H,)
 
     def summary(self) -> dict[str, Any]:
-        """JSON-able: ranking metric, reference, best baseline, rows, warnings."""
+        """JSON-able: ranking metric, reference, best baseline, rows (with by_step), warnings."""
         records = [
-            {k: _plain(v) for k, v in row.items()} for row in self.scores.to_dict(orient="records")
+            {**{k: _plain(v) for k, v in row.items()},
+             "by_step": {m: [_plain(v) for v in vs] for m, vs in self.by_step.get(row["model"], {}).items()}}
+            for row in self.scores.to_dict(orient="records")
         ]
         return {"key": self.key, "reference": self.reference, "best_baseline": self.best_baseline,
                 "models": records, "warnings": list(self.warnings)}
@@ -59,42 +67,35 @@ def quantile_levels(table: pd.DataFrame) -> list[float]:
     return sorted(float(c[1:]) for c in table.columns if c.startswith("q"))
 
 
-def mase_by_fold(model_rows: pd.DataFrame, folds: pd.DataFrame) -> float:
-    """Mean over folds of the fold's MAE over its in-sample naive scale."""
-    scale = folds.set_index("fold")["scale"]
-    per_fold = [M.mae(g["y"].to_numpy(), g["yhat"].to_numpy()) / scale[f]
-                for f, g in model_rows.groupby("fold", sort=True)]
-    return float(np.mean(per_fold)) if per_fold else float("nan")
-
-
-def interval_scores(rows: pd.DataFrame) -> dict[str, float]:
-    """Coverage of each central interval the quantiles give, and mean pinball loss."""
+def metric_rows(rows: pd.DataFrame, folds: pd.DataFrame) -> M.Rows:
+    """One model's rows (sorted by fold and ds) as what registered metrics read."""
+    info = folds.set_index("fold")
     levels = [lv for lv in quantile_levels(rows) if rows[f"q{lv:g}"].notna().all()]
-    if not levels:
-        return {}
-    y = rows["y"].to_numpy()
-    out: dict[str, float] = {}
-    for lo in (lv for lv in levels if lv < 0.5 and round(1 - lv, 6) in levels):
-        width = round(100 * (1 - 2 * lo))
-        out[f"coverage_{width}"] = M.coverage(y, rows[f"q{lo:g}"].to_numpy(),
-                                              rows[f"q{1 - lo:g}"].to_numpy())
-    q = np.stack([rows[f"q{lv:g}"].to_numpy() for lv in levels], axis=-1)  # (N, Q)
-    out["pinball"] = M.pinball(y, q, np.array(levels))
-    return out
+    has_sigma = "sigma" in rows and bool(rows["sigma"].notna().all())
+    return M.Rows(
+        y=rows["y"].to_numpy(dtype=np.float64), yhat=rows["yhat"].to_numpy(dtype=np.float64),
+        fold=rows["fold"].to_numpy(), step=rows.groupby("fold").cumcount().to_numpy() + 1,
+        scale=rows["fold"].map(info["scale"]).to_numpy(dtype=np.float64),
+        last=rows["fold"].map(info["last"]).to_numpy(dtype=np.float64),
+        quantiles={lv: rows[f"q{lv:g}"].to_numpy(dtype=np.float64) for lv in levels},
+        sigma=rows["sigma"].to_numpy(dtype=np.float64) if has_sigma else None,
+    )
 
 
-def model_scores(rows: pd.DataFrame, folds: pd.DataFrame, categorical: bool) -> dict[str, float]:
-    """Every score of one model's rows."""
-    y, yhat = rows["y"].to_numpy(), rows["yhat"].to_numpy()
-    if categorical:
-        return {"accuracy": M.accuracy(y, yhat), "macro_f1": M.macro_f1(y, yhat)}
-    last = rows["fold"].map(folds.set_index("fold")["last"]).to_numpy()
-    return {
-        "mae": M.mae(y, yhat), "rmse": M.rmse(y, yhat), "mape": M.mape(y, yhat),
-        "smape": M.smape(y, yhat), "mase": mase_by_fold(rows, folds),
-        "directional_accuracy": M.directional_accuracy(y, yhat, last=last),
-        **interval_scores(rows),
-    }
+def ranking_key(scores: pd.DataFrame, categorical: bool) -> str:
+    """The registry's ranking metric: the first that every model has a finite value of."""
+    keys = M.RANKING["class" if categorical else "numeric"]
+    return next((k for k in keys if k in scores and scores[k].notna().all()), keys[-1])
+
+
+def ranking_score(bt: Backtest, model: str) -> tuple[str, float]:
+    """(name, loss) of ``model`` on the ranking metric, lower is better (retrain's rule)."""
+    rows = bt.table[bt.table["model"] == model].sort_values(["fold", "ds"])
+    target = "class" if bt.categorical else "numeric"
+    values = M.evaluate(metric_rows(rows, bt.folds), target)
+    key = next((k for k in M.RANKING[target] if math.isfinite(values[k])), M.RANKING[target][-1])
+    metric = M.METRICS[key]
+    return metric.loss_name or key, metric.loss(values[key])
 
 
 def _errors(rows: pd.DataFrame, categorical: bool) -> np.ndarray:
@@ -111,11 +112,13 @@ def _verdict(better: bool, p: float, alpha: float) -> str:
 def leaderboard(bt: Backtest, *, alpha: float = ALPHA) -> Leaderboard:
     """Score every model of ``bt``; rank; compare each zoo model with the reference."""
     table, cat = bt.table, bt.categorical
+    target = "class" if cat else "numeric"
     groups = {name: g.sort_values(["fold", "ds"]) for name, g in table.groupby("model", sort=False)}
-    scores = pd.DataFrame([{"model": name, "kind": "model" if name in bt.models else "baseline",
-                            **model_scores(g, bt.folds, cat)} for name, g in groups.items()])
-    key = "accuracy" if cat else ("mase" if scores["mase"].notna().all() else "mae")
-    loss = (1 - scores[key]) if cat else scores[key]  # lower is better
+    rows = {name: metric_rows(g, bt.folds) for name, g in groups.items()}
+    scores = pd.DataFrame([{"model": name, "kind": model_kind(bt, name), **M.evaluate(r, target)}
+                           for name, r in rows.items()])
+    key = ranking_key(scores, cat)
+    loss = M.METRICS[key].loss(scores[key])  # lower is better
     base = scores["kind"] == "baseline"
     best_baseline = str(scores.loc[loss[base].idxmin(), "model"])
     scores["skill"] = 1 - loss / float(loss[scores["model"] == best_baseline].iloc[0])
@@ -131,10 +134,32 @@ def leaderboard(bt: Backtest, *, alpha: float = ALPHA) -> Leaderboard:
         for n, lv, (_, p) in zip(scores["model"], loss, tests)
     ]
     warnings = [] if cat else _lag_mimic(scores, groups, bt)
-    warnings += _scale_warnings(bt) + _kept_initial(bt)
+    warnings += _scale_warnings(bt) + _kept_initial(bt) + list(bt.notes)
     order = loss.sort_values(kind="stable").index
+    steps = {name: M.by_step(r, target) for name, r in rows.items()}
     return Leaderboard(scores.loc[order].reset_index(drop=True), key, reference, best_baseline,
-                       tuple(warnings))
+                       tuple(warnings), steps)
+
+
+def model_kind(bt: Backtest, name: str) -> str:
+    """model (a network of the zoo), peer (a statistical model) or baseline."""
+    if name in bt.models:
+        return "model"
+    return "peer" if name in bt.peers else "baseline"
+
+
+BOARD_COLUMNS = {"skill": "skill", "beats_naive": "beats naive", "dm_p": "DM p"}
+"""Columns the leaderboard adds beside the registered metrics (after the ranking metric)."""
+
+
+def columns(board: Leaderboard) -> dict[str, str]:
+    """The terminal table's columns in order (name -> header): model, the ranking metrics,
+    skill and the naive test, the other shown metrics of the registry, lag-mimic."""
+    target = M.METRICS[board.key].target
+    shown = {n: m.header for n, m in M.METRICS.items() if m.shown and m.target == target}
+    first = {n: shown.pop(n) for n in (list(shown) if target == "class" else [board.key]) if n in shown}
+    board_cols = {**BOARD_COLUMNS, "beats_naive": f"beats {board.reference}"}
+    return {"model": "model", **first, **board_cols, **shown, "lag_mimic": "lag"}
 
 
 def _lag_mimic(scores: pd.DataFrame, groups: dict[str, pd.DataFrame], bt: Backtest) -> list[str]:

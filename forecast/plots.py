@@ -59,7 +59,7 @@ def _draw_forecasts(ax: Any, bt: Backtest, shown: Sequence[str], colors: dict[st
 
 def _draw_errors(ax: Any, bt: Backtest, colors: dict[str, Any]) -> None:
     errors = fold_errors(bt)
-    for name in (*bt.models, *bt.baselines):
+    for name in (*bt.models, *bt.peers, *bt.baselines):
         if name in errors:
             style = {"ls": "-", "marker": "o"} if name in bt.models else {"ls": "--", "marker": "."}
             ax.plot(errors.index, errors[name], color=colors[name], lw=1.1, ms=4, label=name, **style)
@@ -72,15 +72,15 @@ def _draw_errors(ax: Any, bt: Backtest, colors: dict[str, Any]) -> None:
 def plot_backtest(
     bt: Backtest, path: str | Path, *, baselines: Sequence[str] = ("naive",), title: str = ""
 ) -> Path:
-    """Write a two-panel PNG; the top panel shows the zoo models and ``baselines``."""
+    """Write a two-panel PNG; the top panel shows the zoo models, the peers and ``baselines``."""
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
     from matplotlib.figure import Figure
 
     target = check_path(path)
-    names = (*bt.models, *bt.baselines)
+    names = (*bt.models, *bt.peers, *bt.baselines)
     palette = [f"C{i}" for i in range(10)]
     colors = {name: palette[i % 10] for i, name in enumerate(names)}
-    shown = [*bt.models, *(b for b in dict.fromkeys(baselines) if b in bt.baselines)]
+    shown = [*bt.models, *bt.peers, *(b for b in dict.fromkeys(baselines) if b in bt.baselines)]
     fig = Figure(figsize=(11, 7.5), layout="constrained")
     top, bottom = fig.subplots(2, 1, height_ratios=(3, 2), sharex=True)
     _draw_forecasts(top, bt, shown, colors)

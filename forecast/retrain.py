@@ -122,15 +122,11 @@ class TaskResult:
 
 
 def score(bt: Any, model: str) -> tuple[str, float]:
-    """(metric, value) of ``model`` in a Backtest: MASE, else MAE, error rate for classes."""
-    from forecast.leaderboard import mase_by_fold
+    """(metric, loss) of ``model`` in a Backtest, lower is better: the metric registry's ranking
+    metric (MASE, else MAE; error rate for classes), the leaderboard's own ranking."""
+    from forecast.leaderboard import ranking_score
 
-    rows = bt.table[bt.table["model"] == model]
-    y, yhat = rows["y"].to_numpy(), rows["yhat"].to_numpy()
-    if bt.categorical:
-        return "error_rate", float((y != yhat).mean())
-    mase = mase_by_fold(rows, bt.folds)
-    return ("mase", mase) if math.isfinite(mase) else ("mae", float(abs(y - yhat).mean()))
+    return ranking_score(bt, model)
 
 
 def _recipe(run: RunConfig) -> dict[str, Any]:

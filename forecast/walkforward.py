@@ -15,7 +15,9 @@ and no warm start each fold is its own chain and chains run in parallel
 (joblib); ``refit_every=K`` groups K folds on one fitted model, and
 ``warm_start`` links every refit to the previous one (fine-tuning it), so such
 folds run in order. Each fit is seeded from (seed, fold) and runs on one torch thread, so
-``jobs`` never changes a number.
+``jobs`` never changes a number. Statistical peers (forecast.statpeers: statsforecast's
+AutoETS, AutoARIMA, AutoTheta, MSTL) are a third kind of model in the same loop: one task per
+fold, refit on the fold's training rows, their intervals written as the same quantile columns.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import baselines as B
+from forecast import statpeers
 from forecast.config import RunConfig
 from forecast.data.series import SeriesData
 from forecast.errors import ConfigError, DataError
@@ -100,11 +103,11 @@ def _generate(first: int, folds: int, horizon: int, step: int, size: int | None)
 class Backtest:
     """A backtest's results: the long table plus what scoring needs about each fold."""
 
-    table: pd.DataFrame  # fold, cutoff, ds, y, yhat, model [, q0.05 ...]
+    table: pd.DataFrame  # fold, cutoff, ds, y, yhat, model [, q0.05 ...] [, sigma]
     folds: pd.DataFrame  # fold, train_start, cutoff_row, cutoff, last, scale
     fits: pd.DataFrame  # model, fold, kind (fresh/warm), seconds, epochs, kept_initial
     run: RunConfig  # resolved on the first fold's training part
-    models: tuple[str, ...]
+    models: tuple[str, ...]  # networks of the zoo
     baselines: tuple[str, ...]
     horizon: int
     step: int
@@ -112,6 +115,8 @@ class Backtest:
     season: int
     classes: tuple[str, ...] = ()
     seconds: float = 0.0
+    peers: tuple[str, ...] = ()  # statistical peers that ran on every fold
+    notes: tuple[str, ...] = ()  # e.g. a peer that could not fit a fold and was left out
 
     @property
     def categorical(self) -> bool:
@@ -137,7 +142,8 @@ def naive_scale(history: np.ndarray, m: int) -> float:
 
 
 def _frame(series: SeriesData, fold: Fold, model: str, point: np.ndarray,
-           quantiles: dict[float, np.ndarray] | None = None) -> pd.DataFrame:
+           quantiles: dict[float, np.ndarray] | None = None, sigma: np.ndarray | None = None
+           ) -> pd.DataFrame:
     frame = pd.DataFrame({
         "fold": fold.index,
         "cutoff": series.index[fold.cutoff - 1],
@@ -148,6 +154,8 @@ def _frame(series: SeriesData, fold: Fold, model: str, point: np.ndarray,
     })
     for level, values in sorted((quantiles or {}).items()):
         frame[f"q{level:g}"] = values
+    if sigma is not None:  # a normal predictive distribution's standard deviation (peers)
+        frame["sigma"] = np.asarray(sigma, dtype=np.float64)
     return frame
 
 
@@ -161,8 +169,11 @@ def _fold_run(run: RunConfig, model: str, fold: int, warm: bool) -> RunConfig:
 
 
 def run_chain(series: SeriesData, run: RunConfig, model: str, chain: list[Fold],
-              refit_every: int, warm_start: bool) -> tuple[list[pd.DataFrame], list[dict[str, Any]]]:
+              refit_every: int, warm_start: bool, season: int = 1
+              ) -> tuple[list[pd.DataFrame], list[dict[str, Any]]]:
     """Fit and forecast one model over a chain of folds, in order (one joblib task)."""
+    if model in statpeers.PEERS:
+        return run_peer(series, model, chain, season)
     import torch
 
     from forecast.forecaster import fit
@@ -188,6 +199,25 @@ def run_chain(series: SeriesData, run: RunConfig, model: str, chain: list[Fold],
         return frames, fits
     finally:
         torch.set_num_threads(threads)
+
+
+def run_peer(series: SeriesData, model: str, chain: list[Fold], season: int
+             ) -> tuple[list[pd.DataFrame], list[dict[str, Any]]]:
+    """A statistical peer on each fold of ``chain``, refit on that fold's training rows."""
+    frames, fits = [], []
+    for fold in chain:
+        started = time.perf_counter()
+        history = series.y[fold.train_start : fold.cutoff]
+        try:
+            point, quantiles, sigma = statpeers.forecast(model, history, fold.test.stop - fold.test.start,
+                                                         season)
+        except DataError as err:
+            return [], [{"model": model, "fold": fold.index, "kind": "failed", "seconds": 0.0,
+                         "epochs": 0, "kept_initial": False, "error": str(err)}]
+        frames.append(_frame(series, fold, model, point, quantiles, sigma))
+        fits.append({"model": model, "fold": fold.index, "kind": "fresh",
+                     "seconds": time.perf_counter() - started, "epochs": 0, "kept_initial": False})
+    return frames, fits
 
 
 def chains(all_folds: list[Fold], refit_every: int, warm_start: bool) -> list[list[Fold]]:
@@ -249,19 +279,17 @@ def backtest(
     seed: int | None = None,
     on_task: Callable[[int, int], None] | None = None,
 ) -> Backtest:
-    """Walk forward over ``series``: every model and every baseline on the same folds."""
+    """Walk forward over ``series``: every model (networks of the zoo and statistical peers)
+    and every baseline on the same folds."""
     from joblib import Parallel, delayed
 
     from forecast.data.calendar import season_length
     from forecast.forecaster import default_horizon
-    from forecast.models.registry import MODELS
 
-    unknown = [m for m in models if m not in MODELS] or ([] if models else ["(none)"])
-    if unknown:
-        raise ConfigError(f"--models {','.join(models)}: unknown model {', '.join(unknown)}; "
-                          f"choose from {', '.join(MODELS)} (forecast models lists them)")
     if refit_every < 1:
         raise ConfigError(f"--refit-every {refit_every}: must be >= 1 (1 refits every fold)")
+    season = season or season_length(series.freq) or 1
+    nets, peers = split_models(models, season, series.classes)
     started = time.perf_counter()
     horizon = horizon or run.window.horizon or default_horizon(series.freq)
     all_folds = list(splits(len(series), folds=folds, horizon=horizon, step=step,
@@ -269,27 +297,67 @@ def backtest(
     run = replace(run, window=replace(run.window, horizon=horizon))
     if seed is not None:
         run = replace(run, train=replace(run.train, seed=seed))
-    run = resolve_for_backtest(series, run, all_folds[0])
-    season = season or season_length(series.freq) or 1
-    tasks = [(m, c) for m in models for c in chains(all_folds, refit_every, warm_start)]
+    if nets:
+        run = resolve_for_backtest(series, run, all_folds[0])
+    tasks = [(m, c) for m in nets for c in chains(all_folds, refit_every, warm_start)]
+    tasks += [(m, [f]) for m in peers for f in all_folds]
     frames, fits = baseline_frames(series, all_folds, season), []
     parallel = Parallel(n_jobs=jobs, return_as="generator_unordered")
-    results = parallel(delayed(run_chain)(series, run, m, c, refit_every, warm_start)
+    results = parallel(delayed(run_chain)(series, run, m, c, refit_every, warm_start, season)
                        for m, c in tasks)
     for done, (chain_frames, chain_fits) in enumerate(results, 1):
         frames += chain_frames
         fits += chain_fits
         if on_task is not None:
             on_task(done, len(tasks))
-    names = (*models, *(B.CLASS_BASELINES if series.classes else B.BASELINES))
+    table, fits_table, peers, notes = _drop_failed_peers(pd.concat(frames, ignore_index=True),
+                                                         pd.DataFrame(fits), peers)
+    names = (*nets, *peers, *(B.CLASS_BASELINES if series.classes else B.BASELINES))
     return Backtest(
-        table=_sorted(pd.concat(frames, ignore_index=True), names),
-        folds=fold_info(series, all_folds, season),
-        fits=pd.DataFrame(fits, columns=["model", "fold", "kind", "seconds", "epochs", "kept_initial"]),
-        run=run, models=tuple(models), baselines=names[len(models):], horizon=horizon,
+        table=_sorted(table, names), folds=fold_info(series, all_folds, season), fits=fits_table,
+        run=run, models=nets, baselines=names[len(nets) + len(peers):], horizon=horizon,
         step=step or horizon, window=window, season=season, classes=series.classes,
-        seconds=time.perf_counter() - started,
+        seconds=time.perf_counter() - started, peers=peers, notes=notes,
     )
+
+
+def split_models(models: tuple[str, ...] | list[str], season: int, classes: tuple[str, ...]
+                 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(networks, statistical peers) of ``models``; a one-line ConfigError for any other name."""
+    from forecast.models.registry import MODELS
+
+    unknown = [m for m in models if m not in MODELS and m not in statpeers.PEERS]
+    if unknown or not models:
+        choices = ", ".join([*MODELS, *statpeers.PEERS])
+        raise ConfigError(f"--models {','.join(models)}: unknown model {', '.join(unknown or ['(none)'])}; "
+                          f"choose from {choices} (forecast models lists the networks)")
+    statpeers.check(models, season=season, categorical=bool(classes))
+    return (tuple(m for m in models if m in MODELS), tuple(m for m in models if m in statpeers.PEERS))
+
+
+def default_models(series: SeriesData, season: int | None = None) -> tuple[str, ...]:
+    """What ``forecast evaluate`` runs without --models: lstm, plus the default statistical
+    peers when the ``stats`` extra is installed."""
+    from forecast.data.calendar import season_length
+
+    season = season or season_length(series.freq) or 1
+    return ("lstm", *statpeers.defaults(season, bool(series.classes)))
+
+
+FIT_COLUMNS = ["model", "fold", "kind", "seconds", "epochs", "kept_initial"]
+
+
+def _drop_failed_peers(table: pd.DataFrame, fits: pd.DataFrame, peers: tuple[str, ...]
+                       ) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, ...], tuple[str, ...]]:
+    """Leave out a peer that could not fit some fold (it would have no score there), with a note."""
+    fits = fits.reindex(columns=[*FIT_COLUMNS, "error"])
+    failed = fits[fits["kind"] == "failed"]
+    notes = tuple(f"{r.model} left out: fold {r.fold + 1}: {r.error}"
+                  for r in failed.drop_duplicates("model").itertuples())
+    bad = set(failed["model"])
+    table = table[~table["model"].isin(bad)]
+    return table, fits[~fits["model"].isin(bad)][FIT_COLUMNS].reset_index(drop=True), \
+        tuple(p for p in peers if p not in bad), notes
 
 
 def _sorted(table: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:

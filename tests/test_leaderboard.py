@@ -14,7 +14,7 @@ from forecast import metrics as M
 from forecast.api import load_series
 from forecast.config import DataSpec, RunConfig
 from forecast.data.series import SeriesData
-from forecast.leaderboard import leaderboard
+from forecast.leaderboard import leaderboard, ranking_score
 from forecast.stats import diebold_mariano
 from forecast.walkforward import Backtest, baseline_frames, fold_info, splits
 
@@ -144,9 +144,52 @@ def test_classification_scores_accuracy_f1_against_persistence(sample_data: Path
     rows = bt.table[bt.table["model"] == "majority"]
     assert scores.loc["majority", "macro_f1"] == pytest.approx(M.macro_f1(rows["y"], rows["yhat"]))
     assert board.scores["model"].iloc[0] == "oracle" and scores.loc["oracle", "skill"] == 1.0
+    # retrain's promotion rule reads the same registry: the error rate, lower is better
+    assert ranking_score(bt, "majority") == ("error_rate", pytest.approx(1 - scores.loc["majority", "accuracy"]))
 
 
 def test_summary_is_strict_json(airline: SeriesData) -> None:
     summary = leaderboard(hand_backtest(airline, {"good": good, "echo": echo})).summary()
     text = json.dumps(summary, allow_nan=False)
     assert json.loads(text)["models"][0]["model"] == "good"
+
+
+def test_a_new_metric_is_one_registration(airline: SeriesData, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The leaderboard, its JSON, per-step scores and the table's columns read the registry."""
+    from forecast.leaderboard import columns
+
+    extra = M.Metric("max_error", "maxerr", lambda r: float(np.max(np.abs(r.y - r.yhat))), per_step=True)
+    monkeypatch.setitem(M.METRICS, "max_error", extra)
+    board = leaderboard(hand_backtest(airline, {"good": good}))
+    scores = board.scores.set_index("model")
+    rows = hand_backtest(airline, {"good": good}).table
+    good_rows = rows[rows["model"] == "good"]
+    assert scores.loc["good", "max_error"] == np.max(np.abs(good_rows["y"] - good_rows["yhat"]))
+    assert "maxerr" in columns(board).values()
+    record = next(m for m in board.summary()["models"] if m["model"] == "good")
+    assert record["max_error"] == scores.loc["good", "max_error"]
+    assert len(record["by_step"]["max_error"]) == H and len(record["by_step"]["crps"]) == H
+    assert max(record["by_step"]["max_error"]) == record["max_error"]
+
+
+def test_distribution_scores_per_model_and_step(airline: SeriesData) -> None:
+    board = leaderboard(hand_backtest(airline, {"good": good, "echo": echo}))
+    scores = board.scores.set_index("model")
+    assert scores.loc["good", "crps"] > 0 and scores.loc["good", "winkler_90"] >= scores.loc["good", "width_90"]
+    assert np.isnan(scores.loc["echo", "crps"]) and np.isnan(scores.loc["naive", "winkler_80"])
+    # hand_backtest's quantiles are yhat + 10 * (level - 0.5) * 4: the 80% interval is 32 wide, 90% 36
+    assert scores.loc["good", "width_80"] == pytest.approx(32.0)
+    assert scores.loc["good", "width_90"] == pytest.approx(36.0)
+    steps = board.by_step["good"]
+    assert len(steps["coverage_80"]) == H
+    assert np.mean(steps["coverage_80"]) == pytest.approx(scores.loc["good", "coverage_80"])  # 4 rows a step
+
+
+def test_promotion_score_is_the_boards_ranking_metric(airline: SeriesData) -> None:
+    from forecast.retrain import score
+
+    bt = hand_backtest(airline, {"good": good})
+    scores = leaderboard(bt).scores.set_index("model")
+    assert score(bt, "good") == ("mase", scores.loc["good", "mase"])
+    flat = replace(bt, folds=bt.folds.assign(scale=float("nan")))  # MASE undefined: MAE ranks
+    assert score(flat, "good") == ("mae", pytest.approx(scores.loc["good", "mae"]))

@@ -296,22 +296,179 @@ def test_class_metrics_hand_worked() -> None:
         M.accuracy(np.array([0.5]), np.array([0.0]))
 
 
-def test_point_metrics_registry_and_helper() -> None:
-    assert set(M.POINT_METRICS) == {"mae", "rmse", "mape", "smape", "mase", "directional_accuracy"}
-    assert M.HIGHER_IS_BETTER & set(M.POINT_METRICS) == {"directional_accuracy"}
-    y = np.array([[1.0, 2.0], [3.0, 5.0]])
-    yhat = np.array([[1.5, 2.0], [2.0, 6.0]])
-    bare = M.point_metrics(y, yhat)
-    assert bare["mae"] == pytest.approx(M.mae(y, yhat))
-    assert math.isnan(bare["mase"]) and math.isnan(bare["directional_accuracy"])
-    full = M.point_metrics(y, yhat, insample=np.arange(10.0), last=np.array([0.0, 2.5]))
-    assert full["mase"] == pytest.approx(M.mae(y, yhat))  # naive scale of arange is 1
-    # row 0 (last 0): up/up, up/up ; row 1 (last 2.5): up/down miss, up/up
-    assert full["directional_accuracy"] == pytest.approx(0.75)
-    for name, fn in M.POINT_METRICS.items():
-        kw = {"insample": np.arange(10.0)} if name == "mase" else {}
-        kw |= {"last": 0.0} if name == "directional_accuracy" else {}
-        assert isinstance(fn(y, yhat, **kw), float)
+# ------------------------------------------------- distribution scores (issue 16)
+
+
+@given(st.data())
+def test_crps_from_quantiles_matches_loop(data: st.DataObject) -> None:
+    n = data.draw(st.integers(1, 6))
+    levels = sorted(data.draw(st.sets(st.floats(0.01, 0.99), min_size=1, max_size=5)))
+    y = data.draw(hnp.arrays(np.float64, n, elements=FINITE))
+    q = data.draw(hnp.arrays(np.float64, (n, len(levels)), elements=FINITE))
+    loop = []
+    for i in range(n):
+        for j, tau in enumerate(levels):
+            d = y[i] - q[i, j]
+            loop.append(max(tau * d, (tau - 1) * d))
+    assert close(M.crps_from_quantiles(y, q, np.array(levels)), 2 * loop_mean(loop), 1e-7)
+
+
+def test_crps_from_quantiles_textbook_normal_value() -> None:
+    # CRPS(N(mu, sigma), y) = sigma * (z (2 Phi(z) - 1) + 2 phi(z) - 1/sqrt(pi)), z = (y - mu) / sigma
+    # (Gneiting & Raftery 2007); on a fine grid of the normal's own quantiles it converges there.
+    from statistics import NormalDist
+
+    levels = np.arange(1, 2000) / 2000
+    norm = NormalDist(10.0, 2.0)
+    q = np.array([[norm.inv_cdf(t) for t in levels]] * 2)  # (2, Q)
+    y = np.array([10.0, 13.0])
+    z = (y - 10.0) / 2.0
+    phi = np.array([NormalDist().pdf(v) for v in z])
+    cdf = np.array([NormalDist().cdf(v) for v in z])
+    exact = 2.0 * (z * (2 * cdf - 1) + 2 * phi - 1 / math.sqrt(math.pi))
+    assert M.crps_from_quantiles(y, q, levels) == pytest.approx(exact.mean(), rel=2e-3)
+    assert exact[0] == pytest.approx(2.0 * (math.sqrt(2) - 1) / math.sqrt(math.pi))
+
+
+@given(same_shape(3))
+def test_width_and_winkler_match_loops(arrs: list[np.ndarray]) -> None:
+    y, a, b = arrs
+    lo, hi = np.fmin(a, b), np.fmax(a, b)
+    for level in (0.8, 0.9):
+        scores = []
+        for yi, li, hi_ in pairs(y, lo, hi):
+            s = hi_ - li
+            if yi < li:
+                s += 2 / (1 - level) * (li - yi)
+            elif yi > hi_:
+                s += 2 / (1 - level) * (yi - hi_)
+            scores.append(s)
+        assert close(M.winkler(y, lo, hi, level=level), loop_mean(scores), 1e-7)
+    assert close(M.interval_width(lo, hi), loop_mean([h - lw for lw, h in pairs(lo, hi)]), 1e-7)
+
+
+def test_winkler_hand_worked() -> None:
+    # 80% interval [10, 20]: inside -> the width; 5 above -> 10 + (2 / 0.2) * 5 = 60
+    y, lo, hi = np.array([15.0, 25.0, 8.0]), np.full(3, 10.0), np.full(3, 20.0)
+    assert M.winkler(y[:1], lo[:1], hi[:1], level=0.8) == 10.0
+    assert M.winkler(y[1:2], lo[1:2], hi[1:2], level=0.8) == pytest.approx(60.0)
+    assert M.winkler(y, lo, hi, level=0.9) == pytest.approx((10 + 110 + 50) / 3)  # 2/0.1 = 20
+    with pytest.raises(ValueError, match="level"):
+        M.winkler(y, lo, hi, level=80)
+
+
+@given(same_shape(3, elements=FINITE))
+def test_log_score_normal_matches_loop(arrs: list[np.ndarray]) -> None:
+    y, loc, raw = arrs
+    scale = np.abs(raw) + 0.1
+    loop = [math.log(s) + 0.5 * math.log(2 * math.pi) + 0.5 * ((v - m) / s) ** 2
+            for v, m, s in pairs(y, loc, scale)]
+    assert close(M.log_score_normal(y, loc, scale), loop_mean(loop), 1e-7)
+
+
+def test_log_score_normal_textbook_values() -> None:
+    from statistics import NormalDist
+
+    # -log of the standard normal density at its mean is log(2 pi) / 2 = 0.9189...
+    assert M.log_score_normal(np.zeros(1), np.zeros(1), np.ones(1)) == pytest.approx(0.918938533)
+    # one and a half standard deviations out, scale 2: -log(NormalDist(5, 2).pdf(8))
+    assert M.log_score_normal(np.array([8.0]), np.array([5.0]), np.array([2.0])) == pytest.approx(
+        -math.log(NormalDist(5, 2).pdf(8)))
+    assert math.isnan(M.log_score_normal(np.ones(2), np.ones(2), np.zeros(2)))  # no valid scale
+
+
+@given(st.data())
+def test_mase_per_fold_matches_loop(data: st.DataObject) -> None:
+    k = data.draw(st.integers(1, 4))
+    h = data.draw(st.integers(1, 5))
+    y = data.draw(hnp.arrays(np.float64, k * h, elements=FINITE))
+    yhat = data.draw(hnp.arrays(np.float64, k * h, elements=FINITE))
+    scales = data.draw(hnp.arrays(np.float64, k, elements=st.floats(0.1, 100)))
+    fold = np.repeat(np.arange(k), h)
+    per = [sum(abs(y[f * h + i] - yhat[f * h + i]) for i in range(h)) / h / scales[f] for f in range(k)]
+    got = M.mase_per_fold(y, yhat, fold=fold, scale=scales[fold])
+    assert close(got, sum(per) / k, 1e-7)
+
+
+def test_mase_per_fold_equals_mase_with_the_insample_scale() -> None:
+    series = airline()
+    y, yhat, hist = series[132:], series[120:132] * 1.1, series[:132]
+    got = M.mase_per_fold(y, yhat, fold=np.zeros(12), scale=np.full(12, np.mean(np.abs(hist[12:] - hist[:-12]))))
+    assert got == pytest.approx(M.mase(y, yhat, insample=hist, m=12))
+
+
+# ------------------------------------------------------------ the registry
+
+
+def airline_rows(with_quantiles: bool = True) -> M.Rows:
+    """Two folds of a seasonal-naive forecast of Airline with +-10% / +-20% bounds."""
+    series = airline()
+    ys, yhats, folds, last = [], [], [], []
+    for f, cut in enumerate((120, 132)):
+        ys.append(series[cut : cut + 12])
+        yhats.append(series[cut - 12 : cut])
+        folds.append(np.full(12, f))
+        last.append(np.full(12, series[cut - 1]))
+    y, yhat = np.concatenate(ys), np.concatenate(yhats)
+    q = {0.05: yhat * 0.8, 0.1: yhat * 0.9, 0.5: yhat, 0.9: yhat * 1.1, 0.95: yhat * 1.2}
+    return M.Rows(y, yhat, fold=np.concatenate(folds), step=np.tile(np.arange(1, 13), 2),
+                  scale=np.repeat([1.0, 2.0], 12), last=np.concatenate(last),
+                  quantiles=q if with_quantiles else {})
+
+
+def test_registry_declares_every_score_once() -> None:
+    assert {"mase", "mae", "rmse", "smape", "mape", "directional_accuracy", "coverage_80", "coverage_90",
+            "pinball", "crps", "width_80", "width_90", "winkler_80", "winkler_90", "log_score",
+            "accuracy", "macro_f1"} <= set(M.METRICS)
+    assert M.HIGHER_IS_BETTER == {"directional_accuracy", "accuracy", "macro_f1"}
+    for target, keys in M.RANKING.items():
+        assert all(M.METRICS[k].target == target for k in keys)
+    assert M.METRICS["accuracy"].loss(0.75) == 0.25 and M.METRICS["mase"].loss(0.75) == 0.75
+    with pytest.raises(ValueError, match="already"):
+        M.register(M.METRICS["mae"])
+
+
+def test_evaluate_equals_the_pure_functions_and_nan_where_a_need_is_missing() -> None:
+    rows = airline_rows()
+    got = M.evaluate(rows)
+    assert got["mae"] == M.mae(rows.y, rows.yhat)
+    fold0, fold1 = M.mae(rows.y[:12], rows.yhat[:12]), M.mae(rows.y[12:], rows.yhat[12:])
+    assert got["mase"] == pytest.approx((fold0 / 1.0 + fold1 / 2.0) / 2)  # scales 1 and 2
+    assert got["directional_accuracy"] == M.directional_accuracy(rows.y, rows.yhat, last=rows.last)
+    assert got["coverage_80"] == M.coverage(rows.y, rows.yhat * 0.9, rows.yhat * 1.1)
+    assert got["winkler_90"] == M.winkler(rows.y, rows.yhat * 0.8, rows.yhat * 1.2, level=0.9)
+    assert got["width_80"] == pytest.approx(M.mae(rows.yhat * 0.2, np.zeros(24)))
+    levels = np.array([0.05, 0.1, 0.5, 0.9, 0.95])
+    q = np.stack([rows.quantiles[lv] for lv in levels], axis=-1)
+    assert got["crps"] == M.crps_from_quantiles(rows.y, q, levels) and got["pinball"] == got["crps"] / 2
+    assert math.isnan(got["log_score"])  # no density in these rows
+    sigma = np.full(24, 15.0)
+    dense = M.Rows(rows.y, rows.yhat, step=rows.step, sigma=sigma)
+    assert M.evaluate(dense)["log_score"] == M.log_score_normal(rows.y, rows.yhat, sigma)
+    assert len(M.by_step(dense)["log_score"]) == 12
+    bare = M.evaluate(airline_rows(with_quantiles=False))
+    assert all(math.isnan(bare[k]) for k in ("coverage_80", "crps", "winkler_90", "pinball"))
+    assert bare["mae"] == got["mae"]
+    assert set(M.evaluate(rows, "class")) == {"accuracy", "macro_f1"}
+
+
+def test_crps_prefers_samples_where_rows_carry_them() -> None:
+    rows = airline_rows()
+    samples = rows.yhat[:, None] + np.linspace(-20, 20, 41)  # (N, S)
+    with_samples = M.Rows(rows.y, rows.yhat, quantiles=rows.quantiles, samples=samples)
+    assert M.evaluate(with_samples)["crps"] == M.crps_from_samples(rows.y, samples)
+
+
+def test_by_step_equals_each_steps_rows_scored_alone() -> None:
+    rows = airline_rows()
+    steps = M.by_step(rows)
+    assert {"mase", "mae", "coverage_90", "crps", "winkler_80", "width_90"} <= set(steps)
+    for h in (1, 7, 12):
+        at = [h - 1, 12 + h - 1]  # that step in each fold, by hand
+        assert steps["mae"][h - 1] == pytest.approx(loop_mean([abs(rows.y[i] - rows.yhat[i]) for i in at]))
+        hits = [rows.yhat[i] * 0.8 <= rows.y[i] <= rows.yhat[i] * 1.2 for i in at]
+        assert steps["coverage_90"][h - 1] == loop_mean([float(v) for v in hits])
+    assert all(len(v) == 12 for v in steps.values())
 
 
 @settings(max_examples=30)
@@ -319,7 +476,7 @@ def test_point_metrics_registry_and_helper() -> None:
 def test_perfect_forecast_scores(arrs: list[np.ndarray]) -> None:
     (y,) = arrs
     for name in ("mae", "rmse", "smape"):
-        assert M.POINT_METRICS[name](y, y.copy()) == 0.0
+        assert M.METRICS[name].score(M.Rows(y, y.copy())) == 0.0
     assert M.directional_accuracy(y, y.copy(), last=0.0) == 1.0
 
 

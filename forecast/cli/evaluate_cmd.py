@@ -16,12 +16,6 @@ if TYPE_CHECKING:
     from forecast.walkforward import Backtest
 
 EVAL = "Walk-forward"
-SHOWN = {  # score -> column header (JSON and --output keep every score)
-    "model": "model", "accuracy": "acc", "macro_f1": "F1", "mase": "MASE", "skill": "skill",
-    "beats_naive": "beats naive", "dm_p": "DM p", "mae": "MAE", "rmse": "RMSE", "smape": "sMAPE",
-    "mape": "MAPE", "directional_accuracy": "dir", "coverage_80": "cov80",
-    "coverage_90": "cov90", "pinball": "pinball", "lag_mimic": "lag",
-}
 
 
 @contextmanager
@@ -45,19 +39,21 @@ def _cell(value: Any) -> str:
 
 
 def print_leaderboard(board: "Leaderboard", title: str) -> None:
-    """The leaderboard as a compact rich table (zoo models in bold)."""
+    """The leaderboard as a compact rich table (zoo models in bold, statistical peers in cyan)."""
     from rich import box
     from rich.measure import Measurement
     from rich.table import Table
 
+    from forecast.leaderboard import columns as board_columns
+
     scores = board.scores
-    headers = {**SHOWN, "beats_naive": f"beats {board.reference}"}
+    headers = board_columns(board)  # from the metric registry
     columns = [c for c in headers if c in scores and scores[c].notna().any()]
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for c in columns:
         table.add_column(headers[c], justify="left" if c in ("model", "beats_naive") else "right")
     for row in scores.to_dict(orient="records"):
-        style = "bold" if row["kind"] == "model" else None
+        style = {"model": "bold", "peer": "cyan"}.get(row["kind"])
         table.add_row(*(_cell(row[c]) for c in columns), style=style)
     console = render.out
     natural = Measurement.get(console, console.options.update(width=10_000), table).maximum
@@ -79,7 +75,7 @@ def _settings(bt: "Backtest", n_rows: int) -> dict[str, Any]:
 @app.command()
 def evaluate(
     path: Annotated[str | None, typer.Argument(help="CSV file with a date column and the series.")] = None,
-    models: Annotated[str, typer.Option("--models", "-m", help="Zoo models, comma-separated (forecast models lists them).", rich_help_panel=EVAL)] = "lstm",
+    models: Annotated[str | None, typer.Option("--models", "-m", help="Models, comma-separated: networks of the zoo (forecast models lists them) and statistical peers autoets, autoarima, autotheta, mstl (pip install 'forecast[stats]'). Default: lstm, plus autoets, autotheta and mstl (where the season > 1) when that extra is installed.", rich_help_panel=EVAL, show_default=False)] = None,
     folds: Annotated[int, typer.Option(min=1, help="Number of walk-forward folds (at the end of the series).", rich_help_panel=EVAL)] = 5,
     step: Annotated[int | None, typer.Option(min=1, help="Rows between fold cutoffs (default: the horizon).", rich_help_panel=EVAL)] = None,
     window_kind: Annotated[str, typer.Option("--window", help="expanding (train from row 1) or sliding (the last --train-size rows).", rich_help_panel=EVAL)] = "expanding",
@@ -126,19 +122,22 @@ def evaluate(
 ) -> None:
     """Backtest models on walk-forward folds beside naive, seasonal naive, drift and mean.
 
-    Example: forecast evaluate sample_data/sktime_airline.csv --models lstm,gru --folds 4
+    Networks of the zoo and statsforecast's AutoETS, AutoARIMA, AutoTheta and MSTL run on the
+    same folds.
+
+    Example: forecast evaluate sample_data/sktime_airline.csv --models lstm,autoets --folds 4
     """
     from forecast import api
     from forecast.leaderboard import leaderboard
-    from forecast.walkforward import backtest
+    from forecast.walkforward import backtest, default_models
 
-    names = o.split_list(models)
     run = o.build_run_config(**{k: v for k, v in locals().items() if k != "models"})
     _check_paths(output, plot)  # before minutes of training, not after
     from forecast.outputs import check_outputs
 
     check_outputs({"--output": output, "--plot": plot}, [run.data.path])
     data = api.load_series(run.data)
+    names = o.split_list(models) if models else list(default_models(data, season))
     with _progress(not quiet and not json_out and render.err.is_terminal) as on_task:
         bt = backtest(data, run, models=names, folds=folds, horizon=horizon, step=step,
                       window=window_kind, train_size=train_size, refit_every=refit_every,
@@ -150,8 +149,9 @@ def evaluate(
                            **_settings(bt, len(data)), **board.summary(), "notes": list(data.notes)})
         return
     s = _settings(bt, len(data))
-    render.notes([*data.notes, f"input length {s['input_len']}, transform {s['transform']}: "
-                  f"chosen on fold 1's {s['first_train_rows']} training rows, kept for every fold"])
+    chosen = [f"input length {s['input_len']}, transform {s['transform']}: chosen on fold 1's "
+              f"{s['first_train_rows']} training rows, kept for every fold"] if bt.models else []
+    render.notes([*data.notes, *chosen])
     for line in board.warnings:
         render.err.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
     print_leaderboard(board, title=(

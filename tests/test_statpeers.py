@@ -1,0 +1,143 @@
+"""Statistical peers (forecast.statpeers) on the backtest's own folds: equal to statsforecast
+called directly, to the tuning set's reference MASE, and one-line errors when they cannot run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+import pytest
+from cli_runner import invoke
+
+import forecast.cli.evaluate_cmd  # noqa: F401  (registers the command)
+from forecast import statpeers
+from forecast.api import load_series
+from forecast.config import DataSpec, RunConfig
+from forecast.data.series import SeriesData
+from forecast.errors import ConfigError
+from forecast.leaderboard import leaderboard
+from forecast.walkforward import backtest, default_models, splits
+
+needs_stats = pytest.mark.skipif(not statpeers.available(),
+                                 reason="statsforecast is not installed (pip install 'forecast[stats]')")
+TINY = ["--epochs", "2", "--hidden", "8", "--layers", "1", "--device", "cpu"]
+
+
+@pytest.fixture(scope="module")
+def airline(sample_data: Path) -> SeriesData:
+    return load_series(DataSpec(path=str(sample_data / "sktime_airline.csv")))
+
+
+@needs_stats
+def test_peers_equal_statsforecast_called_directly_on_each_fold(airline: SeriesData) -> None:
+    import statsforecast.models as sf
+
+    bt = backtest(airline, RunConfig(), models=["autoets", "autotheta", "mstl"], folds=3, horizon=12)
+    assert bt.peers == ("autoets", "autotheta", "mstl") and bt.models == () and bt.season == 12
+    board = leaderboard(bt).scores.set_index("model")
+    for name, cls in (("autoets", sf.AutoETS), ("autotheta", sf.AutoTheta), ("mstl", sf.MSTL)):
+        per_fold = []
+        for fold in splits(len(airline), folds=3, horizon=12):
+            train, test = airline.y[: fold.cutoff], airline.y[fold.test]
+            direct = cls(season_length=12).forecast(y=train, h=12, level=[80, 90])
+            rows = bt.table[(bt.table["model"] == name) & (bt.table["fold"] == fold.index)]
+            np.testing.assert_allclose(rows["yhat"], direct["mean"], rtol=1e-10)
+            np.testing.assert_allclose(rows["q0.1"], direct["lo-80"], rtol=1e-10)
+            np.testing.assert_allclose(rows["q0.95"], direct["hi-90"], rtol=1e-10)
+            scale = np.mean(np.abs(train[12:] - train[:-12]))  # in-sample seasonal naive
+            per_fold.append(np.mean(np.abs(test - direct["mean"])) / scale)
+        assert board.loc[name, "mase"] == pytest.approx(np.mean(per_fold), rel=1e-10)
+        assert board.loc[name, "kind"] == "peer" and 0 <= board.loc[name, "coverage_90"] <= 1
+        assert board.loc[name, "crps"] > 0
+        rows = bt.table[bt.table["model"] == name]
+        if name == "autotheta":  # asymmetric intervals: no normal density, no log score
+            assert rows["sigma"].isna().all() and np.isnan(board.loc[name, "log_score"])
+            continue
+        # normal intervals: the 90% one gives the sigma the 80% one gave, on both sides
+        z95 = NormalDist().inv_cdf(0.95)
+        np.testing.assert_allclose((rows["q0.95"] - rows["yhat"]) / z95, rows["sigma"], rtol=1e-6)
+        np.testing.assert_allclose((rows["yhat"] - rows["q0.05"]) / z95, rows["sigma"], rtol=1e-6)
+        nll = [-np.log(NormalDist(m, s).pdf(v)) for v, m, s in zip(rows["y"], rows["yhat"], rows["sigma"])]
+        assert board.loc[name, "log_score"] == pytest.approx(np.mean(nll))
+
+
+@needs_stats
+def test_a10_matches_the_tuning_reference(shared_data: Path) -> None:
+    """REFERENCE.md's a10 row (`--target sales --folds 4 --horizon 12 --step 12`), same folds and scales."""
+    tuning = shared_data / "tuning"
+    ref = json.loads((tuning / "reference.json").read_text())["a10"]
+    series = load_series(DataSpec(path=str(tuning / "fpp2_a10_monthly.csv"), target="sales"))
+    bt = backtest(series, RunConfig(), models=["autoets", "autotheta"], folds=4, horizon=12, step=12)
+    np.testing.assert_allclose(bt.folds["scale"], ref["settings"]["mase_scale_per_fold"], rtol=1e-9)
+    scores = leaderboard(bt).scores.set_index("model")
+    for ours, theirs, rounded in (("autoets", "sf_autoets", 1.430), ("autotheta", "sf_autotheta", 1.356)):
+        assert round(scores.loc[ours, "mase"], 3) == rounded
+        assert scores.loc[ours, "mase"] == pytest.approx(ref["methods"][theirs]["MASE"], abs=5e-4)
+    assert round(scores.loc["seasonal_naive", "mase"], 3) == 2.430
+
+
+@needs_stats
+def test_cli_leaderboard_json_shows_networks_peers_and_baselines(sample_data: Path, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    csv = tmp_path / "folds.csv"
+    code, out, err = invoke(capsys, "evaluate", sample_data / "sktime_airline.csv", "--models",
+                            "lstm,autoets,autoarima", "--folds", "2", *TINY, "--json", "--output", csv)
+    assert code == 0, err
+    doc = json.loads(out)
+    kinds = {m["model"]: m["kind"] for m in doc["models"]}
+    assert kinds == {"lstm": "model", "autoets": "peer", "autoarima": "peer", "naive": "baseline",
+                     "seasonal_naive": "baseline", "drift": "baseline", "mean": "baseline"}
+    ets = next(m for m in doc["models"] if m["model"] == "autoets")
+    assert 0 <= ets["coverage_80"] <= 1 and ets["crps"] > 0 and ets["winkler_90"] >= ets["width_90"]
+    assert len(ets["by_step"]["crps"]) == 12 and len(ets["by_step"]["coverage_90"]) == 12
+    assert ets["log_score"] is not None and next(m for m in doc["models"] if m["model"] == "lstm")["log_score"] is None
+    table = pd.read_csv(csv)
+    assert set(table["model"]) == set(kinds) and len(table) == 7 * 2 * 12
+
+
+@needs_stats
+def test_default_models_add_the_cheap_peers_when_installed(airline: SeriesData, sample_data: Path) -> None:
+    assert default_models(airline) == ("lstm", *statpeers.DEFAULT_PEERS)
+    weather = load_series(DataSpec(path=str(sample_data / "vega_seattle_weather.csv"), target="weather"))
+    assert default_models(weather) == ("lstm",)  # no peers for a class target
+
+
+def test_missing_extra_is_one_line_with_the_install_command(
+        sample_data: Path, airline: SeriesData, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(statpeers, "available", lambda: False)
+    assert default_models(airline) == ("lstm",)
+    code, out, err = invoke(capsys, "evaluate", sample_data / "sktime_airline.csv", "--models", "lstm,autoets")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "pip install 'forecast[stats]'" in err and "autoets" in err
+
+
+@needs_stats
+def test_peers_that_cannot_run_are_config_errors(airline: SeriesData, sample_data: Path) -> None:
+    with pytest.raises(ConfigError, match="mstl: needs a season > 1"):
+        backtest(airline, RunConfig(), models=["mstl"], folds=2, horizon=12, season=1)
+    weather = load_series(DataSpec(path=str(sample_data / "vega_seattle_weather.csv"), target="weather"))
+    with pytest.raises(ConfigError, match="not classes"):
+        backtest(weather, RunConfig(), models=["autoets"], folds=2, horizon=7)
+    with pytest.raises(ConfigError, match="unknown model ets.*autotheta"):
+        backtest(airline, RunConfig(), models=["ets"], folds=2, horizon=12)
+
+
+@needs_stats
+def test_a_peer_that_fails_a_fold_is_left_out_with_a_warning(airline: SeriesData,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    real = statpeers.forecast
+
+    def flaky(name: str, history: np.ndarray, horizon: int, season: int):  # type: ignore[no-untyped-def]
+        if name == "autotheta" and history.size < 120:
+            raise statpeers.DataError("autotheta could not fit (test)")
+        return real(name, history, horizon, season)
+
+    monkeypatch.setattr(statpeers, "forecast", flaky)
+    bt = backtest(airline, RunConfig(), models=["autoets", "autotheta"], folds=3, horizon=12)
+    assert bt.peers == ("autoets",) and "autotheta" not in set(bt.table["model"])
+    board = leaderboard(bt)
+    assert any(w.startswith("autotheta left out: fold 1: autotheta could not fit") for w in board.warnings)
