@@ -346,6 +346,8 @@ def rolling_forecasts(forecaster: "Forecaster", history: SeriesData, first: int)
     (cutoff, step, ds, y, yhat, quantiles...); y is the actual where the data has it."""
     import numpy as np
 
+    from forecast.data.dates import as_datetimes
+
     window = forecaster.run.window.input_len or 1
     start = max(first - 1, window + (forecaster.run.window.transform != "level") - 1)
     if start >= len(history):
@@ -353,16 +355,19 @@ def rolling_forecasts(forecaster: "Forecaster", history: SeriesData, first: int)
             f"{history.source}: {len(history)} rows in all, but the model reads {window} rows before "
             "a forecast; give more history"
         )
-    actual = dict(zip(history.dates.tolist(), history.y.tolist()))
     table: dict[str, list[Any]] = {}
     for origin in range(start, len(history)):
         forecast = forecaster.predict(history.head(origin + 1))
         columns = forecast.columns()
         rows = len(columns["ds"])
+        # step k is the k-th next row where the data has it (its own trading days), else the calendar's
+        known_dates = history.dates[origin + 1 : origin + 1 + rows]
+        known_y = history.y[origin + 1 : origin + 1 + rows].tolist()
+        columns["ds"] = [*as_datetimes(known_dates, history.tz), *columns["ds"][len(known_y):]]
         extra = {
-            "cutoff": [history.rows(origin, origin + 1).last_date] * rows,
+            "cutoff": as_datetimes(history.dates[origin : origin + 1], history.tz) * rows,
             "step": list(range(1, rows + 1)),
-            "y": [actual.get(d, float("nan")) for d in forecast.dates.tolist()],
+            "y": [*known_y, *[float("nan")] * (rows - len(known_y))],
         }
         for key, values in {**extra, **columns}.items():
             table.setdefault(key, []).extend(values)

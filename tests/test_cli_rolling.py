@@ -72,3 +72,42 @@ def test_a_gap_or_another_series_is_refused(
     assert code == 4 and "not the same series" in err
     code, _, err = invoke(capsys, "predict", "--model", "tata", "--rolling")
     assert code == 2 and "--data" in err
+
+
+def test_evaluate_test_file_recomputed_independently(
+    tata: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """evaluate TRAIN --test TEST: one fit on TRAIN, a forecast from every origin, scored beside naive.
+
+    Checked against (a) naive's MAE computed with pandas from the two files and (b) the same
+    network trained by `forecast train` on TRAIN and rolled through TEST by `predict --rolling`.
+    """
+    train, test = tata
+    code, out, err = invoke(capsys, "evaluate", train, "--test", test, "--models", "lstm", "--json",
+                            "--output", tmp_path / "folds.csv", *TRAIN[:-1])
+    assert code == 0, err
+    board = {row["model"]: row for row in json.loads(out)["models"]}
+    frames = [pd.read_csv(p, parse_dates=["Date"]).sort_values("Date") for p in tata]
+    joined = pd.concat(frames).drop_duplicates("Date").set_index("Date")["Open"]
+    n_train = len(frames[0])
+    errors = (joined.iloc[n_train:].to_numpy() - joined.iloc[n_train - 1:-1].to_numpy())
+    assert board["naive"]["mae"] == pytest.approx(np.abs(errors).mean())
+    folds = pd.read_csv(tmp_path / "folds.csv", parse_dates=["cutoff", "ds"])
+    ours = folds[folds["model"] == "lstm"].sort_values("cutoff")
+    assert len(ours) == 16 and ours["cutoff"].iloc[0] == pd.Timestamp("2018-09-28")
+    code, _, err = invoke(capsys, "predict", "--model", "tata", "--data", test, "--rolling",
+                          "--output", tmp_path / "rolling.csv")
+    assert code == 0, err
+    rolling = pd.read_csv(tmp_path / "rolling.csv", parse_dates=["cutoff", "ds"]).dropna(subset=["y"])
+    merged = ours.merge(rolling, on=["cutoff", "ds"], suffixes=("", "_cli"))
+    assert len(merged) == 16
+    np.testing.assert_allclose(merged["yhat"], merged["yhat_cli"], rtol=1e-9)  # one fit, the same network
+
+
+def test_evaluate_test_refuses_rows_inside_the_training_file(
+    tata: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    train = pd.read_csv(tata[0], parse_dates=["Date"]).sort_values("Date")
+    train.tail(30).to_csv(tmp_path / "inside.csv", index=False)
+    code, _, err = invoke(capsys, "evaluate", tata[0], "--test", tmp_path / "inside.csv", *TRAIN[:-1])
+    assert code == 4 and "inside the training file" in err

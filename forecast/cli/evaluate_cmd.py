@@ -12,6 +12,8 @@ from forecast.cli import app, render
 from forecast.cli import options as o
 
 if TYPE_CHECKING:
+    from forecast.config import RunConfig
+    from forecast.data.series import SeriesData
     from forecast.leaderboard import Leaderboard
     from forecast.walkforward import Backtest
 
@@ -93,6 +95,10 @@ def evaluate(
     dayfirst: o.Dayfirst = None,
     fill: o.Fill = o.DEFAULTS.data.fill,
     ticker: o.Ticker = None,
+    freq: o.Freq = None,
+    calendar: o.Calendar = None,
+    query: o.Query = None,
+    test: Annotated[str | None, typer.Option("--test", help="Fit once on PATH, then forecast from every row of this test file (it follows or overlaps PATH); scored beside the baselines.", rich_help_panel=EVAL)] = None,
     input_len: o.InputLen = None,
     horizon: o.Horizon = None,
     transform: o.TransformOpt = o.DEFAULTS.window.transform,
@@ -131,12 +137,15 @@ def evaluate(
     from forecast.leaderboard import leaderboard
     from forecast.walkforward import backtest, default_models
 
-    run = o.build_run_config(**{k: v for k, v in locals().items() if k != "models"})
+    render.set_quiet(quiet)
+    run = o.build_run_config(**{k: v for k, v in locals().items() if k not in ("models", "test")})
     _check_paths(output, plot)  # before minutes of training, not after
     from forecast.outputs import check_outputs
 
-    check_outputs({"--output": output, "--plot": plot}, [run.data.path])
+    check_outputs({"--output": output, "--plot": plot}, [run.data.path, test])
     data = api.load_series(run.data)
+    if test:  # the classic recipe: fit once on the training file, roll through the test file
+        data, folds, step, refit_every, horizon = _with_test(data, run, test, horizon)
     names = o.split_list(models) if models else list(default_models(data, season))
     with _progress(not quiet and not json_out and render.err.is_terminal) as on_task:
         bt = backtest(data, run, models=names, folds=folds, horizon=horizon, step=step,
@@ -160,6 +169,35 @@ def evaluate(
     for kind, name in (("wrote", output), ("plotted", plot)):
         if name:
             render.out.print(f"{kind} {name}", highlight=False)
+
+
+def _with_test(
+    train: "SeriesData", run: "RunConfig", test: str, horizon: int | None
+) -> tuple["SeriesData", int, int, int, int]:
+    """TRAIN then TEST as one history, and the folds that make the backtest fit once on TRAIN
+    and forecast from every origin from TRAIN's last row on: (history, folds, step 1, refit_every, horizon)."""
+    from dataclasses import replace
+
+    from forecast import api
+    from forecast.errors import DataError
+    from forecast.forecaster import default_horizon
+
+    spec = replace(run.data, path=test, ticker=None, query=None, target=train.target,
+                   features=train.features, series=run.data.series)
+    joined, first = api.join_to_model_data(train, api.load_series(spec), test)
+    if first < len(train):
+        raise DataError(f"{test}: starts {str(joined.dates[first])[:10]}, inside the training file "
+                        f"(which ends {str(train.dates[-1])[:10]}); give test rows that come after it")
+    if joined.freq != train.freq:
+        raise DataError(f"{test}: rows are {joined.freq or 'irregular'}-spaced, the training file is {train.freq}")
+    h = horizon or default_horizon(train.freq)
+    origins = len(joined) - first - h + 1
+    if origins < 1:
+        raise DataError(f"{test}: {len(joined) - first} test rows, fewer than the horizon {h}; "
+                        f"give more rows or a smaller --horizon")
+    return replace(joined, notes=(*joined.notes, f"--test: fitted once on the {first} rows of the training "
+                                  f"file, then forecast from {origins} origins ({h} step{'s' if h > 1 else ''} each)")), \
+        origins, 1, origins, h
 
 
 def _check_paths(output: str | None, plot: str | None) -> None:
