@@ -40,7 +40,7 @@ def test_airline_sliding_refit_warm_prints_a_leaderboard(sample_data: Path,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_cli([str(sample_data / "sktime_airline.csv"), "--window", "sliding",
                               "--train-size", "96", "--folds", "3", "--refit-every", "2",
-                              "--warm-start", "--models", "gru", "-q", *TINY], capsys)
+                              "--warm-start", "--models", "gru", *TINY], capsys)  # not -q: it hides notes
     assert code == 0, err
     assert "beats naive" in out and "seasonal_naive" in out and "gru" in out
     assert "skill vs seasonal_naive" in out
