@@ -12,44 +12,10 @@ from forecast.cli import series_cmd as many
 
 
 @app.command()
+@o.run_options("train")
 def train(
     path: Annotated[str | None, typer.Argument(help="CSV or Parquet file with a date column and the series, or duckdb:FILE?table=NAME.")] = None,
-    target: o.Target = None,
-    series: o.Series = None,
-    features: o.Features = None,
-    date_column: o.DateColumn = None,
-    dayfirst: o.Dayfirst = None,
-    fill: o.Fill = o.DEFAULTS.data.fill,
-    ticker: o.Ticker = None,
-    freq: o.Freq = None,
-    targets: o.Targets = None,
-    query: o.Query = None,
-    calendar: o.Calendar = None,
-    input_len: o.InputLen = None,
-    horizon: o.Horizon = None,
-    transform: o.TransformOpt = o.DEFAULTS.window.transform,
-    scaler: o.ScalerOpt = o.DEFAULTS.window.scaler,
-    model: o.Model = o.ModelName(o.DEFAULTS.model.name),  # type: ignore[assignment]
-    hidden: o.Hidden = None,
-    layers: o.Layers = None,
-    dropout: o.Dropout = o.DEFAULTS.model.dropout,
-    bidirectional: o.Bidirectional = o.DEFAULTS.model.bidirectional,
-    activation: o.Activation = o.DEFAULTS.model.activation,
-    head: o.Head = o.DEFAULTS.model.head,
-    loss: o.Loss = o.DEFAULTS.model.loss,
-    regime: o.Regime = o.DEFAULTS.model.regime,
-    attention: o.AttentionKind = o.DEFAULTS.model.attention,
-    teacher_forcing: o.TeacherForcing = o.DEFAULTS.model.teacher_forcing,
-    teacher_forcing_end: o.TeacherForcingEnd = None,
-    reverse_input: o.ReverseInput = o.DEFAULTS.model.reverse_input,
-    epochs: o.Epochs = None,
-    batch_size: o.BatchSize = o.DEFAULTS.train.batch_size,
-    lr: o.Lr = None,
-    seed: o.Seed = o.DEFAULTS.train.seed,
-    patience: o.Patience = None,
-    clip_norm: o.ClipNorm = o.DEFAULTS.train.clip_norm,
-    tbptt: o.Tbptt = o.DEFAULTS.train.tbptt,
-    device: o.Device = o.DEFAULTS.train.device,
+    options: o.RunOptions = o.RUN_OPTIONS,  # every run option (forecast/config.py), in place
     all_series: many.AllSeries = False,
     global_model: many.GlobalOpt = False,
     jobs: many.Jobs = 1,
@@ -66,7 +32,8 @@ def train(
     """
     from forecast import api
 
-    run = o.build_run_config(**locals())
+    run = o.build_run_config(path=path, **options)
+    targets = run.data.targets
     if many.wants_many(all_series or bool(targets), global_model, jobs, backend, scheduler):
         many.train_many(
             run, all_series=all_series or (bool(targets) and not global_model), global_model=global_model, name=name, jobs=jobs,
