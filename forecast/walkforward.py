@@ -163,13 +163,10 @@ def _fold_run(run: RunConfig, model: str, fold: int, warm: bool) -> RunConfig:
 def run_chain(series: SeriesData, run: RunConfig, model: str, chain: list[Fold],
               refit_every: int, warm_start: bool) -> tuple[list[pd.DataFrame], list[dict[str, Any]]]:
     """Fit and forecast one model over a chain of folds, in order (one joblib task)."""
-    import torch
-
     from forecast.forecaster import fit
+    from forecast.parallel import one_thread
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # the same arithmetic whatever --jobs is
-    try:
+    with one_thread():  # the same arithmetic whatever --jobs is
         frames, fits, fitted = [], [], None
         for fold in chain:
             part = rows(series, fold.train_start, fold.cutoff)
@@ -186,8 +183,6 @@ def run_chain(series: SeriesData, run: RunConfig, model: str, chain: list[Fold],
             forecast = fitted.predict(part)
             frames.append(_frame(series, fold, model, forecast.point, forecast.quantiles))
         return frames, fits
-    finally:
-        torch.set_num_threads(threads)
 
 
 def chains(all_folds: list[Fold], refit_every: int, warm_start: bool) -> list[list[Fold]]:

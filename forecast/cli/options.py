@@ -118,6 +118,10 @@ Tbptt = Annotated[
     int, typer.Option(min=0, help="Truncated BPTT chunk length (0: full backpropagation).", rich_help_panel=TRAINING)
 ]
 Device = Annotated[str, typer.Option(help="auto, cpu or cuda.", rich_help_panel=TRAINING)]
+Threads = Annotated[
+    int | None,
+    typer.Option(min=1, help="Torch CPU threads (default: from the idle CPUs, affinity, cgroup quota and the network's size; printed after training).", rich_help_panel=TRAINING),
+]
 ModelDir = Annotated[
     str | None,
     typer.Option("--model-dir", envvar="FORECAST_HOME", help="Where models live (default: the user data folder).", show_envvar=True),
