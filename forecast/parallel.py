@@ -74,7 +74,7 @@ def backend(name: str = "local", scheduler: str | None = None, jobs: int = 1) ->
         client.close()
 
 
-_TORCH = threading.Lock()
+_TORCH = threading.RLock()  # re-entrant: a one_thread block may sit inside another
 
 
 @contextmanager

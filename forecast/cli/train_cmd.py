@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
@@ -92,10 +93,14 @@ def train(
             backend=backend, scheduler=scheduler, model_dir=model_dir, json_out=json_out, quiet=quiet,
         )
         return
-    with render.training_progress(not quiet and not json_out, log_every=log_every) as progress, \
-            _stop_on_interrupt(save_on_interrupt, progress) as on_step:
-        result = api.train(run, name=name, model_dir=model_dir, on_step=on_step, threads=threads,
-                           on_epoch=progress.on_epoch if progress else None)
+    try:
+        with render.training_progress(not quiet and not json_out, log_every=log_every) as progress, \
+                _stop_on_interrupt(save_on_interrupt, progress) as on_step:
+            result = api.train(run, name=name, model_dir=model_dir, on_step=on_step,
+                               threads=threads, on_epoch=progress.on_epoch if progress else None)
+    except KeyboardInterrupt:  # before the first step, a second Ctrl-C, or --no-save-on-interrupt
+        render.err.print("interrupted: stopped at once, nothing saved", highlight=False)
+        raise typer.Exit(130) from None
     fc, rep = result.forecaster, result.forecaster.report
     assert rep is not None
     choice = result.threads
@@ -180,7 +185,8 @@ def _stop_on_interrupt(enabled: bool, progress: Any) -> Iterator["Any"]:
             )
         return state["requested"]
 
-    if not enabled or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+    main = threading.current_thread() is threading.main_thread()  # where signals are handled
+    if not enabled or not main or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         yield progress.on_step if progress is not None else None
         return
     previous = signal.signal(signal.SIGINT, on_sigint)
