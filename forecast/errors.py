@@ -15,6 +15,8 @@ exit code below. Messages are one line and say what to do about it.
     8     unknown or delisted ticker, or no data in the asked range
     9     another `forecast retrain` holds the lock
     10    some series failed during `forecast retrain` (others succeeded)
+    130   interrupted (Ctrl-C; set by the CLI, not an exception class): `forecast train` first
+          saves the best weights so far unless --no-save-on-interrupt
 """
 
 from __future__ import annotations
