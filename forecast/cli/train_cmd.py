@@ -13,6 +13,7 @@ import typer
 from forecast.cli import app, render
 from forecast.cli import options as o
 from forecast.cli import series_cmd as many
+from forecast.errors import Interrupted
 
 if TYPE_CHECKING:
     from forecast.train import StepStats
@@ -100,7 +101,7 @@ def train(
                                threads=threads, on_epoch=progress.on_epoch if progress else None)
     except KeyboardInterrupt:  # before the first step, a second Ctrl-C, or --no-save-on-interrupt
         render.err.print("interrupted: stopped at once, nothing saved", highlight=False)
-        raise typer.Exit(130) from None
+        raise typer.Exit(Interrupted.exit_code) from None
     fc, rep = result.forecaster, result.forecaster.report
     assert rep is not None
     choice = result.threads
@@ -207,7 +208,7 @@ def _interrupt_note(report: Any) -> list[str]:
 
 def _exit_if_interrupted(interrupted: bool) -> None:
     if interrupted:
-        raise typer.Exit(130)
+        raise typer.Exit(Interrupted.exit_code)
 
 
 def _interval_note(forecaster: Any) -> list[str]:
