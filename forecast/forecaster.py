@@ -21,6 +21,7 @@ from forecast.models.base import ForecastNet
 from forecast.models.registry import build_model
 from forecast.train import (
     EpochStats,
+    StepStats,
     TrainReport,
     resolve_training,
     seed_everything,
@@ -262,6 +263,7 @@ def fit(
     *,
     on_epoch: Callable[[EpochStats], None] | None = None,
     init_from: Forecaster | None = None,
+    on_step: Callable[[StepStats], bool] | None = None,
 ) -> Forecaster:
     """Resolve defaults, fit the pipeline on ``series`` (the training part) and train."""
     run = resolve_run(run, series)
@@ -277,7 +279,8 @@ def fit(
     if init_from is not None:  # warm start: continue from earlier weights
         net.load_state_dict(init_from.net.state_dict())
     report = train_network(
-        net, x[train_part], y[train_part], x[val_part], y[val_part], run.train, on_epoch=on_epoch
+        net, x[train_part], y[train_part], x[val_part], y[val_part], run.train, on_epoch=on_epoch,
+        on_step=on_step,
     )
     errors = point_errors(net, x, y)  # (N, H)
     calibrated = not net.head.probabilistic and not series.classes

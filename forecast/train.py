@@ -29,6 +29,16 @@ class EpochStats:
 
 
 @dataclass(frozen=True)
+class StepStats:
+    """Where training is after one optimizer step; an ``on_step`` hook returning True stops it."""
+
+    epoch: int
+    epochs: int
+    step: int
+    steps: int
+
+
+@dataclass(frozen=True)
 class TrainReport:
     """How training went."""
 
@@ -43,6 +53,7 @@ class TrainReport:
     n_val: int
     history: list[tuple[float, float | None]] = field(default_factory=list)
     kept_initial: bool = False  # training never beat the starting weights on validation
+    interrupted: bool = False  # an on_step hook stopped it (Ctrl-C); the best weights so far are kept
 
 
 STEP_BUDGET, MIN_EPOCHS, MAX_EPOCHS = 600, 5, 300
@@ -104,12 +115,14 @@ def _train_epoch(
     yt: torch.Tensor,
     config: TrainConfig,
     generator: torch.Generator,
-) -> float:
-    """One pass over shuffled batches; returns the mean training loss."""
+    on_step: Callable[[int, int], bool] | None = None,
+) -> tuple[float, bool]:
+    """One pass over shuffled batches: (mean training loss, stopped by ``on_step(step, steps)``)."""
     net.train()
     order = torch.randperm(len(xt), generator=generator).to(xt.device)
-    total = torch.zeros((), device=xt.device)
-    for start in range(0, len(xt), config.batch_size):
+    total, seen = torch.zeros((), device=xt.device), 0
+    steps = math.ceil(len(xt) / config.batch_size)
+    for step, start in enumerate(range(0, len(xt), config.batch_size), 1):
         idx = order[start : start + config.batch_size]
         loss = net.loss(xt[idx], yt[idx])
         optimizer.zero_grad()
@@ -118,7 +131,10 @@ def _train_epoch(
             torch.nn.utils.clip_grad_norm_(net.parameters(), config.clip_norm)
         optimizer.step()
         total += loss.detach() * len(idx)
-    return float(total) / len(xt)
+        seen += len(idx)
+        if on_step is not None and on_step(step, steps):
+            return float(total) / seen, True
+    return float(total) / max(1, seen), False
 
 
 def train_network(
@@ -130,6 +146,7 @@ def train_network(
     config: TrainConfig,
     *,
     on_epoch: Callable[[EpochStats], None] | None = None,
+    on_step: Callable[[StepStats], bool] | None = None,
 ) -> TrainReport:
     """Fit ``net`` in place on windows x (N, L, F), y (N, H); keep the best-validation weights."""
     config = resolve_training(config, len(x_train) + len(x_val))
@@ -149,10 +166,11 @@ def train_network(
     best_loss, best_epoch, best_state = initial_loss, 0, initial_state
     history: list[tuple[float, float | None]] = []
     started, stopped_early, train_loss = time.perf_counter(), False, float("nan")
-    epoch = 0
+    epoch, interrupted, epochs = 0, False, config.epochs
+    step_hook = None if on_step is None else (lambda s, n: on_step(StepStats(epoch, epochs, s, n)))
     for epoch in range(1, config.epochs + 1):
         net.epoch_fraction = (epoch - 1) / max(1, config.epochs - 1)  # teacher-forcing decay
-        train_loss = _train_epoch(net, optimizer, xt, yt, config, generator)
+        train_loss, interrupted = _train_epoch(net, optimizer, xt, yt, config, generator, step_hook)
         val_loss = _evaluate(net, xv, yv, config.batch_size) if use_val else None
         score = val_loss if val_loss is not None else train_loss
         if score < best_loss:
@@ -161,6 +179,8 @@ def train_network(
         history.append((train_loss, val_loss))
         if on_epoch is not None:
             on_epoch(EpochStats(epoch, config.epochs, train_loss, val_loss, best_epoch))
+        if interrupted:  # the partial epoch was validated like a whole one
+            break
         if use_val and config.patience > 0 and epoch - best_epoch >= config.patience:
             stopped_early = True
             break
@@ -179,6 +199,7 @@ def train_network(
         device=str(device),
         stopped_early=stopped_early,
         kept_initial=kept_initial,
+        interrupted=interrupted,
         n_train=len(xt),
         n_val=len(xv),
         history=history,

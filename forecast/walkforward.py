@@ -174,13 +174,10 @@ def run_chain(series: SeriesData, run: RunConfig, model: str, chain: list[Fold],
     """Fit and forecast one model over a chain of folds, in order (one joblib task)."""
     if model in statpeers.PEERS:
         return run_peer(series, model, chain, season)
-    import torch
-
     from forecast.forecaster import fit
+    from forecast.parallel import one_thread
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # the same arithmetic whatever --jobs is
-    try:
+    with one_thread():  # the same arithmetic whatever --jobs is
         frames, fits, fitted = [], [], None
         for fold in chain:
             part = rows(series, fold.train_start, fold.cutoff)
@@ -197,8 +194,6 @@ def run_chain(series: SeriesData, run: RunConfig, model: str, chain: list[Fold],
             forecast = fitted.predict(part)
             frames.append(_frame(series, fold, model, forecast.point, forecast.quantiles))
         return frames, fits
-    finally:
-        torch.set_num_threads(threads)
 
 
 def run_peer(series: SeriesData, model: str, chain: list[Fold], season: int

@@ -25,6 +25,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from forecast import schema
 from forecast.config import RunConfig
 from forecast.schema import Key, keys_for
 from forecast.schema import build_run_config as _build
@@ -38,6 +39,10 @@ RUN_OPTIONS: RunOptions = MappingProxyType({})  # the placeholder run_options re
 F = TypeVar("F", bound=Callable[..., Any])
 _TYPES: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str, "list": str}
 
+Threads = Annotated[  # not a config field: how this process runs, never saved
+    int | None,
+    typer.Option(min=1, help="Torch CPU threads (default: from the idle CPUs, affinity, cgroup quota and the network's size; printed after training).", rich_help_panel=schema.PANELS["train"]),
+]
 ModelDir = Annotated[
     str | None,
     typer.Option("--model-dir", envvar="FORECAST_HOME", help="Where models live (default: the user data folder).", show_envvar=True),
