@@ -19,6 +19,13 @@ from forecast.data.series import SeriesData
 from forecast.errors import ConfigError, DataError
 from forecast.models.base import ForecastNet
 from forecast.models.registry import build_model
+from forecast.selection import (
+    INNER_ORIGINS,
+    Choice,
+    baseline_forecast,
+    choose,
+    levels_to_model,
+)
 from forecast.train import (
     EpochStats,
     TrainReport,
@@ -180,6 +187,19 @@ class Forecaster:
     # model-space errors (N_val, H) of the point forecast on the validation windows, which
     # the weights were not trained on: the intervals of a point model; empty when too few
     calibration: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    # what the fit forecasts with (the net or a simple baseline) and the validation scores
+    # that decided it: plain data (selection.Choice.as_dict), saved in the bundle
+    choice: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def chosen(self) -> Choice:
+        return Choice.from_dict(self.choice, self.run.model.name)
+
+    @property
+    def baseline(self) -> str | None:
+        """The simple baseline this model forecasts with, or None when it uses its network."""
+        chosen = self.chosen
+        return chosen.member if chosen.kind == "baseline" else None
 
     def step_errors(self) -> np.ndarray:
         """One-step model-space errors to bootstrap in rollouts: (R,). Out of sample (the
@@ -210,6 +230,8 @@ class Forecaster:
 
     def predict(self, series: SeriesData, n_samples: int = 400) -> Forecast:
         """Forecast the horizon after the last row of ``series``."""
+        if self.baseline is not None:
+            return self._predict_baseline(series)
         out = self.raw_output(series)  # (1, H, P)
         dates = series.future_dates(out.shape[1])
         last = series.y[-1]
@@ -220,6 +242,25 @@ class Forecaster:
             return Forecast(dates, point, class_probs=probs, classes=series.classes, tz=series.tz)
         paths = self._interval_paths(out, z, last, n_samples)  # (S, H) levels, or None
         quantiles = {} if paths is None else {q: np.quantile(paths, q, axis=0) for q in QUANTILE_LEVELS}
+        return Forecast(dates, point, quantiles, tz=series.tz)
+
+    def _predict_baseline(self, series: SeriesData) -> Forecast:
+        """The chosen baseline from every row of ``series``; intervals from its own
+        validation errors (model space, like the net's)."""
+        chosen, horizon = self.chosen, int(self.run.window.horizon or 1)
+        categorical = self.pipeline.categorical
+        point = baseline_forecast(chosen.member, series.y, horizon, chosen.season, categorical)
+        dates = series.future_dates(horizon)
+        if categorical:
+            probs = np.zeros((horizon, len(series.classes)))  # (H, C): the baseline is certain
+            probs[np.arange(horizon), np.rint(point).astype(int)] = 1.0
+            return Forecast(dates, point, class_probs=probs, classes=series.classes, tz=series.tz)
+        quantiles: dict[float, np.ndarray] = {}
+        last = float(series.y[-1])
+        z = levels_to_model(self.pipeline, point[None, :], np.array([last]))  # (1, H)
+        if z is not None and len(self.calibration) >= MIN_CALIBRATION_WINDOWS:
+            paths = self.pipeline.to_levels(z + self.calibration[:, :horizon], last)  # (N, H)
+            quantiles = {q: np.quantile(paths, q, axis=0) for q in QUANTILE_LEVELS}
         return Forecast(dates, point, quantiles, tz=series.tz)
 
     def _interval_paths(
@@ -280,11 +321,49 @@ def fit(
         net, x[train_part], y[train_part], x[val_part], y[val_part], run.train, on_epoch=on_epoch
     )
     errors = point_errors(net, x, y)  # (N, H)
-    calibrated = not net.head.probabilistic and not series.classes
-    calibration = errors[val_part] if calibrated else np.zeros((0, 0))
+    choice, calibration, residuals = _floor(series, run, pipeline, net, y, errors, val_part)
+    return Forecaster(run, pipeline, net, residuals, report, calibration=calibration, choice=choice)
+
+
+def _floor(
+    series: SeriesData, run: RunConfig, pipeline: TargetPipeline, net: ForecastNet,
+    y: np.ndarray, errors: np.ndarray, val_part: slice,
+) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
+    """The net against the simple baselines on the validation windows (selection.py): the
+    choice, the chosen member's model-space validation errors (N_val, H) for intervals (empty
+    under MIN_CALIBRATION_WINDOWS) and its one-step errors (R,) for rollouts."""
+    from forecast.data.calendar import season_length
+
+    categorical = bool(series.classes)
+    horizon, lost = run.model.horizon, pipeline.rows_lost
+    season = season_length(series.freq) or 1
+    if val_part.stop > val_part.start:  # windows the weights never trained on
+        idx, where = np.arange(val_part.start, val_part.stop), "validation tail"
+    else:
+        idx, where = np.arange(max(0, len(y) - INNER_ORIGINS), len(y)), "inner origins"
+    origins = idx + run.window.input_len + lost  # level row where each window's forecast starts
+    last = series.y[origins - 1]
+    net_levels = pipeline.to_levels(y[idx] - errors[idx], last) if where == "validation tail" else None
+    # a probabilistic head is asked for its distribution, and no validation (val_fraction 0) for
+    # the net as trained: both keep the net, and the scores still say how it compares
+    keep_net = (net.head.probabilistic and not categorical) or (where == "inner origins" and run.train.val_fraction <= 0)
+    choice, forecasts = choose(series.y, origins, horizon, season, categorical, run.model.name,
+                               net_levels, where, keep_net=keep_net)
+    saved = choice.as_dict()
+    if choice.kind == "net":
+        calibrated = not net.head.probabilistic and not categorical
+        calibration = errors[idx] if calibrated else np.zeros((0, 0))
+        residuals = errors[:, 0].copy()
+    else:
+        z = levels_to_model(pipeline, forecasts[choice.member], last)  # (N, H) model space
+        member_errors = y[idx] - z if z is not None and not categorical else np.zeros((0, horizon))
+        calibration, residuals = member_errors, member_errors[:, 0].copy()
+        if categorical:  # (forecast, actual) first-step classes: what generate draws from
+            truth = np.stack([series.y[o : o + horizon] for o in origins])
+            saved["pairs"] = np.stack([forecasts[choice.member][:, 0], truth[:, 0]], axis=1)
     if len(calibration) < MIN_CALIBRATION_WINDOWS:
         calibration = np.zeros((0, 0))
-    return Forecaster(run, pipeline, net, errors[:, 0].copy(), report, calibration=calibration)
+    return saved, calibration, residuals
 
 
 def point_errors(net: ForecastNet, x: np.ndarray, y: np.ndarray) -> np.ndarray:

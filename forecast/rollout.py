@@ -321,10 +321,38 @@ def generate(
     random_seed: int = 0,
     mode: str = "stateful",
 ) -> Generation:
-    """Roll out from ``seed`` and map back to levels; dates continue after the seed's last date."""
-    z = rollout(forecaster, seed.window, steps=steps, paths=paths, temperature=temperature,
-                seed=random_seed, mode=mode)  # (N, S) model space
-    values = forecaster.pipeline.to_levels(z, seed.last_level)  # (N, S)
+    """Roll out from ``seed`` and map back to levels; dates continue after the seed's last date.
+
+    A model whose fit chose a simple baseline continues the seed with that baseline plus
+    bootstrapped one-step validation errors (selection.baseline_paths)."""
+    if forecaster.baseline is not None:
+        values = _baseline_generation(forecaster, seed, steps, paths, temperature, random_seed, mode)
+    else:
+        z = rollout(forecaster, seed.window, steps=steps, paths=paths, temperature=temperature,
+                    seed=random_seed, mode=mode)  # (N, S) model space
+        values = forecaster.pipeline.to_levels(z, seed.last_level)  # (N, S)
     known = series.index[series.index <= seed.history.index[-1]]  # the calendar up to the seed
     dates = future_dates(known, series.freq, steps)
     return Generation(values, dates, seed, series.classes)
+
+
+def _baseline_generation(forecaster: Forecaster, seed: Seed, steps: int, paths: int,
+                         temperature: float, random_seed: int, mode: str) -> np.ndarray:
+    """(N, S) levels or class codes from the chosen baseline, seeded by the seed's levels."""
+    from forecast.selection import baseline_paths, class_baseline_paths
+
+    _check_sizes(steps, paths, temperature, mode)
+    check_can_generate(forecaster)
+    chosen, history = forecaster.chosen, seed.history.to_numpy(dtype=np.float64)
+    if forecaster.pipeline.categorical:
+        pairs = np.asarray(forecaster.choice.get("pairs", np.zeros((0, 2))), dtype=np.float64)
+        return class_baseline_paths(chosen.member, history, steps, paths, pairs=pairs,
+                                    temperature=temperature, seed=random_seed)
+    errors = forecaster.step_errors() * forecaster.pipeline.scaler.scale[0]  # (R,) unscaled
+    if temperature > 0 and len(errors) == 0:
+        raise ConfigError(
+            "this model has no saved validation errors to sample from; retrain it or use --temperature 0"
+        )
+    return baseline_paths(chosen.member, history, steps, paths, season=chosen.season, errors=errors,
+                          transform=forecaster.pipeline.transform, temperature=temperature,
+                          seed=random_seed)

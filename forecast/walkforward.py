@@ -102,7 +102,7 @@ class Backtest:
 
     table: pd.DataFrame  # fold, cutoff, ds, y, yhat, model [, q0.05 ...]
     folds: pd.DataFrame  # fold, train_start, cutoff_row, cutoff, last, scale
-    fits: pd.DataFrame  # model, fold, kind (fresh/warm), seconds, epochs, kept_initial
+    fits: pd.DataFrame  # model, fold, kind (fresh/warm), seconds, epochs, kept_initial, chosen
     run: RunConfig  # resolved on the first fold's training part
     models: tuple[str, ...]
     baselines: tuple[str, ...]
@@ -182,7 +182,8 @@ def run_chain(series: SeriesData, run: RunConfig, model: str, chain: list[Fold],
                 fits.append({"model": model, "fold": fold.index, "kind": "warm" if warm else "fresh",
                              "seconds": time.perf_counter() - started,
                              "epochs": report.epochs_run if report else 0,
-                             "kept_initial": bool(getattr(report, "kept_initial", False))})
+                             "kept_initial": bool(getattr(report, "kept_initial", False)),
+                             "chosen": fitted.chosen.member})
             forecast = fitted.predict(part)
             frames.append(_frame(series, fold, model, forecast.point, forecast.quantiles))
         return frames, fits
@@ -285,7 +286,8 @@ def backtest(
     return Backtest(
         table=_sorted(pd.concat(frames, ignore_index=True), names),
         folds=fold_info(series, all_folds, season),
-        fits=pd.DataFrame(fits, columns=["model", "fold", "kind", "seconds", "epochs", "kept_initial"]),
+        fits=pd.DataFrame(fits, columns=["model", "fold", "kind", "seconds", "epochs", "kept_initial",
+                                         "chosen"]),
         run=run, models=tuple(models), baselines=names[len(models):], horizon=horizon,
         step=step or horizon, window=window, season=season, classes=series.classes,
         seconds=time.perf_counter() - started,

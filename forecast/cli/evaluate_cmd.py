@@ -144,7 +144,8 @@ def evaluate(
     _write_files(bt, board, output, plot, data.name)
     if json_out:
         render.print_json({"series": data.name, "target": data.target, "classes": list(data.classes),
-                           **_settings(bt, len(data)), **board.summary(), "notes": list(data.notes)})
+                           **_settings(bt, len(data)), **board.summary(), "notes": list(data.notes),
+                           "chosen": _chosen(bt)})
         return
     s = _settings(bt, len(data))
     render.notes([*data.notes, f"input length {s['input_len']}, transform {s['transform']}: "
@@ -157,6 +158,14 @@ def evaluate(
     for kind, name in (("wrote", output), ("plotted", plot)):
         if name:
             render.out.print(f"{kind} {name}", highlight=False)
+
+
+def _chosen(bt: "Backtest") -> dict[str, list[str]]:
+    """What each model's fit forecast with on each fold (the net or a baseline it lost to)."""
+    if "chosen" not in bt.fits or bt.fits.empty:
+        return {}
+    return {str(m): [str(c) for c in f.sort_values("fold")["chosen"]]
+            for m, f in bt.fits.groupby("model", sort=False)}
 
 
 def _check_paths(output: str | None, plot: str | None) -> None:

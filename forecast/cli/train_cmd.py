@@ -91,15 +91,17 @@ def train(
         "device": rep.device,
         "kept_initial": rep.kept_initial,
         "calibration_windows": len(fc.calibration),
+        "chosen": fc.chosen.member,
+        "choice_scores": fc.chosen.scores,
     }
     if json_out:
         render.print_json({**summary, "notes": list(result.series.notes),
                            "forecast": render.frame_records(result.forecast.to_frame())})
         return
-    kept = (
+    kept = [fc.chosen.note()] + (
         ["no epoch beat the training-mean forecast by 1% on the validation tail, so the model "
          "forecasts the mean (for log returns: the drift); forecast evaluate compares it with naive"]
-        if rep.kept_initial else []
+        if rep.kept_initial and fc.baseline is None else []
     )
     render.notes([*result.series.notes, *kept, *_interval_note(fc)])
     val = f", val loss {rep.best_val_loss:.4f}" if rep.best_val_loss is not None else ""
@@ -119,9 +121,11 @@ def _interval_note(forecaster: Any) -> list[str]:
     """Where a point model's intervals come from, or why it has none."""
     from forecast.forecaster import MIN_CALIBRATION_WINDOWS
 
+    n = len(forecaster.calibration)
+    if forecaster.baseline is not None and n:
+        return [f"intervals q0.05..q0.95: {forecaster.baseline}'s own errors on its {n} validation windows"]
     if forecaster.run.model.head != "point":
         return []
-    n = len(forecaster.calibration)
     if n:
         return [f"intervals q0.05..q0.95: the model's own errors on its {n} validation windows"]
     n_val = forecaster.report.n_val if forecaster.report else 0
