@@ -346,7 +346,8 @@ def _floor(
     net_levels = pipeline.to_levels(y[idx] - errors[idx], last) if where == "validation tail" else None
     # a probabilistic head is asked for its distribution, and no validation (val_fraction 0) for
     # the net as trained: both keep the net, and the scores still say how it compares
-    keep_net = (net.head.probabilistic and not categorical) or (where == "inner origins" and run.train.val_fraction <= 0)
+    keep_net = (net.head.probabilistic and not categorical) or (
+        where == "inner origins" and run.train.val_fraction <= 0)
     choice, forecasts = choose(series.y, origins, horizon, season, categorical, run.model.name,
                                net_levels, where, keep_net=keep_net)
     saved = choice.as_dict()
