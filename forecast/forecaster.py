@@ -27,6 +27,7 @@ from forecast.selection import (
     levels_to_model,
 )
 from forecast.train import (
+    VAL_WINDOWS,
     EpochStats,
     TrainReport,
     resolve_training,
@@ -43,6 +44,8 @@ MIN_TRAIN_WINDOWS = 8
 MIN_CALIBRATION_WINDOWS = 20  # validation windows needed before a point model gives intervals
 SMALL_DATA_WINDOWS = 500  # below this: hidden 32, 1 layer, lr 3e-3 unless asked otherwise
 TREND_SHARE = 0.5  # R^2 of a linear trend above which the target is differenced
+MAX_INPUT_LEN = 336  # a default window never reads more steps (two weeks of hours)
+RESIDUAL_WINDOWS = 20_000  # the most recent windows whose one-step errors a model keeps
 
 
 if TYPE_CHECKING:
@@ -99,11 +102,12 @@ def default_horizon(freq: str | None) -> int:
 
 
 def default_input_len(freq: str | None, horizon: int, n_rows: int) -> int:
-    """Two seasons (at least 20 steps and twice the horizon), capped by the data length."""
+    """Two seasons (at least 20 steps and twice the horizon), capped by the data length and by
+    MAX_INPUT_LEN (two seasons of one-minute data would be 2,880 recurrent steps a window)."""
     from forecast.data.calendar import season_length
 
     season = season_length(freq) or 1
-    wanted = max(2 * season if season > 1 else 0, 20, 2 * horizon)
+    wanted = min(MAX_INPUT_LEN, max(2 * season if season > 1 else 0, 20, 2 * horizon))
     cap = max(2, (n_rows - horizon) // 3)
     return int(min(wanted, cap))
 
@@ -320,14 +324,13 @@ def fit(
     report = train_network(
         net, x[train_part], y[train_part], x[val_part], y[val_part], run.train, on_epoch=on_epoch
     )
-    errors = point_errors(net, x, y)  # (N, H)
-    choice, calibration, residuals = _floor(series, run, pipeline, net, y, errors, val_part)
+    choice, calibration, residuals = _floor(series, run, pipeline, net, x, y, val_part)
     return Forecaster(run, pipeline, net, residuals, report, calibration=calibration, choice=choice)
 
 
 def _floor(
     series: SeriesData, run: RunConfig, pipeline: TargetPipeline, net: ForecastNet,
-    y: np.ndarray, errors: np.ndarray, val_part: slice,
+    x: np.ndarray, y: np.ndarray, val_part: slice,
 ) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
     """The net against the simple baselines on the validation windows (selection.py): the
     choice, the chosen member's model-space validation errors (N_val, H) for intervals (empty
@@ -339,11 +342,14 @@ def _floor(
     season = season_length(series.freq) or 1
     if val_part.stop > val_part.start:  # windows the weights never trained on
         idx, where = np.arange(val_part.start, val_part.stop), "validation tail"
+        if len(idx) > VAL_WINDOWS:  # a long series: evenly spaced ones, the last included
+            idx = idx[np.linspace(0, len(idx) - 1, VAL_WINDOWS).round().astype(int)]
     else:
         idx, where = np.arange(max(0, len(y) - INNER_ORIGINS), len(y)), "inner origins"
     origins = idx + run.window.input_len + lost  # level row where each window's forecast starts
     last = series.y[origins - 1]
-    net_levels = pipeline.to_levels(y[idx] - errors[idx], last) if where == "validation tail" else None
+    errors = point_errors(net, x[idx], y[idx])  # (N, H) model space
+    net_levels = pipeline.to_levels(y[idx] - errors, last) if where == "validation tail" else None
     # a probabilistic head is asked for its distribution, and no validation (val_fraction 0) for
     # the net as trained: both keep the net, and the scores still say how it compares
     keep_net = (net.head.probabilistic and not categorical) or (
@@ -353,8 +359,9 @@ def _floor(
     saved = choice.as_dict()
     if choice.kind == "net":
         calibrated = not net.head.probabilistic and not categorical
-        calibration = errors[idx] if calibrated else np.zeros((0, 0))
-        residuals = errors[:, 0].copy()
+        calibration = errors if calibrated else np.zeros((0, 0))
+        recent = slice(max(0, len(x) - RESIDUAL_WINDOWS), len(x))  # training windows' one-step errors
+        residuals = point_errors(net, x[recent], y[recent])[:, 0].copy()
     else:
         z = levels_to_model(pipeline, forecasts[choice.member], last)  # (N, H) model space
         member_errors = y[idx] - z if z is not None and not categorical else np.zeros((0, horizon))
