@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal, TypeVar
 
-Transform = Literal["auto", "level", "diff", "logret"]
+Transform = Literal["auto", "level", "diff", "logret", "sdiff", "slogret"]
 ScalerName = Literal["standard", "minmax", "robust"]
 FillPolicy = Literal["ffill", "interpolate", "drop", "error"]
 HeadName = Literal["point", "gaussian", "studentt", "quantile", "class"]
@@ -17,7 +17,7 @@ LossName = Literal["mse", "mae", "huber"]
 Regime = Literal["seq2vec", "seq2seq"]
 DeviceName = Literal["auto", "cpu", "cuda"]
 
-TRANSFORMS: tuple[str, ...] = ("auto", "level", "diff", "logret")
+TRANSFORMS: tuple[str, ...] = ("auto", "level", "diff", "logret", "sdiff", "slogret")
 SCALERS: tuple[str, ...] = ("standard", "minmax", "robust")
 FILL_POLICIES: tuple[str, ...] = ("ffill", "interpolate", "drop", "error")
 HEADS: tuple[str, ...] = ("point", "gaussian", "studentt", "quantile", "class")

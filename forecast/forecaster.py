@@ -35,7 +35,7 @@ from forecast.train import (
     to_tensor,
     train_network,
 )
-from forecast.transforms import Scaler, TargetPipeline
+from forecast.transforms import SEASONAL, Scaler, TargetPipeline, lost_rows
 from forecast.windows import make_windows, n_windows
 
 QUANTILE_LEVELS = (0.05, 0.1, 0.5, 0.9, 0.95)
@@ -44,6 +44,8 @@ MIN_TRAIN_WINDOWS = 8
 MIN_CALIBRATION_WINDOWS = 20  # validation windows needed before a point model gives intervals
 SMALL_DATA_WINDOWS = 500  # below this: hidden 32, 1 layer, lr 3e-3 unless asked otherwise
 TREND_SHARE = 0.5  # R^2 of a linear trend above which the target is differenced
+SEASONAL_STRENGTH = 0.5  # F_s above which auto deseasonalises (seasonal differences)
+MIN_SEASONS = 4  # ... when the series spans at least this many seasons
 MAX_INPUT_LEN = 336  # a default window never reads more steps (two weeks of hours)
 RESIDUAL_WINDOWS = 20_000  # the most recent windows whose one-step errors a model keeps
 
@@ -136,13 +138,50 @@ def choose_transform(series: SeriesData) -> str:
     return "diff" if trending else "level"
 
 
+def season_of(series: SeriesData) -> int:
+    """The season m of the series' calendar (1 when it has none)."""
+    from forecast.data.calendar import season_length
+
+    return int(season_length(series.freq) or 1)
+
+
+def seasonal_strength(y: np.ndarray, season: int) -> float:
+    """Hyndman's F_s on a classical decomposition: 1 - Var(remainder) / Var(season + remainder),
+    trend = centred moving average over one season, season = mean detrended value per phase."""
+    m = season
+    if m <= 1 or len(y) < 3 * m:
+        return 0.0
+    kernel = np.ones(m + 1) / m if m % 2 == 0 else np.ones(m) / m
+    if m % 2 == 0:
+        kernel[0] = kernel[-1] = 0.5 / m  # the 2 x m moving average
+    trend = np.convolve(y, kernel, mode="valid")  # (T - 2 * (len // 2),)
+    half = len(kernel) // 2
+    detrended = y[half : half + len(trend)] - trend
+    phase = (np.arange(len(detrended)) + half) % m
+    profile = np.array([detrended[phase == k].mean() for k in range(m)])
+    remainder = detrended - profile[phase]
+    total = np.var(detrended)
+    return float(max(0.0, 1.0 - np.var(remainder) / total)) if total > 0 else 0.0
+
+
+def choose_seasonal(series: SeriesData, season: int) -> str | None:
+    """auto on a seasonal series: seasonal log differences for a positive series, seasonal
+    differences otherwise, when the season explains at least SEASONAL_STRENGTH of the
+    detrended variance and the series spans at least MIN_SEASONS seasons; else None."""
+    y = series.y
+    if season <= 1 or len(y) < MIN_SEASONS * season or seasonal_strength(y, season) < SEASONAL_STRENGTH:
+        return None
+    return "slogret" if np.all(y > 0) else "sdiff"
+
+
 def resolve_run(run: RunConfig, series: SeriesData) -> RunConfig:
     """Fill every None in the configs from the data; check the data is long enough."""
     categorical = bool(series.classes)
     horizon = run.window.horizon or default_horizon(series.freq)
     transform = run.window.transform
+    season = season_of(series)
     if transform == "auto":
-        transform = "level" if categorical else choose_transform(series)
+        transform = "level" if categorical else choose_seasonal(series, season) or choose_transform(series)
     if categorical and transform != "level":
         raise ConfigError(f"--transform {transform}: a categorical target takes --transform level")
     input_len = run.window.input_len or default_input_len(series.freq, horizon, len(series))
@@ -152,7 +191,8 @@ def resolve_run(run: RunConfig, series: SeriesData) -> RunConfig:
             f"--head class needs a categorical target; {series.target!r} is numeric"
         )
     window = WindowConfig(input_len, horizon, transform, run.window.scaler)  # type: ignore[arg-type]
-    windows = n_windows(len(series) - (transform != "level"), input_len, horizon)
+    lost = lost_rows(transform, season)
+    windows = n_windows(len(series) - lost, input_len, horizon)
     small = windows < SMALL_DATA_WINDOWS  # a smaller, faster-learning net for short series
     train = resolve_training(
         replace(run.train, lr=(3e-3 if small else 1e-3) if run.train.lr is None else run.train.lr), windows
@@ -162,11 +202,10 @@ def resolve_run(run: RunConfig, series: SeriesData) -> RunConfig:
         head=head,
         hidden=run.model.hidden or (32 if small else 64),
         layers=run.model.layers or (1 if small else 2),
-        n_features=1 + len(series.features),
+        n_features=(len(series.classes) or 1) + len(series.features),  # one-hot past classes
         horizon=horizon,
         n_classes=len(series.classes),
     )
-    lost = 0 if transform == "level" else 1
     available = n_windows(len(series) - lost, input_len, horizon)
     if available < MIN_TRAIN_WINDOWS:
         need = input_len + horizon + MIN_TRAIN_WINDOWS - 1 + lost
@@ -238,7 +277,7 @@ class Forecaster:
             return self._predict_baseline(series)
         out = self.raw_output(series)  # (1, H, P)
         dates = series.future_dates(out.shape[1])
-        last = series.y[-1]
+        last = self.pipeline.anchor(series.y)  # the last level (last m levels when seasonal)
         z = self.net.head.point(out).cpu().double().numpy()[0]  # (H,) model space
         point = self.pipeline.to_levels(z, last)
         if self.pipeline.categorical:
@@ -260,15 +299,15 @@ class Forecaster:
             probs[np.arange(horizon), np.rint(point).astype(int)] = 1.0
             return Forecast(dates, point, class_probs=probs, classes=series.classes, tz=series.tz)
         quantiles: dict[float, np.ndarray] = {}
-        last = float(series.y[-1])
-        z = levels_to_model(self.pipeline, point[None, :], np.array([last]))  # (1, H)
+        last = self.pipeline.anchor(series.y)
+        z = levels_to_model(self.pipeline, point[None, :], np.asarray(last)[None, ...])  # (1, H)
         if z is not None and len(self.calibration) >= MIN_CALIBRATION_WINDOWS:
             paths = self.pipeline.to_levels(z + self.calibration[:, :horizon], last)  # (N, H)
             quantiles = {q: np.quantile(paths, q, axis=0) for q in QUANTILE_LEVELS}
         return Forecast(dates, point, quantiles, tz=series.tz)
 
     def _interval_paths(
-        self, out: torch.Tensor, z: np.ndarray, last: float, n_samples: int
+        self, out: torch.Tensor, z: np.ndarray, last: Any, n_samples: int
     ) -> np.ndarray | None:
         """Level paths the quantiles come from: draws of a probabilistic head, or the point
         forecast z (H,) plus each calibration error row; None for an uncalibrated point model."""
@@ -314,6 +353,8 @@ def fit(
         transform=run.window.transform,
         scaler=Scaler(run.window.scaler),
         categorical=bool(series.classes),
+        season=season_of(series) if run.window.transform in SEASONAL else 1,
+        n_classes=len(series.classes),
     ).fit(series.x, series.source)
     x, y = training_windows(pipeline, series, run)
     train_part, val_part = split_validation(len(x), run.model.horizon, run.train.val_fraction)
@@ -347,7 +388,8 @@ def _floor(
     else:
         idx, where = np.arange(max(0, len(y) - INNER_ORIGINS), len(y)), "inner origins"
     origins = idx + run.window.input_len + lost  # level row where each window's forecast starts
-    last = series.y[origins - 1]
+    depth = max(1, lost)  # the levels before each origin that to_levels continues from
+    last = pipeline.anchor(np.stack([series.y[o - depth : o] for o in origins]))  # (N,) or (N, m)
     errors = point_errors(net, x[idx], y[idx])  # (N, H) model space
     net_levels = pipeline.to_levels(y[idx] - errors, last) if where == "validation tail" else None
     # a probabilistic head is asked for its distribution, and no validation (val_fraction 0) for

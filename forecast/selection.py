@@ -94,20 +94,24 @@ def baseline_forecasts(name: str, y: np.ndarray, origins: np.ndarray, horizon: i
 
 
 def levels_to_model(pipeline: TargetPipeline, forecast: np.ndarray, last: np.ndarray) -> np.ndarray | None:
-    """Level forecasts (N, H) continuing from ``last`` (N,) -> model space (N, H), so that
-    ``pipeline.to_levels`` maps them back; None where the transform is undefined (a forecast
-    <= 0 under log returns)."""
+    """Level forecasts (N, H) continuing from ``last`` (the pipeline's anchors: (N,), or (N, m)
+    for a seasonal transform) -> model space (N, H), so that ``pipeline.to_levels`` maps them
+    back; None where the transform is undefined (a level <= 0 under log changes)."""
     if pipeline.categorical:
         return forecast.astype(np.float64)
-    full = np.concatenate([np.asarray(last, dtype=np.float64)[:, None], forecast], axis=1)  # (N, H+1)
+    anchor = np.asarray(last, dtype=np.float64)
+    anchor = anchor[:, None] if anchor.ndim == 1 else anchor  # (N, K)
+    lag, horizon = anchor.shape[1], forecast.shape[1]
+    full = np.concatenate([anchor, forecast], axis=1)  # (N, K + H)
     if pipeline.transform == "level":
         changed = forecast
-    elif pipeline.transform == "diff":
-        changed = np.diff(full, axis=1)
-    elif pipeline.transform == "logret":
+    elif pipeline.transform in ("diff", "sdiff"):
+        changed = full[:, lag:] - full[:, lag - (1 if pipeline.transform == "diff" else lag) :][:, :horizon]
+    elif pipeline.transform in ("logret", "slogret"):
         if np.any(full <= 0):
             return None
-        changed = np.diff(np.log(full), axis=1)
+        logs = np.log(full)
+        changed = logs[:, lag:] - logs[:, lag - (1 if pipeline.transform == "logret" else lag) :][:, :horizon]
     else:
         raise ValueError(f"unknown transform {pipeline.transform!r}")
     return (changed - pipeline.scaler.center[0]) / pipeline.scaler.scale[0]

@@ -36,9 +36,9 @@ def airline(sample_data: Path):
 
 @pytest.fixture(scope="module")
 def weak_fit(airline):
-    """One epoch of a 4-unit LSTM on a strongly seasonal monthly series: it cannot beat
+    """One epoch of a 4-unit LSTM on the levels of a strongly seasonal monthly series: it cannot beat
     seasonal naive on the validation windows."""
-    return fit(airline, replace(WEAK, window=WindowConfig(None, 12, "auto")))
+    return fit(airline, replace(WEAK, window=WindowConfig(None, 12, "level")))
 
 
 def test_a_net_that_loses_on_validation_forecasts_with_the_best_baseline(weak_fit, airline) -> None:
@@ -152,3 +152,19 @@ def test_choice_round_trips_as_plain_data() -> None:
     choice = Choice("naive", "baseline", "mae", {"naive": 1.0, "lstm": 2.0}, 10, "validation tail", 7)
     assert Choice.from_dict(choice.as_dict(), "lstm") == choice
     assert Choice.from_dict({}, "gru").member == "gru"
+
+
+def test_class_targets_see_their_own_past_as_one_hot_inputs(sample_data: Path) -> None:
+    weather = read_csv_series(DataSpec(path=str(sample_data / "vega_seattle_weather.csv"),
+                                       target="weather")).rows(0, 120)
+    no_tail = replace(WEAK.train, val_fraction=0.0)  # keeps the net: this test is about its inputs
+    fc = fit(weather, RunConfig(window=WindowConfig(14, 3, "auto"), model=WEAK.model, train=no_tail))
+    n_classes = len(weather.classes)
+    assert fc.baseline is None and fc.run.model.n_features == n_classes
+    window = fc.model_inputs(weather)[0]  # (L, C)
+    assert window.shape == (14, n_classes)
+    np.testing.assert_array_equal(window.argmax(axis=1), weather.y[-14:])  # the past classes
+    np.testing.assert_array_equal(window.sum(axis=1), 1.0)
+    # a one-hot class net still generates: each generated class is fed back one-hot
+    paths = generate(fc, weather, data_seed(fc, weather, None, False), steps=6, paths=4, random_seed=1)
+    assert paths.values.shape == (4, 6) and set(np.unique(paths.values)) <= set(range(n_classes))
