@@ -135,26 +135,29 @@ def choose(
     horizon: int,
     season: int,
     categorical: bool,
-    net_name: str,
-    net_forecast: np.ndarray | None,
+    nets: dict[str, np.ndarray | None],
     where: str = "validation tail",
     *,
     keep_net: bool = False,
 ) -> tuple[Choice, dict[str, np.ndarray]]:
-    """Score the net (forecasts (N, H) in levels, None when it cannot be scored) and every
-    baseline at ``origins``; return the choice and each member's forecasts (N, H).
-    ``keep_net``: score everything, but the net is what the fit forecasts with."""
+    """Score the nets (name -> forecasts (N, H) in levels, None when it cannot be scored) and
+    every baseline at ``origins``; return the choice and each member's forecasts (N, H).
+    ``keep_net``: score everything, but the first net is what the fit forecasts with."""
     truth = actuals(y, origins, horizon)
     forecasts = {name: baseline_forecasts(name, y, origins, horizon, season, categorical)
                  for name in table(categorical)}
     scores = {name: score(f, truth, categorical) for name, f in forecasts.items()}
     best = min(scores, key=lambda k: scores[k])
     metric = "error_rate" if categorical else "mae"
-    if net_forecast is not None:
-        forecasts[net_name] = net_forecast
-        scores[net_name] = score(net_forecast, truth, categorical)
-    if keep_net or (net_forecast is not None and scores[net_name] < scores[best]):
-        return Choice(net_name, "net", metric, scores, len(origins), where, season), forecasts
+    scored = {name: f for name, f in nets.items() if f is not None}
+    for name, forecast in scored.items():
+        forecasts[name] = forecast
+        scores[name] = score(forecast, truth, categorical)
+    best_net = min(scored, key=lambda k: scores[k]) if scored else None
+    if keep_net:
+        return Choice(next(iter(nets)), "net", metric, scores, len(origins), where, season), forecasts
+    if best_net is not None and scores[best_net] < scores[best]:
+        return Choice(best_net, "net", metric, scores, len(origins), where, season), forecasts
     return Choice(best, "baseline", metric, scores, len(origins), where, season), forecasts
 
 

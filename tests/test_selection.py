@@ -76,10 +76,13 @@ def test_choose_takes_the_net_only_when_it_beats_every_baseline() -> None:
     truth = np.stack([y[o : o + 4] for o in origins])
     good, bad = truth + 0.0, truth + 1.0
     # seasonal naive is exact here, so even a perfect net only ties and does not win
-    assert choose(y, origins, 4, 4, False, "lstm", good)[0].member == "seasonal_naive"
-    assert choose(y, origins, 4, 1, False, "lstm", good)[0].member == "lstm"  # no season known
-    assert choose(y, origins, 4, 1, False, "lstm", bad)[0].kind == "baseline"
-    assert choose(y, origins, 4, 4, False, "gaussian-net", bad, keep_net=True)[0].kind == "net"
+    assert choose(y, origins, 4, 4, False, {"lstm": good})[0].member == "seasonal_naive"
+    assert choose(y, origins, 4, 1, False, {"lstm": good})[0].member == "lstm"  # no season known
+    assert choose(y, origins, 4, 1, False, {"lstm": bad})[0].kind == "baseline"
+    assert choose(y, origins, 4, 4, False, {"gaussian-net": bad}, keep_net=True)[0].kind == "net"
+    # two nets: the better one, and only if it beats every baseline
+    both = {"lstm (slogret)": bad, "lstm (logret)": good}
+    assert choose(y, origins, 4, 1, False, both)[0].member == "lstm (logret)"
 
 
 @pytest.mark.parametrize("transform", ["level", "diff", "logret"])
@@ -168,3 +171,22 @@ def test_class_targets_see_their_own_past_as_one_hot_inputs(sample_data: Path) -
     # a one-hot class net still generates: each generated class is fed back one-hot
     paths = generate(fc, weather, data_seed(fc, weather, None, False), steps=6, paths=4, random_seed=1)
     assert paths.values.shape == (4, 6) and set(np.unique(paths.values)) <= set(range(n_classes))
+
+
+def test_train_prints_the_choice_and_evaluate_reports_it_per_fold(
+    capsys: pytest.CaptureFixture[str], model_home: Path, sample_data: Path
+) -> None:
+    import json
+
+    from tests.cli_runner import invoke
+
+    airline = str(sample_data / "sktime_airline.csv")
+    tiny = ("--epochs", "1", "--hidden", "4", "--layers", "1", "--transform", "level")
+    code, out, err = invoke(capsys, "train", airline, *tiny, "--quiet")
+    assert code == 0, err
+    note = next(line for line in err.splitlines() if "chose " in line)
+    assert "validation MAE" in note and "lstm" in note and "seasonal_naive" in note
+    code, out, err = invoke(capsys, "evaluate", airline, *tiny, "--folds", "2", "--json")
+    assert code == 0, err
+    chosen = json.loads(out)["chosen"]["lstm"]
+    assert len(chosen) == 2 and set(chosen) <= {"lstm", *B.BASELINES}

@@ -98,10 +98,12 @@ def train(
         render.print_json({**summary, "notes": list(result.series.notes),
                            "forecast": render.frame_records(result.forecast.to_frame())})
         return
+    mean = ("the mean seasonal change: seasonal naive plus the average growth"
+            if fc.run.window.transform in ("sdiff", "slogret") else "the mean (for log returns: the drift)")
     kept = [fc.chosen.note()] + (
-        ["no epoch beat the training-mean forecast by 1% on the validation tail, so the model "
-         "forecasts the mean (for log returns: the drift); forecast evaluate compares it with naive"]
-        if rep.kept_initial and fc.baseline is None else []
+        ["no epoch beat the training-mean forecast by 1% on the validation tail, so the network "
+         f"forecasts {mean}; forecast evaluate compares the model with the baselines"]
+        if rep.kept_initial else []
     )
     render.notes([*result.series.notes, *kept, *_interval_note(fc)])
     val = f", val loss {rep.best_val_loss:.4f}" if rep.best_val_loss is not None else ""
