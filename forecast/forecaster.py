@@ -374,7 +374,7 @@ def fit(
     run = resolve_run(run, series)
     transforms = [run.window.transform]
     if init_from is not None:  # warm start: the transform the earlier weights were trained on
-        transforms = [init_from.run.window.transform]
+        transforms = [init_from.pipeline.transform]
     elif run.window.alternative and run.window.alternative != run.window.transform:
         transforms.append(run.window.alternative)
     candidates = []
@@ -382,7 +382,7 @@ def fit(
         one = replace(run, window=replace(run.window, transform=transform, alternative=None))
         name = run.model.name if len(transforms) == 1 else f"{run.model.name} ({transform})"
         candidates.append(_train_one(series, one, name, on_epoch, init_from))
-    return _floor(series, candidates)
+    return _floor(series, run, candidates)
 
 
 def _train_one(
@@ -420,11 +420,12 @@ def _anchors(pipeline: TargetPipeline, y: np.ndarray, origins: np.ndarray) -> np
     return np.asarray(pipeline.anchor(np.stack([y[o - depth : o] for o in origins])))
 
 
-def _floor(series: SeriesData, candidates: list[_Candidate]) -> Forecaster:
+def _floor(series: SeriesData, recipe: RunConfig, candidates: list[_Candidate]) -> Forecaster:
     """The nets against the simple baselines on the same validation origins (selection.py):
     the Forecaster of the winner, with the choice (scores and all), the chosen member's
     model-space validation errors (N_val, H) for intervals (empty under
-    MIN_CALIBRATION_WINDOWS) and its one-step errors (R,) for rollouts."""
+    MIN_CALIBRATION_WINDOWS) and its one-step errors (R,) for rollouts. The Forecaster keeps
+    the resolved ``recipe`` (what a refit repeats); its pipeline says which transform won."""
     first = candidates[0]
     run, categorical = first.run, bool(series.classes)
     horizon, season = run.model.horizon, season_of(series)
@@ -471,7 +472,7 @@ def _floor(series: SeriesData, candidates: list[_Candidate]) -> Forecaster:
             saved["pairs"] = np.stack([forecasts[choice.member][:, 0], truth[:, 0]], axis=1)
     if len(calibration) < MIN_CALIBRATION_WINDOWS:
         calibration = np.zeros((0, 0))
-    return Forecaster(winner.run, pipeline, net, residuals, winner.report, calibration=calibration,
+    return Forecaster(recipe, pipeline, net, residuals, winner.report, calibration=calibration,
                       choice=saved)
 
 

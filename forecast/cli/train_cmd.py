@@ -82,7 +82,7 @@ def train(
         "rows": len(result.series),
         "input_len": fc.run.window.input_len,
         "horizon": fc.run.window.horizon,
-        "transform": fc.run.window.transform,
+        "transform": fc.pipeline.transform,
         "epochs_run": rep.epochs_run,
         "best_epoch": rep.best_epoch,
         "train_loss": rep.final_train_loss,
@@ -99,7 +99,7 @@ def train(
                            "forecast": render.frame_records(result.forecast.to_frame())})
         return
     mean = ("the mean seasonal change: seasonal naive plus the average growth"
-            if fc.run.window.transform in ("sdiff", "slogret") else "the mean (for log returns: the drift)")
+            if fc.pipeline.transform in ("sdiff", "slogret") else "the mean (for log returns: the drift)")
     kept = [fc.chosen.note()] + (
         ["no epoch beat the training-mean forecast by 1% on the validation tail, so the network "
          f"forecasts {mean}; forecast evaluate compares the model with the baselines"]
