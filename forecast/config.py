@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal, TypeVar, get_args
 
-Transform = Literal["auto", "level", "diff", "logret"]
+Transform = Literal["auto", "level", "diff", "logret", "sdiff", "slogret"]
 ScalerName = Literal["standard", "minmax", "robust"]
 FillPolicy = Literal["ffill", "interpolate", "drop", "error"]
 HeadName = Literal["point", "gaussian", "studentt", "quantile", "class"]

@@ -105,7 +105,7 @@ class Backtest:
 
     table: pd.DataFrame  # fold, cutoff, ds, y, yhat, model [, q0.05 ...] [, sigma]
     folds: pd.DataFrame  # fold, train_start, cutoff_row, cutoff, last, scale
-    fits: pd.DataFrame  # model, fold, kind (fresh/warm), seconds, epochs, kept_initial
+    fits: pd.DataFrame  # model, fold, kind (fresh/warm), seconds, epochs, kept_initial, chosen
     run: RunConfig  # resolved on the first fold's training part
     models: tuple[str, ...]  # networks of the zoo
     baselines: tuple[str, ...]
@@ -190,7 +190,8 @@ def run_chain(series: SeriesData, run: RunConfig, model: str, chain: list[Fold],
                 fits.append({"model": model, "fold": fold.index, "kind": "warm" if warm else "fresh",
                              "seconds": time.perf_counter() - started,
                              "epochs": report.epochs_run if report else 0,
-                             "kept_initial": bool(getattr(report, "kept_initial", False))})
+                             "kept_initial": bool(getattr(report, "kept_initial", False)),
+                             "chosen": fitted.chosen.member})
             forecast = fitted.predict(part)
             frames.append(_frame(series, fold, model, forecast.point, forecast.quantiles))
         return frames, fits
@@ -208,10 +209,11 @@ def run_peer(series: SeriesData, model: str, chain: list[Fold], season: int
                                                          season)
         except DataError as err:
             return [], [{"model": model, "fold": fold.index, "kind": "failed", "seconds": 0.0,
-                         "epochs": 0, "kept_initial": False, "error": str(err)}]
+                         "epochs": 0, "kept_initial": False, "chosen": model, "error": str(err)}]
         frames.append(_frame(series, fold, model, point, quantiles, sigma))
         fits.append({"model": model, "fold": fold.index, "kind": "fresh",
-                     "seconds": time.perf_counter() - started, "epochs": 0, "kept_initial": False})
+                     "seconds": time.perf_counter() - started, "epochs": 0, "kept_initial": False,
+                     "chosen": model})
     return frames, fits
 
 
@@ -339,7 +341,7 @@ def default_models(series: SeriesData, season: int | None = None) -> tuple[str, 
     return ("lstm", *statpeers.defaults(season, bool(series.classes)))
 
 
-FIT_COLUMNS = ["model", "fold", "kind", "seconds", "epochs", "kept_initial"]
+FIT_COLUMNS = ["model", "fold", "kind", "seconds", "epochs", "kept_initial", "chosen"]
 
 
 def _drop_failed_peers(table: pd.DataFrame, fits: pd.DataFrame, peers: tuple[str, ...]

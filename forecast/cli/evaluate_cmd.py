@@ -124,7 +124,8 @@ def evaluate(
     _write_files(bt, board, output, plot, data.name)
     if json_out:
         render.print_json({"series": data.name, "target": data.target, "classes": list(data.classes),
-                           **_settings(bt, len(data)), **board.summary(), "notes": list(data.notes)})
+                           **_settings(bt, len(data)), **board.summary(), "notes": list(data.notes),
+                           "chosen": _chosen(bt)})
         return
     s = _settings(bt, len(data))
     chosen = [f"input length {s['input_len']}, transform {s['transform']}: chosen on fold 1's "
@@ -167,6 +168,14 @@ def _with_test(
     return replace(joined, notes=(*joined.notes, f"--test: fitted once on the {first} rows of the training "
                                   f"file, then forecast from {origins} origins ({h} step{'s' if h > 1 else ''} each)")), \
         origins, 1, origins, h
+
+
+def _chosen(bt: "Backtest") -> dict[str, list[str]]:
+    """What each model's fit forecast with on each fold (the net or a baseline it lost to)."""
+    if "chosen" not in bt.fits or bt.fits.empty:
+        return {}
+    return {str(m): [str(c) for c in f.sort_values("fold")["chosen"]]
+            for m, f in bt.fits.groupby("model", sort=False)}
 
 
 def _check_paths(output: str | None, plot: str | None) -> None:

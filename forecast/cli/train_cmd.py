@@ -85,7 +85,7 @@ def train(
         "rows": len(result.series),
         "input_len": fc.run.window.input_len,
         "horizon": fc.run.window.horizon,
-        "transform": fc.run.window.transform,
+        "transform": fc.pipeline.transform,
         "epochs_run": rep.epochs_run,
         "best_epoch": rep.best_epoch,
         "train_loss": rep.final_train_loss,
@@ -97,15 +97,19 @@ def train(
         "interrupted": rep.interrupted,
         "kept_initial": rep.kept_initial,
         "calibration_windows": len(fc.calibration),
+        "chosen": fc.chosen.member,
+        "choice_scores": fc.chosen.scores,
     }
     if json_out:
         render.print_json({**summary, "notes": list(result.series.notes),
                            "forecast": render.frame_records(result.forecast.to_frame())})
         _exit_if_interrupted(rep.interrupted)
         return
-    kept = (
-        ["no epoch beat the training-mean forecast by 1% on the validation tail, so the model "
-         "forecasts the mean (for log returns: the drift); forecast evaluate compares it with naive"]
+    mean = ("no seasonal change: seasonal naive"
+            if fc.pipeline.transform in ("sdiff", "slogret") else "the mean (for log returns: the drift)")
+    kept = [fc.chosen.note()] + (
+        ["no epoch beat the training-mean forecast by 1% on the validation tail, so the network "
+         f"forecasts {mean}; forecast evaluate compares the model with the baselines"]
         if rep.kept_initial else []
     )
     render.notes([*result.series.notes, *kept, *_interval_note(fc), *_interrupt_note(rep)])
@@ -186,9 +190,11 @@ def _interval_note(forecaster: Any) -> list[str]:
     """Where a point model's intervals come from, or why it has none."""
     from forecast.forecaster import MIN_CALIBRATION_WINDOWS
 
+    n = len(forecaster.calibration)
+    if forecaster.baseline is not None and n:
+        return [f"intervals q0.05..q0.95: {forecaster.baseline}'s own errors on its {n} validation windows"]
     if forecaster.run.model.head != "point":
         return []
-    n = len(forecaster.calibration)
     if n:
         return [f"intervals q0.05..q0.95: the model's own errors on its {n} validation windows"]
     n_val = forecaster.report.n_val if forecaster.report else 0
