@@ -69,6 +69,7 @@ def generate(
     """
     from forecast import api, fanchart, rollout
     from forecast.outputs import write_table
+    from forecast.threads import threads_for
 
     if plot:
         fanchart.check_plot_path(plot)
@@ -76,10 +77,11 @@ def generate(
     rollout.check_can_generate(forecaster)
     series = api.load_series(forecaster.run.data)
     seed = rollout.resolve_seed(forecaster, series, seed_from, seed_values, pad == Pad.zeros)
-    gen = rollout.generate(
-        forecaster, series, seed, steps=steps, paths=paths, temperature=temperature,
-        random_seed=random_seed, mode=mode.value,
-    )
+    with threads_for(forecaster.net, paths):  # paths are the batch: big ones share CPUs
+        gen = rollout.generate(
+            forecaster, series, seed, steps=steps, paths=paths, temperature=temperature,
+            random_seed=random_seed, mode=mode.value,
+        )
     summary = fanchart.summarize_generation(gen, threshold)
     if output:
         write_table(gen.table(), output)
