@@ -23,9 +23,10 @@ from __future__ import annotations
 import math
 import os
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from forecast.errors import ConfigError
 
@@ -216,6 +217,14 @@ def for_training(run: RunConfig, series: SeriesData, requested: int | None = Non
     return decide(params * resolved.train.batch_size)
 
 
+def threads_for(net: Any, batch: int) -> AbstractContextManager[None]:
+    """torch's threads set, inside the block, for running ``net`` on batches of ``batch``."""
+    from forecast.parallel import torch_threads
+
+    params = sum(p.numel() for p in net.parameters())
+    return torch_threads(decide(params * batch).threads)
+
+
 __all__ = [
     "MIN_WORK_PER_THREAD",
     "Machine",
@@ -225,6 +234,7 @@ __all__ = [
     "choose_threads",
     "decide",
     "for_training",
+    "threads_for",
     "machine",
     "parse_cfs",
     "parse_cpu_max",

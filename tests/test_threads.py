@@ -165,4 +165,12 @@ def test_cli_threads_option_and_json(capsys: pytest.CaptureFixture[str], model_h
     code, _, err = invoke(capsys, "train", csv, *TINY, "--threads", "0")
     assert code == 2
     code, _, err = invoke(capsys, "train", csv, "--global", "--threads", "2")
-    assert code == 2 and "--threads is for one series" in err
+    assert code == 2 and "--threads is for one series; drop it" in err
+
+
+def test_threads_for_a_small_batch_is_one_and_restored() -> None:
+    net = torch.nn.LSTM(8, 8)
+    before = torch.get_num_threads()
+    with T.threads_for(net, batch=4):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before

@@ -58,8 +58,7 @@ def train(
         if threads is not None:
             from forecast.errors import ConfigError
 
-            raise ConfigError("--threads is for one series; --all-series and --global fits run "
-                              "on one thread each (drop --threads)")
+            raise ConfigError("--threads is for one series; drop it with --all-series / --global")
         many.train_many(
             run, all_series=all_series or (bool(targets) and not global_model), global_model=global_model, name=name, jobs=jobs,
             backend=backend, scheduler=scheduler, model_dir=model_dir, json_out=json_out, quiet=quiet,
