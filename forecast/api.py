@@ -13,7 +13,8 @@ from forecast.errors import ConfigError, DataError, ForecastError
 
 if False:  # typing only; keeps torch out of import time
     from forecast.forecaster import Forecast, Forecaster
-    from forecast.train import EpochStats
+    from forecast.threads import ThreadChoice
+    from forecast.train import EpochStats, StepStats
 
 
 def load_series(spec: DataSpec, snapshots: Path | None = None) -> SeriesData:
@@ -55,6 +56,7 @@ class TrainResult:
     forecaster: "Forecaster"
     series: SeriesData
     forecast: "Forecast"
+    threads: "ThreadChoice | None" = None  # torch's intra-op threads for the fit, and why
 
 
 def default_model_name(series: SeriesData, model: str) -> str:
@@ -69,11 +71,20 @@ def train(
     name: str | None = None,
     model_dir: str | Path | None = None,
     on_epoch: Callable[["EpochStats"], None] | None = None,
+    on_step: Callable[["StepStats"], bool] | None = None,
+    threads: int | None = None,
 ) -> TrainResult:
-    """Read the data, fit, save a new version and make it current; forecast once."""
+    """Read the data, fit, save a new version and make it current; forecast once.
+
+    ``threads`` sets torch's intra-op threads (None: decided from the machine and the
+    network, see forecast.threads); ``on_step`` returning True stops training after that
+    step, keeping the best weights so far (the report says ``interrupted``).
+    """
     from forecast import paths, registry
     from forecast.bundle import to_payload
     from forecast.forecaster import fit
+    from forecast.parallel import torch_threads
+    from forecast.threads import for_training
 
     if run.data.path:  # saved absolute, so predict and cron work from any folder
         from forecast.data.sources import absolute
@@ -81,11 +92,13 @@ def train(
         run = replace(run, data=replace(run.data, path=absolute(run.data.path)))
     series = load_series(run.data, paths.snapshots_dir(model_dir))
     name = registry.check_name(name) if name else default_model_name(series, run.model.name)
-    forecaster = fit(series, run, on_epoch=on_epoch)
-    forecast = checked_forecast(forecaster, series, f"the {run.model.name} just trained on {series.source}")
+    choice = for_training(run, series, threads)
+    with torch_threads(choice.threads):
+        forecaster = fit(series, run, on_epoch=on_epoch, on_step=on_step)
+        forecast = checked_forecast(forecaster, series, f"the {run.model.name} just trained on {series.source}")
     root = paths.models_dir(model_dir)
     path = registry.publish(root, name, to_payload(forecaster, series, name))
-    return TrainResult(name, path, forecaster, series, forecast)
+    return TrainResult(name, path, forecaster, series, forecast, choice)
 
 
 def checked_forecast(forecaster: "Forecaster", series: SeriesData, what: str,

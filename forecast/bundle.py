@@ -16,6 +16,7 @@ from forecast.data.series import SeriesData
 from forecast.errors import ConfigError, ModelFileError
 from forecast.forecaster import Forecaster
 from forecast.models.registry import build_model
+from forecast.selection import Choice
 from forecast.train import TrainReport
 from forecast.transforms import TargetPipeline
 
@@ -49,6 +50,7 @@ def to_payload(forecaster: Forecaster, series: SeriesData, name: str) -> dict[st
         "pipeline": forecaster.pipeline.state(),
         "residuals": forecaster.residuals.astype(np.float64),
         "calibration": forecaster.calibration.astype(np.float64),
+        "choice": dict(forecaster.choice),
         "data": data_info(series),
         "report": report,
         "metrics": dict(forecaster.extra.get("metrics", {})),
@@ -71,6 +73,8 @@ def from_payload(payload: dict[str, Any], device: str = "cpu") -> Forecaster:
         pipeline = TargetPipeline.from_state(payload["pipeline"])
         residuals = np.asarray(payload.get("residuals", np.zeros(0)), dtype=np.float64)
         calibration = np.asarray(payload.get("calibration", np.zeros((0, 0))), dtype=np.float64)
+        choice = dict(payload.get("choice") or {})  # none in bundles saved before the floor: the net
+        Choice.from_dict(choice, run.model.name)  # a malformed choice is a mismatched bundle
     except (KeyError, TypeError, ValueError, AttributeError, RuntimeError, ConfigError) as err:
         # ConfigError: a network this version does not have (a newer forecast saved it)
         raise ModelFileError(
@@ -79,7 +83,7 @@ def from_payload(payload: dict[str, Any], device: str = "cpu") -> Forecaster:
         ) from None
     net.to(torch.device(device)).eval()
     return Forecaster(run, pipeline, net, residuals, _train_report(payload), {"payload": payload},
-                      calibration)
+                      calibration, choice)
 
 
 def _train_report(payload: dict[str, Any]) -> TrainReport | None:

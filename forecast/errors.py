@@ -15,6 +15,8 @@ exit code below. Messages are one line and say what to do about it.
     8     unknown or delisted ticker, or no data in the asked range
     9     another `forecast retrain` holds the lock
     10    some series failed during `forecast retrain` (others succeeded)
+    130   interrupted by Ctrl-C (`forecast train` first saves the best weights so far,
+          unless --no-save-on-interrupt)
 """
 
 from __future__ import annotations
@@ -80,6 +82,12 @@ class PartialFailureError(ForecastError):
     exit_code = 10
 
 
+class Interrupted(ForecastError):
+    """Ctrl-C stopped the run (the conventional 128 + SIGINT); the CLI exits with this code."""
+
+    exit_code = 130
+
+
 EXIT_CODES: dict[str, int] = {
     cls.__name__: cls.exit_code
     for cls in (
@@ -93,5 +101,6 @@ EXIT_CODES: dict[str, int] = {
         TickerError,
         LockHeldError,
         PartialFailureError,
+        Interrupted,
     )
 }

@@ -1,4 +1,4 @@
-"""The retrain job file (TOML) and the one typer-free RunConfig builder.
+"""The retrain job file (TOML); its train keys and the RunConfig builder are forecast.schema's.
 
     folds = 3                 # walk-forward folds for champion vs challenger (default 3)
     tolerance = 0.02          # promote when challenger MASE <= champion MASE * (1 + tolerance)
@@ -28,132 +28,35 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from forecast.config import (
-    DEVICES,
-    FILL_POLICIES,
-    HEADS,
-    LOSSES,
-    REGIMES,
-    SCALERS,
-    TRANSFORMS,
-    DataSpec,
-    ModelConfig,
-    RunConfig,
-    TrainConfig,
-    WindowConfig,
-)
+from forecast.config import DataSpec, RunConfig
 from forecast.errors import ConfigError, NotFoundError
+from forecast.schema import Key, build_run_config, keys_for, split_list
 
 if TYPE_CHECKING:
     from forecast.data.series import SeriesData
 
-# key -> (type, lower bound or choices, upper bound); choices None = any value of the type
-_Spec = tuple[str, Any, Any]
-DATA_KEYS: dict[str, _Spec] = {
-    "path": ("str", None, None), "ticker": ("str", None, None), "target": ("str", None, None),
-    "series": ("str", None, None), "features": ("list", None, None),
-    "date_column": ("str", None, None), "dayfirst": ("bool", None, None),
-    "fill": ("str", FILL_POLICIES, None), "interval": ("str", "intervals", None),
-    "freq": ("str", None, None), "query": ("str", None, None), "calendar": ("str", None, None),
+EVAL_KEYS: dict[str, Key] = {
+    "folds": Key("folds", "int", low=1), "tolerance": Key("tolerance", "float", low=0.0),
+    "step": Key("step", "int", low=1),
 }
-TRAIN_KEYS: dict[str, _Spec] = {
-    "input_len": ("int", 2, None), "horizon": ("int", 1, None),
-    "transform": ("str", TRANSFORMS, None), "scaler": ("str", SCALERS, None),
-    "model": ("str", "models", None), "hidden": ("int", 1, None), "layers": ("int", 1, None),
-    "dropout": ("float", 0.0, 0.9), "bidirectional": ("bool", None, None),
-    "activation": ("str", ("tanh", "relu"), None), "head": ("str", HEADS, None),
-    "loss": ("str", LOSSES, None), "regime": ("str", REGIMES, None),
-    "attention": ("str", ("additive", "dot"), None), "teacher_forcing": ("float", 0.0, 1.0),
-    "teacher_forcing_end": ("float", 0.0, 1.0), "reverse_input": ("bool", None, None),
-    "epochs": ("int", 1, None), "batch_size": ("int", 1, None), "lr": ("float", 0.0, None),
-    "seed": ("int", None, None), "patience": ("int", 0, None), "clip_norm": ("float", 0.0, None),
-    "tbptt": ("int", 0, None), "device": ("str", DEVICES, None),
+RUN_KEYS: dict[str, Key] = {
+    "jobs": Key("jobs", "int", low=-1), "backend": Key("backend", "str", choices_from=("local", "dask")),
+    "scheduler": Key("scheduler", "str"),
 }
-EVAL_KEYS: dict[str, _Spec] = {
-    "folds": ("int", 1, None), "tolerance": ("float", 0.0, None), "step": ("int", 1, None),
-}
-RUN_KEYS: dict[str, _Spec] = {
-    "jobs": ("int", -1, None), "backend": ("str", ("local", "dask"), None),
-    "scheduler": ("str", None, None),
-}
-SERIES_KEYS = {"name": ("str", None, None), **DATA_KEYS, **TRAIN_KEYS, **EVAL_KEYS}
+
+
+def train_keys(run_cls: type[RunConfig] = RunConfig) -> dict[str, Key]:
+    """The keys of [defaults] and [[series]]: the train options (forecast.schema) and evaluation."""
+    return {**keys_for("toml", run_cls), **EVAL_KEYS}
+
+
+def series_keys(run_cls: type[RunConfig] = RunConfig) -> dict[str, Key]:
+    return {"name": Key("name", "str"), **train_keys(run_cls)}
+
+
+SERIES_KEYS = series_keys()
 _TYPE_WORDS = {"int": "an integer", "float": "a number", "bool": "true or false",
                "str": "a string", "list": "a list of strings or a comma-separated string"}
-
-
-def split_list(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
-    """'a, b,c' or ['a', 'b', 'c'] -> ('a', 'b', 'c')."""
-    parts = value.split(",") if isinstance(value, str) else list(value or ())
-    return tuple(part.strip() for part in parts if part.strip())
-
-
-def _option(key: str) -> str:
-    return "--" + key.replace("_", "-")
-
-
-def _choice(value: Any, allowed: tuple[str, ...], key: str, label: Callable[[str], str]) -> Any:
-    if value not in allowed:
-        raise ConfigError(f"{label(key)} {value!r}: choose one of {', '.join(allowed)}")
-    return value
-
-
-def build_run_config(opts: Mapping[str, Any], label: Callable[[str], str] = _option) -> RunConfig:
-    """One RunConfig from train options named as in the CLI (snake_case); absent = default.
-
-    ``label`` names a key in errors (``--fill`` on the command line).
-    """
-    from forecast.models.registry import MODELS
-
-    d, w, m, t = DataSpec(), WindowConfig(), ModelConfig(), TrainConfig()
-    get = opts.get
-    data = DataSpec(
-        path=get("path"), ticker=get("ticker"), target=get("target"), series=get("series"),
-        features=split_list(get("features")), date_column=get("date_column"),
-        dayfirst=get("dayfirst"), fill=_choice(get("fill", d.fill), FILL_POLICIES, "fill", label),
-        interval=get("interval", d.interval), freq=get("freq"), targets=split_list(get("targets")),
-        query=get("query"), calendar=get("calendar"),
-    )
-    window = WindowConfig(
-        input_len=get("input_len"), horizon=get("horizon"),
-        transform=_choice(get("transform", w.transform), TRANSFORMS, "transform", label),
-        scaler=_choice(get("scaler", w.scaler), SCALERS, "scaler", label),
-    )
-    name = get("model", m.name)
-    model = ModelConfig(
-        name=_choice(getattr(name, "value", name), tuple(MODELS), "model", label),
-        hidden=get("hidden", m.hidden), layers=get("layers", m.layers),
-        dropout=get("dropout", m.dropout), bidirectional=get("bidirectional", m.bidirectional),
-        activation=_choice(get("activation", m.activation), ("tanh", "relu"), "activation", label),
-        head=_choice(get("head", m.head), HEADS, "head", label),
-        loss=_choice(get("loss", m.loss), LOSSES, "loss", label),
-        regime=_choice(get("regime", m.regime), REGIMES, "regime", label),
-        attention=_choice(get("attention", m.attention), ("additive", "dot"), "attention", label),
-        teacher_forcing=get("teacher_forcing", m.teacher_forcing),
-        teacher_forcing_end=get("teacher_forcing_end", m.teacher_forcing_end),
-        reverse_input=get("reverse_input", m.reverse_input),
-    )
-    train = TrainConfig(
-        epochs=get("epochs", t.epochs), batch_size=get("batch_size", t.batch_size),
-        lr=get("lr", t.lr), seed=get("seed", t.seed), patience=get("patience", t.patience),
-        clip_norm=get("clip_norm", t.clip_norm), tbptt=get("tbptt", t.tbptt),
-        device=_choice(get("device", t.device), DEVICES, "device", label),
-    )
-    _check_training_numbers(train, label)
-    return RunConfig(data, window, model, train)
-
-
-MAX_LR = 1.0  # Adam's useful range is about 1e-5 to 1e-1; above 1 only diverges
-
-
-def _check_training_numbers(train: TrainConfig, label: Callable[[str], str]) -> None:
-    """Non-finite or absurd numbers are refused like any bad option, before any work."""
-    if train.lr is not None and not (math.isfinite(train.lr) and 0 < train.lr <= MAX_LR):
-        raise ConfigError(
-            f"{label('lr')} {train.lr:g}: the learning rate must be above 0 and at most {MAX_LR:g} "
-            "(Adam works best between 1e-4 and 1e-2; e.g. --lr 1e-3)"
-        )
-    if not math.isfinite(train.clip_norm):
-        raise ConfigError(f"{label('clip_norm')} {train.clip_norm:g}: give a finite norm, or 0 for no clipping")
 
 
 @dataclass(frozen=True)
@@ -185,9 +88,9 @@ class JobConfig:
     scheduler: str | None = None
 
 
-def _check(value: Any, spec: _Spec, where: str, key: str) -> Any:
-    """``value`` of the key's type and range, else a one-line ConfigError."""
-    kind, low, high = spec
+def _check(value: Any, spec: Key, where: str, key: str) -> Any:
+    """``value`` of the key's type, choices and range, else a one-line ConfigError."""
+    kind, low, high = spec.kind, spec.low, spec.high
     ok = {
         "int": isinstance(value, int) and not isinstance(value, bool),
         "float": isinstance(value, (int, float)) and not isinstance(value, bool),
@@ -200,23 +103,16 @@ def _check(value: Any, spec: _Spec, where: str, key: str) -> Any:
         raise ConfigError(f"{where}: key '{key}' must be {_TYPE_WORDS[kind]}, got {value!r}")
     if kind == "float" and not math.isfinite(value):
         raise ConfigError(f"{where}: key '{key}' = {value!r} must be a finite number")
-    if low == "models":
-        from forecast.models.registry import MODELS
-
-        low = tuple(MODELS)
-    elif low == "intervals":
-        from forecast.data.yahoo import INTERVALS
-
-        low = INTERVALS
-    if isinstance(low, tuple) and value not in low:
-        raise ConfigError(f"{where}: key '{key}' = {value!r}: choose one of {', '.join(low)}")
-    if isinstance(low, (int, float)) and value < low or high is not None and value > high:
+    choices = spec.choices if kind == "str" else None
+    if choices is not None and value not in choices:
+        raise ConfigError(f"{where}: key '{key}' = {value!r}: choose one of {', '.join(choices)}")
+    if low is not None and value < low or high is not None and value > high:
         bounds = f">= {low}" if high is None else f"between {low} and {high}"
         raise ConfigError(f"{where}: key '{key}' = {value!r} must be {bounds}")
     return float(value) if kind == "float" else value
 
 
-def _checked(table: Any, allowed: Mapping[str, _Spec], where: str,
+def _checked(table: Any, allowed: Mapping[str, Key], where: str,
              known: str = "the train options in snake_case (input_len, epochs, ...)") -> dict[str, Any]:
     """Every key of a TOML table known and well typed."""
     if not isinstance(table, dict):
@@ -233,7 +129,7 @@ def _checked(table: Any, allowed: Mapping[str, _Spec], where: str,
 
 
 def _series_job(table: dict[str, Any], defaults: dict[str, Any], folder: Path,
-                where: str) -> SeriesJob:
+                where: str, run_cls: type[RunConfig]) -> SeriesJob:
     from forecast.registry import check_name, safe_name
 
     opts = {**defaults, **table}
@@ -252,11 +148,14 @@ def _series_job(table: dict[str, Any], defaults: dict[str, Any], folder: Path,
         raise ConfigError(f"{where}: key 'name': {err}") from None
     evaluation = Evaluation(**{k: opts.pop(k) for k in list(opts) if k in EVAL_KEYS})
     label: Callable[[str], str] = lambda key: f"{where}: key '{key}' ="  # noqa: E731
-    return SeriesJob(name, build_run_config(opts, label), evaluation)
+    return SeriesJob(name, build_run_config(opts, label, run_cls), evaluation)
 
 
-def parse_job_config(text: str, path: Path) -> JobConfig:
-    """A JobConfig from TOML text; relative data paths resolve against ``path``'s folder."""
+def parse_job_config(text: str, path: Path, run_cls: type[RunConfig] = RunConfig) -> JobConfig:
+    """A JobConfig from TOML text; relative data paths resolve against ``path``'s folder.
+
+    The train keys are the options of ``run_cls`` (forecast.schema).
+    """
     try:
         import tomllib
     except ImportError:  # Python 3.10
@@ -271,8 +170,7 @@ def parse_job_config(text: str, path: Path) -> JobConfig:
     tables = doc.get("series")
     if not isinstance(tables, list) or not tables:
         raise ConfigError(f"{path}: no [[series]] tables; add one with name and path or ticker")
-    train_keys = {**DATA_KEYS, **TRAIN_KEYS, **EVAL_KEYS}
-    defaults = _checked(doc.get("defaults", {}), train_keys, f"{path} [defaults]")
+    defaults = _checked(doc.get("defaults", {}), train_keys(run_cls), f"{path} [defaults]")
     for key in EVAL_KEYS:
         if key in scalars:
             defaults.setdefault(key, scalars[key])
@@ -280,7 +178,8 @@ def parse_job_config(text: str, path: Path) -> JobConfig:
     for i, table in enumerate(tables, 1):
         label = table.get("name") if isinstance(table, dict) else None
         where = f"{path}: series {label!r}" if label else f"{path}: series #{i}"
-        job = _series_job(_checked(table, SERIES_KEYS, where), defaults, path.parent, where)
+        job = _series_job(_checked(table, series_keys(run_cls), where), defaults, path.parent,
+                          where, run_cls)
         if any(j.name == job.name for j in jobs):
             raise ConfigError(f"{where}: the name {job.name!r} is used twice; give each series "
                               "its own name")
@@ -352,4 +251,4 @@ def check_cron(expression: str) -> str:
 
 
 __all__ = ["build_run_config", "load_job_config", "parse_job_config", "check_cron", "JobConfig",
-           "SeriesJob", "Evaluation", "split_list", "load_job_series"]
+           "SeriesJob", "Evaluation", "split_list", "load_job_series", "train_keys", "series_keys"]

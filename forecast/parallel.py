@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, TypeVar
 
 from forecast.errors import ConfigError
@@ -74,25 +74,30 @@ def backend(name: str = "local", scheduler: str | None = None, jobs: int = 1) ->
         client.close()
 
 
-_TORCH = threading.Lock()
+_TORCH = threading.RLock()  # re-entrant: a one_thread block may sit inside another
 
 
 @contextmanager
-def one_thread() -> Iterator[None]:
-    """Torch to itself on one thread: the same numbers whichever process or backend runs a job.
+def torch_threads(threads: int) -> Iterator[None]:
+    """Torch's intra-op thread count set to ``threads`` inside the block, restored after.
 
-    torch's seed and thread count are process-wide, so jobs sharing a process
-    (a Dask worker with several threads) take turns instead of racing.
+    The count is process-wide, so blocks in threads of one process (a Dask worker
+    with several threads) take turns instead of racing.
     """
     import torch
 
     with _TORCH:
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
+        before = torch.get_num_threads()
+        torch.set_num_threads(threads)
         try:
             yield
         finally:
-            torch.set_num_threads(threads)
+            torch.set_num_threads(before)
+
+
+def one_thread() -> AbstractContextManager[None]:
+    """Torch to itself on one thread: the same numbers whichever process or backend runs a job."""
+    return torch_threads(1)
 
 
 def run_jobs(
@@ -120,4 +125,4 @@ def run_jobs(
         return list(Parallel(n_jobs=n_jobs)(delayed(fn)(item) for item in items))
 
 
-__all__ = ["BACKENDS", "backend", "check_backend", "one_thread", "run_jobs"]
+__all__ = ["BACKENDS", "backend", "check_backend", "one_thread", "run_jobs", "torch_threads"]

@@ -21,6 +21,7 @@ levels into a model-space window plus the level that generated changes integrate
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from forecast.data.series import SeriesData
 from forecast.errors import ConfigError, DataError, NotFoundError
 from forecast.forecaster import Forecaster
 from forecast.models.base import ForecastNet
+from forecast.transforms import SEASONAL
 
 MODES = ("stateful", "window")
 MAX_STEPS, MAX_PATHS, MAX_VALUES = 100_000, 100_000, 20_000_000
@@ -41,7 +43,8 @@ MAX_STEPS, MAX_PATHS, MAX_VALUES = 100_000, 100_000, 20_000_000
 
 def check_can_generate(forecaster: Forecaster) -> None:
     """Models that read extra features cannot run past the data: their inputs are unknown."""
-    if forecaster.run.model.n_features > 1:
+    own = forecaster.pipeline.n_classes if forecaster.pipeline.one_hot else 1  # the target's columns
+    if forecaster.run.model.n_features > own:
         names = ", ".join(forecaster.run.data.features) or "extra columns"
         raise ConfigError(
             f"this model reads features ({names}) besides the target; their future values are "
@@ -104,7 +107,10 @@ def rollout(
                 res = torch.as_tensor(residuals, dtype=torch.float32, device=device)  # (R,)
                 idx = torch.randint(len(res), (paths, steps), generator=gen, device=device)
                 noise = temperature * res[idx]  # (N, S)
-            out = _loop(net, window, steps, mode, gen, temperature, noise)
+            pipe = forecaster.pipeline
+            as_input = (lambda z: torch.nn.functional.one_hot(z.long(), pipe.n_classes).to(z.dtype)) \
+                if pipe.one_hot else (lambda z: z[:, None])  # (N,) -> (N, F)
+            out = _loop(net, window, steps, mode, gen, temperature, noise, as_input)
         return out.double().cpu().numpy()
     finally:
         net.train(was_training)
@@ -113,8 +119,10 @@ def rollout(
 def _loop(
     net: ForecastNet, window: Tensor, steps: int, mode: str,
     gen: torch.Generator, temperature: float, noise: Tensor | None,
+    as_input: Callable[[Tensor], Tensor],
 ) -> Tensor:
-    """The loop itself: window (N, L, 1) -> generated values (N, S)."""
+    """The loop itself: window (N, L, F) -> generated values (N, S); ``as_input`` turns a
+    generated value (N,) into the next input (N, F) (one-hot for class targets)."""
     head = net.head
     result = window.new_empty(window.shape[0], steps)  # (N, S)
     out_t, state = net.encode(window)  # (N, P)
@@ -127,9 +135,9 @@ def _loop(
         if t + 1 == steps:
             break
         if mode == "stateful":
-            out_t, state = net.step(z_t[:, None], state)  # x_t (N, 1) -> (N, P)
+            out_t, state = net.step(as_input(z_t), state)  # x_t (N, F) -> (N, P)
         else:
-            window = torch.cat([window[:, 1:], z_t[:, None, None]], dim=1)  # (N, L, 1)
+            window = torch.cat([window[:, 1:], as_input(z_t)[:, None, :]], dim=1)  # (N, L, F)
             out_t, _ = net.encode(window)  # forward's first step, from a fresh state
     return result
 
@@ -162,11 +170,21 @@ def seed_from_levels(
             f"{need - len(levels)} more, or pass --pad zeros to pad the start with zeros"
         )
     levels, dates = levels[-need:], dates[-need:]
-    window = np.zeros((length, 1))
+    window = np.zeros((length, forecaster.run.model.n_features))
     if len(levels) > lost:
         scaled, _ = forecaster.pipeline.to_model_space(levels[:, None], label)  # (T', 1)
         window[length - len(scaled) :] = scaled
     return Seed(window, float(levels[-1]), pd.Series(levels, index=dates), label)
+
+
+def seed_anchor(forecaster: Forecaster, seed: Seed) -> np.ndarray | float:
+    """What generated changes continue from: the seed's last level, or its last m levels for a
+    seasonal transform (zeros before a padded seed's start)."""
+    pipe = forecaster.pipeline
+    if pipe.transform not in SEASONAL:
+        return seed.last_level
+    levels = seed.history.to_numpy(dtype=np.float64)[-pipe.season :]
+    return np.concatenate([np.zeros(pipe.season - len(levels)), levels])
 
 
 def zero_seed(forecaster: Forecaster, series: SeriesData) -> Seed:
@@ -174,6 +192,10 @@ def zero_seed(forecaster: Forecaster, series: SeriesData) -> Seed:
     level, or mean change for diff/logret); diff/logret paths start at the last data level."""
     pipe, length = forecaster.pipeline, forecaster.input_len
     zeros = np.zeros(length)
+    if pipe.transform in SEASONAL:  # the mean seasonal change, continuing the data's last season
+        levels = series.y[-pipe.season :]
+        history = pd.Series(levels, index=_dates_ending(series, len(levels)))
+        return Seed(np.zeros((length, 1)), float(levels[-1]), history, "zeros")
     if pipe.transform == "level":
         levels = pipe.to_levels(zeros, 0.0)  # (L,) the center, L times
     else:  # the mean change, L times, ending at the last level (history for the chart)
@@ -182,7 +204,7 @@ def zero_seed(forecaster: Forecaster, series: SeriesData) -> Seed:
         last = series.y[-1]
         levels = walk - walk[-1] + last if pipe.transform == "diff" else walk / walk[-1] * last
     history = pd.Series(levels, index=_dates_ending(series, len(levels)))
-    return Seed(zeros[:, None], float(levels[-1]), history, "zeros")
+    return Seed(np.zeros((length, forecaster.run.model.n_features)), float(levels[-1]), history, "zeros")
 
 
 def _dates_ending(series: SeriesData, n: int) -> pd.DatetimeIndex:
@@ -323,10 +345,38 @@ def generate(
     random_seed: int = 0,
     mode: str = "stateful",
 ) -> Generation:
-    """Roll out from ``seed`` and map back to levels; dates continue after the seed's last date."""
-    z = rollout(forecaster, seed.window, steps=steps, paths=paths, temperature=temperature,
-                seed=random_seed, mode=mode)  # (N, S) model space
-    values = forecaster.pipeline.to_levels(z, seed.last_level)  # (N, S)
+    """Roll out from ``seed`` and map back to levels; dates continue after the seed's last date.
+
+    A model whose fit chose a simple baseline continues the seed with that baseline plus
+    bootstrapped one-step validation errors (selection.baseline_paths)."""
+    if forecaster.baseline is not None:
+        values = _baseline_generation(forecaster, seed, steps, paths, temperature, random_seed, mode)
+    else:
+        z = rollout(forecaster, seed.window, steps=steps, paths=paths, temperature=temperature,
+                    seed=random_seed, mode=mode)  # (N, S) model space
+        values = forecaster.pipeline.to_levels(z, seed_anchor(forecaster, seed))  # (N, S)
     known = series.index[series.index <= seed.history.index[-1]]  # the calendar up to the seed
     dates = future_dates(known, series.freq, steps)
     return Generation(values, dates, seed, series.classes)
+
+
+def _baseline_generation(forecaster: Forecaster, seed: Seed, steps: int, paths: int,
+                         temperature: float, random_seed: int, mode: str) -> np.ndarray:
+    """(N, S) levels or class codes from the chosen baseline, seeded by the seed's levels."""
+    from forecast.selection import baseline_paths, class_baseline_paths
+
+    _check_sizes(steps, paths, temperature, mode)
+    check_can_generate(forecaster)
+    chosen, history = forecaster.chosen, seed.history.to_numpy(dtype=np.float64)
+    if forecaster.pipeline.categorical:
+        pairs = np.asarray(forecaster.choice.get("pairs", np.zeros((0, 2))), dtype=np.float64)
+        return class_baseline_paths(chosen.member, history, steps, paths, pairs=pairs,
+                                    temperature=temperature, seed=random_seed)
+    errors = forecaster.step_errors() * forecaster.pipeline.scaler.scale[0]  # (R,) unscaled
+    if temperature > 0 and len(errors) == 0:
+        raise ConfigError(
+            "this model has no saved validation errors to sample from; retrain it or use --temperature 0"
+        )
+    return baseline_paths(chosen.member, history, steps, paths, season=chosen.season, errors=errors,
+                          transform=forecaster.pipeline.transform, temperature=temperature,
+                          seed=random_seed)

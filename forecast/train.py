@@ -29,6 +29,16 @@ class EpochStats:
 
 
 @dataclass(frozen=True)
+class StepStats:
+    """Where training is after one optimizer step; an ``on_step`` hook returning True stops it."""
+
+    epoch: int
+    epochs: int
+    step: int
+    steps: int
+
+
+@dataclass(frozen=True)
 class TrainReport:
     """How training went."""
 
@@ -43,16 +53,31 @@ class TrainReport:
     n_val: int
     history: list[tuple[float, float | None]] = field(default_factory=list)
     kept_initial: bool = False  # training never beat the starting weights on validation
+    interrupted: bool = False  # an on_step hook stopped it (Ctrl-C); the best weights so far are kept
 
 
 STEP_BUDGET, MIN_EPOCHS, MAX_EPOCHS = 600, 5, 300
+# An epoch draws at most this many batches of windows (without replacement): on a long series
+# training cost follows the step budget, not the number of rows.
+EPOCH_BATCHES = 250
+VAL_WINDOWS = 4096  # early stopping scores at most this many validation windows, evenly spaced
+# Above this many bytes of float32 windows, batches are gathered from the strided window views
+# one at a time instead of copying every window into one tensor (rows x window would not fit).
+DENSE_BYTES = 256 * 2**20
+
+
+def epoch_batches(n_train: int, batch_size: int) -> int:
+    """Batches in one epoch: every window once, or EPOCH_BATCHES sampled ones on long series."""
+    return max(1, min(EPOCH_BATCHES, math.ceil(n_train / batch_size)))
 
 
 def resolve_training(train: TrainConfig, windows: int) -> TrainConfig:
-    """Fill epochs (about STEP_BUDGET optimizer steps: small data needs more passes), patience, lr."""
+    """Fill epochs, patience, lr. Epochs: about STEP_BUDGET optimizer steps (small data needs
+    more passes), MIN_EPOCHS to MAX_EPOCHS; an epoch is at most EPOCH_BATCHES batches, so a
+    long series trains MIN_EPOCHS x EPOCH_BATCHES = 1,250 steps whatever its length."""
     epochs = train.epochs
     if epochs is None:
-        batches = max(1, math.ceil(windows * (1 - train.val_fraction) / train.batch_size))
+        batches = epoch_batches(int(windows * (1 - train.val_fraction)), train.batch_size)
         epochs = int(min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(STEP_BUDGET / batches))))
     patience = train.patience if train.patience is not None else max(8, epochs // 4)
     if train.lr is not None and not train.lr > 0:
@@ -87,38 +112,73 @@ def _snapshot(net: ForecastNet) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in net.state_dict().items()}
 
 
-def _evaluate(net: ForecastNet, x: torch.Tensor, y: torch.Tensor, batch: int) -> float:
+class Windows:
+    """Windows x (N, L, F), y (N, H) on a device: one dense tensor when small, else the numpy
+    (strided view) arrays with each batch gathered and copied on demand."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, device: torch.device) -> None:
+        self.device, self.n = device, len(x)
+        self.dense = x.size * 4 <= DENSE_BYTES
+        if self.dense:
+            self.x, self.y = to_tensor(x, device), to_tensor(y, device)  # (N, L, F), (N, H)
+        else:
+            self.x_np, self.y_np = x, y
+
+    def __len__(self) -> int:
+        return self.n
+
+    def batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Windows at positions idx (B,) -> (B, L, F), (B, H)."""
+        if self.dense:
+            return self.x[idx], self.y[idx]
+        rows = idx.cpu().numpy()
+        return to_tensor(self.x_np[rows], self.device), to_tensor(self.y_np[rows], self.device)
+
+
+def _evaluate(net: ForecastNet, data: Windows, batch: int) -> float:
     net.eval()
     total = 0.0
+    picks = torch.arange(len(data))
+    if len(data) > VAL_WINDOWS:  # evenly spaced, the same ones every epoch
+        picks = torch.linspace(0, len(data) - 1, VAL_WINDOWS).round().long()
+    picks = picks.to(data.device) if data.dense else picks
     with torch.no_grad():
-        for start in range(0, len(x), batch * 8):
-            xb, yb = x[start : start + batch * 8], y[start : start + batch * 8]
+        for start in range(0, len(picks), batch * 8):
+            xb, yb = data.batch(picks[start : start + batch * 8])
             total += float(net.loss(xb, yb)) * len(xb)
-    return total / max(1, len(x))
+    return total / max(1, len(picks))
 
 
 def _train_epoch(
     net: ForecastNet,
     optimizer: Adam,
-    xt: torch.Tensor,
-    yt: torch.Tensor,
+    data: Windows,
     config: TrainConfig,
     generator: torch.Generator,
-) -> float:
-    """One pass over shuffled batches; returns the mean training loss."""
+    on_step: Callable[[int, int], bool] | None = None,
+) -> tuple[float, bool]:
+    """One pass over shuffled batches (at most EPOCH_BATCHES of them): (mean training loss,
+    stopped by ``on_step(step, steps)``)."""
     net.train()
-    order = torch.randperm(len(xt), generator=generator).to(xt.device)
-    total = torch.zeros((), device=xt.device)
-    for start in range(0, len(xt), config.batch_size):
+    order = torch.randperm(len(data), generator=generator)
+    order = order[: epoch_batches(len(data), config.batch_size) * config.batch_size]
+    order = order.to(data.device) if data.dense else order
+    total, seen = torch.zeros((), device=data.device), 0
+    steps = math.ceil(len(order) / config.batch_size)
+    for step, start in enumerate(range(0, len(order), config.batch_size), 1):
         idx = order[start : start + config.batch_size]
-        loss = net.loss(xt[idx], yt[idx])
+        xb, yb = data.batch(idx)
+        loss = net.loss(xb, yb)
         optimizer.zero_grad()
         loss.backward()
         if config.clip_norm > 0:
             torch.nn.utils.clip_grad_norm_(net.parameters(), config.clip_norm)
         optimizer.step()
         total += loss.detach() * len(idx)
-    return float(total) / len(xt)
+        seen += len(idx)
+        if on_step is not None and on_step(step, steps):
+            return float(total) / seen, True
+    return float(total) / max(1, seen), False
 
 
 def train_network(
@@ -130,6 +190,7 @@ def train_network(
     config: TrainConfig,
     *,
     on_epoch: Callable[[EpochStats], None] | None = None,
+    on_step: Callable[[StepStats], bool] | None = None,
 ) -> TrainReport:
     """Fit ``net`` in place on windows x (N, L, F), y (N, H); keep the best-validation weights."""
     config = resolve_training(config, len(x_train) + len(x_val))
@@ -137,23 +198,23 @@ def train_network(
     device = resolve_device(config.device)
     net.to(device)
     net.tbptt = config.tbptt
-    xt, yt = to_tensor(x_train, device), to_tensor(y_train, device)  # (N, L, F), (N, H)
-    xv, yv = to_tensor(x_val, device), to_tensor(y_val, device)
+    train_data, val_data = Windows(x_train, y_train, device), Windows(x_val, y_val, device)
     optimizer = Adam(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     generator = torch.Generator().manual_seed(config.seed)
-    use_val = len(xv) > 0
+    use_val = len(val_data) > 0
     # Epoch 0 competes: a fresh net (zero output projection) forecasts the training mean,
     # which for returns is the drift forecast; trained weights must beat it on validation.
-    initial_loss = _evaluate(net, xv, yv, config.batch_size) if use_val else float("inf")
+    initial_loss = _evaluate(net, val_data, config.batch_size) if use_val else float("inf")
     initial_state = _snapshot(net) if use_val else None
     best_loss, best_epoch, best_state = initial_loss, 0, initial_state
     history: list[tuple[float, float | None]] = []
     started, stopped_early, train_loss = time.perf_counter(), False, float("nan")
-    epoch = 0
+    epoch, interrupted, epochs = 0, False, config.epochs
+    step_hook = None if on_step is None else (lambda s, n: on_step(StepStats(epoch, epochs, s, n)))
     for epoch in range(1, config.epochs + 1):
         net.epoch_fraction = (epoch - 1) / max(1, config.epochs - 1)  # teacher-forcing decay
-        train_loss = _train_epoch(net, optimizer, xt, yt, config, generator)
-        val_loss = _evaluate(net, xv, yv, config.batch_size) if use_val else None
+        train_loss, interrupted = _train_epoch(net, optimizer, train_data, config, generator, step_hook)
+        val_loss = _evaluate(net, val_data, config.batch_size) if use_val else None
         score = val_loss if val_loss is not None else train_loss
         if score < best_loss:
             best_loss, best_epoch = score, epoch
@@ -161,6 +222,8 @@ def train_network(
         history.append((train_loss, val_loss))
         if on_epoch is not None:
             on_epoch(EpochStats(epoch, config.epochs, train_loss, val_loss, best_epoch))
+        if interrupted:  # the partial epoch was validated like a whole one
+            break
         if use_val and config.patience > 0 and epoch - best_epoch >= config.patience:
             stopped_early = True
             break
@@ -179,7 +242,8 @@ def train_network(
         device=str(device),
         stopped_early=stopped_early,
         kept_initial=kept_initial,
-        n_train=len(xt),
-        n_val=len(xv),
+        interrupted=interrupted,
+        n_train=len(train_data),
+        n_val=len(val_data),
         history=history,
     )

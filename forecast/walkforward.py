@@ -105,7 +105,7 @@ class Backtest:
 
     table: pd.DataFrame  # fold, cutoff, ds, y, yhat, model [, q0.05 ...] [, sigma]
     folds: pd.DataFrame  # fold, train_start, cutoff_row, cutoff, last, scale
-    fits: pd.DataFrame  # model, fold, kind (fresh/warm), seconds, epochs, kept_initial
+    fits: pd.DataFrame  # model, fold, kind (fresh/warm), seconds, epochs, kept_initial, chosen
     run: RunConfig  # resolved on the first fold's training part
     models: tuple[str, ...]  # networks of the zoo
     baselines: tuple[str, ...]
@@ -174,13 +174,10 @@ def run_chain(series: SeriesData, run: RunConfig, model: str, chain: list[Fold],
     """Fit and forecast one model over a chain of folds, in order (one joblib task)."""
     if model in statpeers.PEERS:
         return run_peer(series, model, chain, season)
-    import torch
-
     from forecast.forecaster import fit
+    from forecast.parallel import one_thread
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # the same arithmetic whatever --jobs is
-    try:
+    with one_thread():  # the same arithmetic whatever --jobs is
         frames, fits, fitted = [], [], None
         for fold in chain:
             part = rows(series, fold.train_start, fold.cutoff)
@@ -193,12 +190,11 @@ def run_chain(series: SeriesData, run: RunConfig, model: str, chain: list[Fold],
                 fits.append({"model": model, "fold": fold.index, "kind": "warm" if warm else "fresh",
                              "seconds": time.perf_counter() - started,
                              "epochs": report.epochs_run if report else 0,
-                             "kept_initial": bool(getattr(report, "kept_initial", False))})
+                             "kept_initial": bool(getattr(report, "kept_initial", False)),
+                             "chosen": fitted.chosen.member})
             forecast = fitted.predict(part)
             frames.append(_frame(series, fold, model, forecast.point, forecast.quantiles))
         return frames, fits
-    finally:
-        torch.set_num_threads(threads)
 
 
 def run_peer(series: SeriesData, model: str, chain: list[Fold], season: int
@@ -213,10 +209,11 @@ def run_peer(series: SeriesData, model: str, chain: list[Fold], season: int
                                                          season)
         except DataError as err:
             return [], [{"model": model, "fold": fold.index, "kind": "failed", "seconds": 0.0,
-                         "epochs": 0, "kept_initial": False, "error": str(err)}]
+                         "epochs": 0, "kept_initial": False, "chosen": model, "error": str(err)}]
         frames.append(_frame(series, fold, model, point, quantiles, sigma))
         fits.append({"model": model, "fold": fold.index, "kind": "fresh",
-                     "seconds": time.perf_counter() - started, "epochs": 0, "kept_initial": False})
+                     "seconds": time.perf_counter() - started, "epochs": 0, "kept_initial": False,
+                     "chosen": model})
     return frames, fits
 
 
@@ -344,7 +341,7 @@ def default_models(series: SeriesData, season: int | None = None) -> tuple[str, 
     return ("lstm", *statpeers.defaults(season, bool(series.classes)))
 
 
-FIT_COLUMNS = ["model", "fold", "kind", "seconds", "epochs", "kept_initial"]
+FIT_COLUMNS = ["model", "fold", "kind", "seconds", "epochs", "kept_initial", "chosen"]
 
 
 def _drop_failed_peers(table: pd.DataFrame, fits: pd.DataFrame, peers: tuple[str, ...]

@@ -138,7 +138,7 @@ def _error_classes() -> list[type[errors.ForecastError]]:
 
 def test_documented_exit_codes_match_the_classes() -> None:
     documented = _documented_codes()
-    assert sorted(documented) == list(range(0, 11))
+    assert sorted(documented) == [*range(0, 11), 130]
     classes = [c for c in _error_classes() if c.__module__ == "forecast.errors"]
     assert errors.EXIT_CODES == {c.__name__: c.exit_code for c in classes}
     codes = [c.exit_code for c in classes if c is not errors.ForecastError]
@@ -154,6 +154,7 @@ def test_documented_exit_codes_match_the_classes() -> None:
         "TickerError": "ticker",
         "LockHeldError": "lock",
         "PartialFailureError": "failed",
+        "Interrupted": "interrupted",
     }
     for cls in classes:
         if cls is not errors.ForecastError:

@@ -75,6 +75,7 @@ def _settings(bt: "Backtest", n_rows: int) -> dict[str, Any]:
 
 
 @app.command()
+@o.run_options("evaluate")
 def evaluate(
     path: Annotated[str | None, typer.Argument(help="CSV file with a date column and the series.")] = None,
     models: Annotated[str | None, typer.Option("--models", "-m", help="Models, comma-separated: networks of the zoo (forecast models lists them) and statistical peers autoets, autoarima, autotheta, mstl (pip install 'forecast[stats]'). Default: lstm, plus autoets, autotheta and mstl (where the season > 1) when that extra is installed.", rich_help_panel=EVAL, show_default=False)] = None,
@@ -86,43 +87,10 @@ def evaluate(
     warm_start: Annotated[bool, typer.Option("--warm-start", help="Refits fine-tune the previous fold's weights (1/8 of the epochs at 1/10 of --lr; folds then run in order).", rich_help_panel=EVAL)] = False,
     season: Annotated[int | None, typer.Option(min=1, help="Season length for seasonal naive and MASE (default: from the frequency).", rich_help_panel=EVAL)] = None,
     jobs: Annotated[int, typer.Option(help="Parallel fold chains (joblib; -1: all cores). Results do not depend on it.", rich_help_panel=EVAL)] = 1,
+    test: Annotated[str | None, typer.Option("--test", help="Fit once on PATH, then forecast from every row of this test file (it follows or overlaps PATH); scored beside the baselines.", rich_help_panel=EVAL)] = None,
     plot: Annotated[str | None, typer.Option(help="Write a PNG of forecasts and error per fold.", rich_help_panel=o.OUTPUT)] = None,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the per-fold long table (.csv or .parquet).", rich_help_panel=o.OUTPUT)] = None,
-    target: o.Target = None,
-    series: o.Series = None,
-    features: o.Features = None,
-    date_column: o.DateColumn = None,
-    dayfirst: o.Dayfirst = None,
-    fill: o.Fill = o.DEFAULTS.data.fill,
-    ticker: o.Ticker = None,
-    freq: o.Freq = None,
-    calendar: o.Calendar = None,
-    query: o.Query = None,
-    test: Annotated[str | None, typer.Option("--test", help="Fit once on PATH, then forecast from every row of this test file (it follows or overlaps PATH); scored beside the baselines.", rich_help_panel=EVAL)] = None,
-    input_len: o.InputLen = None,
-    horizon: o.Horizon = None,
-    transform: o.TransformOpt = o.DEFAULTS.window.transform,
-    scaler: o.ScalerOpt = o.DEFAULTS.window.scaler,
-    hidden: o.Hidden = None,
-    layers: o.Layers = None,
-    dropout: o.Dropout = o.DEFAULTS.model.dropout,
-    bidirectional: o.Bidirectional = o.DEFAULTS.model.bidirectional,
-    activation: o.Activation = o.DEFAULTS.model.activation,
-    head: o.Head = o.DEFAULTS.model.head,
-    loss: o.Loss = o.DEFAULTS.model.loss,
-    regime: o.Regime = o.DEFAULTS.model.regime,
-    attention: o.AttentionKind = o.DEFAULTS.model.attention,
-    teacher_forcing: o.TeacherForcing = o.DEFAULTS.model.teacher_forcing,
-    teacher_forcing_end: o.TeacherForcingEnd = None,
-    reverse_input: o.ReverseInput = o.DEFAULTS.model.reverse_input,
-    epochs: o.Epochs = None,
-    batch_size: o.BatchSize = o.DEFAULTS.train.batch_size,
-    lr: o.Lr = None,
-    seed: o.Seed = o.DEFAULTS.train.seed,
-    patience: o.Patience = None,
-    clip_norm: o.ClipNorm = o.DEFAULTS.train.clip_norm,
-    tbptt: o.Tbptt = o.DEFAULTS.train.tbptt,
-    device: o.Device = o.DEFAULTS.train.device,
+    options: o.RunOptions = o.RUN_OPTIONS,  # every run option (forecast/config.py), in place
     json_out: o.Json = False,
     quiet: o.Quiet = False,
 ) -> None:
@@ -138,7 +106,8 @@ def evaluate(
     from forecast.walkforward import backtest, default_models
 
     render.set_quiet(quiet)
-    run = o.build_run_config(**{k: v for k, v in locals().items() if k not in ("models", "test")})
+    run = o.build_run_config(path=path, **options)
+    horizon = run.window.horizon
     _check_paths(output, plot)  # before minutes of training, not after
     from forecast.outputs import check_outputs
 
@@ -155,7 +124,8 @@ def evaluate(
     _write_files(bt, board, output, plot, data.name)
     if json_out:
         render.print_json({"series": data.name, "target": data.target, "classes": list(data.classes),
-                           **_settings(bt, len(data)), **board.summary(), "notes": list(data.notes)})
+                           **_settings(bt, len(data)), **board.summary(), "notes": list(data.notes),
+                           "chosen": _chosen(bt)})
         return
     s = _settings(bt, len(data))
     chosen = [f"input length {s['input_len']}, transform {s['transform']}: chosen on fold 1's "
@@ -198,6 +168,14 @@ def _with_test(
     return replace(joined, notes=(*joined.notes, f"--test: fitted once on the {first} rows of the training "
                                   f"file, then forecast from {origins} origins ({h} step{'s' if h > 1 else ''} each)")), \
         origins, 1, origins, h
+
+
+def _chosen(bt: "Backtest") -> dict[str, list[str]]:
+    """What each model's fit forecast with on each fold (the net or a baseline it lost to)."""
+    if "chosen" not in bt.fits or bt.fits.empty:
+        return {}
+    return {str(m): [str(c) for c in f.sort_values("fold")["chosen"]]
+            for m, f in bt.fits.groupby("model", sort=False)}
 
 
 def _check_paths(output: str | None, plot: str | None) -> None:

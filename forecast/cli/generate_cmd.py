@@ -71,6 +71,7 @@ def generate(
     render.set_quiet(quiet)
     from forecast import api, fanchart, rollout
     from forecast.outputs import write_table
+    from forecast.threads import threads_for
 
     if plot:
         fanchart.check_plot_path(plot)
@@ -86,10 +87,11 @@ def generate(
     if temperature == 0 and paths > 1:  # deterministic: more paths would be copies of one
         notes.append(f"--temperature 0 gives one deterministic path, so 1 path was generated, not {paths}")
         paths = 1
-    gen = rollout.generate(
-        forecaster, series, seed, steps=steps, paths=paths, temperature=temperature,
-        random_seed=random_seed, mode=mode.value,
-    )
+    with threads_for(forecaster.net, paths):  # paths are the batch: big ones share CPUs
+        gen = rollout.generate(
+            forecaster, series, seed, steps=steps, paths=paths, temperature=temperature,
+            random_seed=random_seed, mode=mode.value,
+        )
     summary = fanchart.summarize_generation(gen, threshold)
     if output:
         write_table(gen.table(), output)

@@ -1,139 +1,48 @@
-"""Option types shared by the verbs, and turning them into configs.
+"""Typer options: the run options derived from the config schema, and the few verbs share.
 
-train, evaluate and retrain take the same data, window, model and training
-options with the same defaults; they are declared once here, and the defaults
-come from the config dataclasses (``DEFAULTS``), the one place that sets them.
+The data, window, model and training options of train and evaluate are not declared
+here: each is a config field with ``option(...)`` metadata (forecast/config.py), read by
+forecast/schema.py. A verb asks for them with one placeholder parameter::
+
+    @app.command()
+    @o.run_options("train")
+    def train(path: ... = None, options: o.RunOptions = o.RUN_OPTIONS, name: ... = None):
+        run = o.build_run_config(**options)
+
+and :func:`run_options` puts one typer option per schema key in its place (so --help keeps
+the order), then hands the verb their values as one dict.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+import typing
+from collections.abc import Callable, Mapping
 from enum import Enum
-from typing import Annotated, Any
+from types import MappingProxyType
+from typing import Annotated, Any, TypeVar
 
 import typer
 
+from forecast import schema
 from forecast.config import RunConfig
-from forecast.jobconfig import split_list as split_list  # used by the verbs
-from forecast.models.registry import MODELS
+from forecast.schema import Key, keys_for
+from forecast.schema import build_run_config as _build
+from forecast.schema import split_list as split_list  # used by the verbs
 
-DATA = "Data"
-WINDOW = "Window and transform"
-MODEL = "Model"
-TRAINING = "Training"
 OUTPUT = "Output"
 
-DEFAULTS = RunConfig()  # verbs write `dropout: o.Dropout = o.DEFAULTS.model.dropout`
+RunOptions = Mapping[str, Any]
+RUN_OPTIONS: RunOptions = MappingProxyType({})  # the placeholder run_options replaces
 
-ModelName = Enum("ModelName", {name: name for name in MODELS}, type=str)  # type: ignore[misc]
+F = TypeVar("F", bound=Callable[..., Any])
+_TYPES: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str, "list": str}
 
-
-Target = Annotated[
-    str | None,
-    typer.Option(help="Target column (default: Close / Adj Close / price / the one numeric column).", rich_help_panel=DATA),
-]
-Series = Annotated[
-    str | None, typer.Option(help="One series of a long-format file (a symbol column).", rich_help_panel=DATA)
-]
-Features = Annotated[
-    str | None,
-    typer.Option(help="Extra input columns beside the target, comma-separated: open,high,low,volume.", rich_help_panel=DATA),
-]
-DateColumn = Annotated[
-    str | None, typer.Option("--date-column", help="Date column (default: found by name or content).", rich_help_panel=DATA)
-]
-Dayfirst = Annotated[
-    bool | None,
-    typer.Option("--dayfirst/--no-dayfirst", help="Read ambiguous dates as dd/mm (default: decided from the data).", rich_help_panel=DATA),
-]
-Fill = Annotated[
-    str, typer.Option(help="Missing values: ffill, interpolate, drop or error.", rich_help_panel=DATA)
-]
-Ticker = Annotated[
-    str | None, typer.Option(help="Yahoo Finance ticker instead of a CSV (uses the price cache).", rich_help_panel=DATA)
-]
-Freq = Annotated[
-    str | None,
-    typer.Option(help="Frequency instead of the inferred one: steps (an integer index) or a pandas alias (D, B, W-SUN, MS, QS, h, 30min); dates off it are an error.", rich_help_panel=DATA),
-]
-Targets = Annotated[
-    str | None,
-    typer.Option(help="Wide file: one model per column, comma-separated, or all (every numeric column); with --global one model across them.", rich_help_panel=DATA),
-]
-Calendar = Annotated[
-    str | None,
-    typer.Option(help="Exchange whose trading days the forecast dates follow: XNYS, XNSE, XLON, ... (tickers: from the suffix).", rich_help_panel=DATA),
-]
-Query = Annotated[
-    str | None,
-    typer.Option(help="SQL for a duckdb:FILE source, e.g. \"SELECT date, close FROM prices WHERE symbol = 'AAL'\" (pip install 'forecast[sql]').", rich_help_panel=DATA),
-]
-InputLen = Annotated[
-    int | None, typer.Option("--input-len", min=2, help="Input window length (default: from the season and data length).", rich_help_panel=WINDOW)
-]
-Horizon = Annotated[
-    int | None, typer.Option(min=1, help="Steps to forecast (default: one season, or 5 business days).", rich_help_panel=WINDOW)
-]
-TransformOpt = Annotated[
-    str, typer.Option("--transform", help="Target transform: auto, level, diff or logret (auto: logret for prices).", rich_help_panel=WINDOW)
-]
-ScalerOpt = Annotated[
-    str, typer.Option("--scaler", help="Scaler fitted on training data: standard, minmax or robust.", rich_help_panel=WINDOW)
-]
-Model = Annotated[
-    ModelName, typer.Option("--model", "-m", help="Network (forecast models lists them).", rich_help_panel=MODEL)
-]
-Hidden = Annotated[
-    int | None, typer.Option(min=1, help="Hidden units per layer (default: 32 for short series, else 64).", rich_help_panel=MODEL)
-]
-Layers = Annotated[
-    int | None, typer.Option(min=1, help="Stacked recurrent layers (default: 1 for short series, else 2).", rich_help_panel=MODEL)
-]
-Dropout = Annotated[
-    float, typer.Option(min=0.0, max=0.9, help="Dropout between layers (training only).", rich_help_panel=MODEL)
-]
-Bidirectional = Annotated[
-    bool, typer.Option("--bidirectional", help="Read the window in both directions.", rich_help_panel=MODEL)
-]
-Activation = Annotated[str, typer.Option(help="rnn / indrnn activation: tanh or relu.", rich_help_panel=MODEL)]
-Head = Annotated[
-    str, typer.Option(help="Output head: point, gaussian, studentt or quantile (class for categorical targets).", rich_help_panel=MODEL)
-]
-Loss = Annotated[str, typer.Option(help="Point-head loss: mse, mae or huber.", rich_help_panel=MODEL)]
-Regime = Annotated[
-    str, typer.Option(help="seq2vec (last state -> horizon) or seq2seq (next value at every step).", rich_help_panel=MODEL)
-]
-AttentionKind = Annotated[
-    str, typer.Option("--attention", help="attention model's score: additive (Bahdanau) or dot (scaled dot product).", rich_help_panel=MODEL)
-]
-TeacherForcing = Annotated[
-    float, typer.Option("--teacher-forcing", min=0.0, max=1.0, help="attention/seq2seq: share of decoder steps fed the true previous value in training.", rich_help_panel=MODEL)
-]
-TeacherForcingEnd = Annotated[
-    float | None, typer.Option("--teacher-forcing-end", min=0.0, max=1.0, help="Decay the teacher-forcing ratio linearly to this by the last epoch.", rich_help_panel=MODEL)
-]
-ReverseInput = Annotated[
-    bool, typer.Option("--reverse-input", help="attention/seq2seq: the encoder reads the window newest first.", rich_help_panel=MODEL)
-]
-Epochs = Annotated[
+Threads = Annotated[  # not a config field: how this process runs, never saved
     int | None,
-    typer.Option(min=1, help="Maximum training epochs (default: about 600 optimizer steps' worth, 5..300).", rich_help_panel=TRAINING),
+    typer.Option(min=1, help="Torch CPU threads (default: from the idle CPUs, affinity, cgroup quota and the network's size; printed after training).", rich_help_panel=schema.PANELS["train"]),
 ]
-BatchSize = Annotated[int, typer.Option("--batch-size", min=1, help="Windows per batch.", rich_help_panel=TRAINING)]
-Lr = Annotated[
-    float | None, typer.Option("--lr", help="Adam learning rate (default: 3e-3 for short series, else 1e-3).", rich_help_panel=TRAINING)
-]
-Seed = Annotated[int, typer.Option(help="Random seed (same seed, same data, CPU: same weights).", rich_help_panel=TRAINING)]
-Patience = Annotated[
-    int | None,
-    typer.Option(min=0, help="Early stopping: epochs without validation improvement (default: epochs/4, at least 8; 0: off).", rich_help_panel=TRAINING),
-]
-ClipNorm = Annotated[
-    float, typer.Option("--clip-norm", min=0.0, help="Gradient clipping by global norm (0: off).", rich_help_panel=TRAINING)
-]
-Tbptt = Annotated[
-    int, typer.Option(min=0, help="Truncated BPTT chunk length (0: full backpropagation).", rich_help_panel=TRAINING)
-]
-Device = Annotated[str, typer.Option(help="auto, cpu or cuda.", rich_help_panel=TRAINING)]
 ModelDir = Annotated[
     str | None,
     typer.Option("--model-dir", envvar="FORECAST_HOME", help="Where models live (default: the user data folder).", show_envvar=True),
@@ -144,12 +53,66 @@ Quiet = Annotated[
 ]
 
 
-def build_run_config(**opts: Any) -> RunConfig:
-    """One RunConfig from the shared options (names as in the CLI, snake_case).
+@functools.cache
+def _choice_enum(key: Key) -> type[Enum]:
+    """A str Enum of a key's choices: typer makes it a click choice listed in --help."""
+    choices = key.choices or ()
+    return Enum(key.name.title().replace("_", ""), {c: c for c in choices}, type=str)  # type: ignore[return-value]
 
-    The same typer-free builder reads retrain's TOML job files, so both spell and check
-    every option alike; errors name the option (``--fill``).
+
+def typer_parameter(key: Key) -> inspect.Parameter:
+    """One schema key as the typer option of a generated signature."""
+    dashed = key.name.replace("_", "-")
+    tri_state = key.kind == "bool" and key.default is None  # --dayfirst/--no-dayfirst, default: unset
+    decls = [f"--{dashed}/--no-{dashed}" if tri_state else f"--{dashed}", *([key.short] if key.short else [])]
+    cli_type: Any = _TYPES[key.kind]
+    default = None if key.kind == "list" else key.default  # lists: comma-separated text
+    if key.listed:
+        cli_type = _choice_enum(key)
+        default = cli_type(default)
+    if default is None:
+        cli_type = cli_type | None
+    info = typer.Option(*decls, help=key.help, rich_help_panel=key.panel, min=key.low, max=key.high)
+    return inspect.Parameter(key.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default,
+                             annotation=Annotated[cli_type, info])
+
+
+def run_options(verb: str, into: str = "options", run_cls: type[RunConfig] = RunConfig) -> Callable[[F], F]:
+    """Replace a verb's ``into`` parameter with the schema's options for ``verb``.
+
+    The command typer builds sees those options in place of the placeholder; the verb is
+    called with their values as one dict in ``into`` (pass it to :func:`build_run_config`).
     """
-    from forecast.jobconfig import build_run_config as build
+    keys = keys_for(verb, run_cls)
 
-    return build(opts)
+    def decorate(func: F) -> F:
+        own = inspect.signature(func).parameters
+        clash = sorted(set(own) & set(keys))
+        if into not in own or clash:
+            raise TypeError(f"{func.__name__}: needs a parameter {into!r}, and no parameter named "
+                            f"like a run option ({', '.join(clash)})")
+        hints = typing.get_type_hints(func, include_extras=True)
+        params: list[inspect.Parameter] = []
+        for param in own.values():
+            if param.name == into:
+                params.extend(typer_parameter(key) for key in keys.values())
+            else:
+                params.append(param.replace(annotation=hints.get(param.name, param.annotation)))
+
+        @functools.wraps(func)
+        def verb_with_options(**kwargs: Any) -> Any:
+            shared = {name: kwargs.pop(name) for name in keys}
+            return func(**kwargs, **{into: shared})
+
+        verb_with_options.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        verb_with_options.__annotations__ = {p.name: p.annotation for p in params}
+        return verb_with_options  # type: ignore[return-value]
+
+    return decorate
+
+
+def build_run_config(**opts: Any) -> RunConfig:
+    """One RunConfig from the run options (names as in the CLI, snake_case); forecast.schema's
+    builder, which also reads retrain's TOML and the notebook API's keywords; errors name the
+    option (``--fill``)."""
+    return _build(opts)

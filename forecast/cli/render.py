@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -14,10 +15,11 @@ from rich.table import Table
 if TYPE_CHECKING:
     import pandas as pd
 
-    from forecast.train import EpochStats
+    from forecast.train import EpochStats, StepStats
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+LOG_EVERY_S = 10.0  # a progress line this often when stderr is not a terminal
 
 
 def _plain(value: Any) -> Any:
@@ -128,41 +130,92 @@ def notes(lines: tuple[str, ...] | list[str]) -> None:
         err.print(f"[dim]note:[/dim] {line}", highlight=False)
 
 
+class TrainingProgress:
+    """One training run's progress on stderr: a rich bar on a terminal, else (logs, cron, CI)
+    a plain line about every ``log_every`` seconds. Feed it ``on_epoch`` and ``on_step``."""
+
+    BAR_REFRESH_S = 0.1
+
+    def __init__(self, label: str, log_every: float | None, bar: bool) -> None:
+        self.label, self.log_every = label, log_every
+        self.started = self.last = time.monotonic()
+        self.epoch: "EpochStats | None" = None
+        self.bar: Any = None
+        if bar:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(
+                TextColumn("{task.description}"), BarColumn(), TextColumn("epoch {task.fields[at]}"),
+                TextColumn("{task.fields[loss]}"), TimeElapsedColumn(), console=err, transient=False,
+            )
+            self.task = self.bar.add_task(label, total=1, at="", loss="")
+        self.bar_started = False
+
+    def _loss(self) -> str:
+        if self.epoch is None:
+            return ""
+        val = f" val {self.epoch.val_loss:.4f}" if self.epoch.val_loss is not None else ""
+        return f"loss {self.epoch.train_loss:.4f}{val}"
+
+    def _show(self, epoch: int, epochs: int, step: int, steps: int) -> None:
+        if self.bar is not None:
+            if not self.bar_started:  # open the bar only once training runs, so errors print alone
+                self.bar.start()
+                self.bar_started = True
+            at = f"{epoch}/{epochs}" if step >= steps else f"{epoch}/{epochs} step {step:,}/{steps:,}"
+            done = epoch - 1 + step / max(1, steps)
+            self.bar.update(self.task, total=epochs, completed=done, at=at, loss=self._loss())
+            return
+        where = f", step {step:,}/{steps:,}" if step < steps else " done"
+        last = f", last epoch {self._loss()}" if self.epoch is not None else ""
+        err.print(
+            f"{self.label}: epoch {epoch}/{epochs}{where}, {time.monotonic() - self.started:.0f} s{last}",
+            highlight=False,
+        )
+
+    def _tick(self, epoch: int, epochs: int, step: int, steps: int) -> None:
+        now = time.monotonic()
+        every = self.BAR_REFRESH_S if self.bar is not None else self.log_every
+        if every and now - self.last >= every:
+            self.last = now
+            self._show(epoch, epochs, step, steps)
+
+    def on_epoch(self, stats: "EpochStats") -> None:
+        self.epoch = stats
+        if self.bar is not None:
+            self._show(stats.epoch, stats.epochs, 1, 1)
+        else:
+            self._tick(stats.epoch, stats.epochs, 1, 1)
+
+    def on_step(self, stats: "StepStats") -> bool:
+        """Show the step when it is time; never asks to stop (returns False)."""
+        self._tick(stats.epoch, stats.epochs, stats.step, stats.steps)
+        return False
+
+    def close(self) -> None:
+        if self.bar_started:
+            self.bar.stop()
+
+
 @contextmanager
-def epoch_progress(enabled: bool, label: str = "training") -> Iterator[Any]:
-    """A rich progress bar on stderr fed by EpochStats; yields the callback (None when quiet)."""
+def training_progress(
+    enabled: bool, label: str = "training", log_every: float | None = None
+) -> Iterator[TrainingProgress | None]:
+    """Progress for one fit (None when quiet): a bar on a terminal unless ``log_every`` is
+    given; lines every ``log_every`` seconds (default LOG_EVERY_S) when stderr is not a terminal."""
     if not enabled:
         yield None
         return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("epoch {task.completed}/{task.total}"),
-        TextColumn("{task.fields[loss]}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=False,
-    )
-    started = False
-
-    def update(stats: "EpochStats") -> None:
-        nonlocal started
-        if not started:  # open the bar only once training runs, so errors print alone
-            progress.start()
-            started = True
-        val = f" val {stats.val_loss:.4f}" if stats.val_loss is not None else ""
-        progress.update(
-            task,
-            total=stats.epochs,
-            completed=stats.epoch,
-            loss=f"loss {stats.train_loss:.4f}{val}",
-        )
-
-    task = progress.add_task(label, total=1, loss="")
+    bar = err.is_terminal and log_every is None
+    progress = TrainingProgress(label, LOG_EVERY_S if log_every is None else log_every, bar)
     try:
-        yield update
+        yield progress
     finally:
-        if started:
-            progress.stop()
+        progress.close()
+
+
+@contextmanager
+def epoch_progress(enabled: bool, label: str = "training") -> Iterator[Any]:
+    """:func:`training_progress` fed per epoch only; yields the on_epoch callback (None when quiet)."""
+    with training_progress(enabled, label) as progress:
+        yield progress.on_epoch if progress is not None else None

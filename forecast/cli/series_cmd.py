@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from forecast.cli import render
+from forecast.schema import PANELS
 
 if TYPE_CHECKING:
     from forecast.config import RunConfig
@@ -30,10 +31,10 @@ Scheduler = Annotated[
     str | None, typer.Option(help="Dask scheduler address for --backend dask, e.g. tcp://10.0.0.5:8786.", rich_help_panel=PARALLEL)
 ]
 AllSeries = Annotated[
-    bool, typer.Option("--all-series", help="Long-format file: one model per series, in parallel (--jobs).", rich_help_panel="Data")
+    bool, typer.Option("--all-series", help="Long-format file: one model per series, in parallel (--jobs).", rich_help_panel=PANELS["data"])
 ]
 GlobalOpt = Annotated[
-    bool, typer.Option("--global", help="Long-format file: ONE model across all series (per-series scaling, a series-id input).", rich_help_panel="Data")
+    bool, typer.Option("--global", help="Long-format file: ONE model across all series (per-series scaling, a series-id input).", rich_help_panel=PANELS["data"])
 ]
 
 

@@ -2,54 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from forecast.cli import app, render
 from forecast.cli import options as o
 from forecast.cli import series_cmd as many
+from forecast.errors import Interrupted
+
+if TYPE_CHECKING:
+    from forecast.train import StepStats
+
+LogEvery = Annotated[
+    float | None,
+    typer.Option("--log-every", min=0.0, metavar="SECONDS", help="A progress line on stderr this often (default: 10 when stderr is not a terminal, else a progress bar; 0: none).", rich_help_panel=o.OUTPUT),
+]
+SaveOnInterrupt = Annotated[
+    bool,
+    typer.Option("--save-on-interrupt/--no-save-on-interrupt", help="Ctrl-C stops after the current step and saves the best weights so far (exit 130); a second Ctrl-C quits at once.", rich_help_panel=o.OUTPUT),
+]
 
 
 @app.command()
+@o.run_options("train")
 def train(
     path: Annotated[str | None, typer.Argument(help="CSV or Parquet file with a date column and the series, or duckdb:FILE?table=NAME.")] = None,
-    target: o.Target = None,
-    series: o.Series = None,
-    features: o.Features = None,
-    date_column: o.DateColumn = None,
-    dayfirst: o.Dayfirst = None,
-    fill: o.Fill = o.DEFAULTS.data.fill,
-    ticker: o.Ticker = None,
-    freq: o.Freq = None,
-    targets: o.Targets = None,
-    query: o.Query = None,
-    calendar: o.Calendar = None,
-    input_len: o.InputLen = None,
-    horizon: o.Horizon = None,
-    transform: o.TransformOpt = o.DEFAULTS.window.transform,
-    scaler: o.ScalerOpt = o.DEFAULTS.window.scaler,
-    model: o.Model = o.ModelName(o.DEFAULTS.model.name),  # type: ignore[assignment]
-    hidden: o.Hidden = None,
-    layers: o.Layers = None,
-    dropout: o.Dropout = o.DEFAULTS.model.dropout,
-    bidirectional: o.Bidirectional = o.DEFAULTS.model.bidirectional,
-    activation: o.Activation = o.DEFAULTS.model.activation,
-    head: o.Head = o.DEFAULTS.model.head,
-    loss: o.Loss = o.DEFAULTS.model.loss,
-    regime: o.Regime = o.DEFAULTS.model.regime,
-    attention: o.AttentionKind = o.DEFAULTS.model.attention,
-    teacher_forcing: o.TeacherForcing = o.DEFAULTS.model.teacher_forcing,
-    teacher_forcing_end: o.TeacherForcingEnd = None,
-    reverse_input: o.ReverseInput = o.DEFAULTS.model.reverse_input,
-    epochs: o.Epochs = None,
-    batch_size: o.BatchSize = o.DEFAULTS.train.batch_size,
-    lr: o.Lr = None,
-    seed: o.Seed = o.DEFAULTS.train.seed,
-    patience: o.Patience = None,
-    clip_norm: o.ClipNorm = o.DEFAULTS.train.clip_norm,
-    tbptt: o.Tbptt = o.DEFAULTS.train.tbptt,
-    device: o.Device = o.DEFAULTS.train.device,
+    options: o.RunOptions = o.RUN_OPTIONS,  # every run option (forecast/config.py), in place
+    threads: o.Threads = None,
     all_series: many.AllSeries = False,
     global_model: many.GlobalOpt = False,
     jobs: many.Jobs = 1,
@@ -59,6 +43,8 @@ def train(
     model_dir: o.ModelDir = None,
     json_out: o.Json = False,
     quiet: o.Quiet = False,
+    log_every: LogEvery = None,
+    save_on_interrupt: SaveOnInterrupt = True,
 ) -> None:
     """Train a recurrent network and save it as a new model version.
 
@@ -66,17 +52,29 @@ def train(
     """
     from forecast import api
 
-    run = o.build_run_config(**locals())
+    run = o.build_run_config(path=path, **options)
+    targets = run.data.targets
     if many.wants_many(all_series or bool(targets), global_model, jobs, backend, scheduler):
+        if threads is not None:
+            from forecast.errors import ConfigError
+
+            raise ConfigError("--threads is for one series; drop it with --all-series / --global")
         many.train_many(
             run, all_series=all_series or (bool(targets) and not global_model), global_model=global_model, name=name, jobs=jobs,
             backend=backend, scheduler=scheduler, model_dir=model_dir, json_out=json_out, quiet=quiet,
         )
         return
-    with render.epoch_progress(not quiet and not json_out) as on_epoch:
-        result = api.train(run, name=name, model_dir=model_dir, on_epoch=on_epoch)
+    try:
+        with render.training_progress(not quiet and not json_out, log_every=log_every) as progress, \
+                _stop_on_interrupt(save_on_interrupt, progress) as on_step:
+            result = api.train(run, name=name, model_dir=model_dir, on_step=on_step,
+                               threads=threads, on_epoch=progress.on_epoch if progress else None)
+    except KeyboardInterrupt:  # before the first step, a second Ctrl-C, or --no-save-on-interrupt
+        render.err.print("interrupted: stopped at once, nothing saved", highlight=False)
+        raise typer.Exit(Interrupted.exit_code) from None
     fc, rep = result.forecaster, result.forecaster.report
     assert rep is not None
+    choice = result.threads
     summary = {
         "model": result.name,
         "path": str(result.path),
@@ -86,46 +84,116 @@ def train(
         "rows": len(result.series),
         "input_len": fc.run.window.input_len,
         "horizon": fc.run.window.horizon,
-        "transform": fc.run.window.transform,
+        "transform": fc.pipeline.transform,
         "epochs_run": rep.epochs_run,
         "best_epoch": rep.best_epoch,
         "train_loss": rep.final_train_loss,
         "val_loss": rep.best_val_loss,
         "seconds": round(rep.seconds, 2),
         "device": rep.device,
+        "threads": choice.threads if choice else None,
+        "threads_reason": choice.reason if choice else None,
+        "interrupted": rep.interrupted,
         "kept_initial": rep.kept_initial,
         "calibration_windows": len(fc.calibration),
+        "chosen": fc.chosen.member,
+        "choice_scores": fc.chosen.scores,
     }
     if json_out:
         render.print_json({**summary, "notes": list(result.series.notes),
                            "forecast": render.frame_records(result.forecast.to_frame())})
+        _exit_if_interrupted(rep.interrupted)
         return
-    kept = (
-        ["no epoch beat the training-mean forecast by 1% on the validation tail, so the model "
-         "forecasts the mean (for log returns: the drift); forecast evaluate compares it with naive"]
+    mean = ("no seasonal change: seasonal naive"
+            if fc.pipeline.transform in ("sdiff", "slogret") else "the mean (for log returns: the drift)")
+    kept = [fc.chosen.note()] + (
+        ["no epoch beat the training-mean forecast by 1% on the validation tail, so the network "
+         f"forecasts {mean}; forecast evaluate compares the model with the baselines"]
         if rep.kept_initial else []
     )
-    render.notes([*result.series.notes, *kept, *_interval_note(fc)])
+    render.notes([*result.series.notes, *kept, *_interval_note(fc), *_interrupt_note(rep)])
     val = f", val loss {rep.best_val_loss:.4f}" if rep.best_val_loss is not None else ""
-    stop = " (early stop)" if rep.stopped_early else ""
+    stop = " (interrupted)" if rep.interrupted else " (early stop)" if rep.stopped_early else ""
     render.out.print(
         f"trained [bold]{result.name}[/bold] ({fc.run.model.name}, {summary['transform']}, "
         f"window {summary['input_len']} -> {summary['horizon']}) on {len(result.series)} rows of "
         f"{result.series.target}: {rep.epochs_run} epochs{stop}, best {rep.best_epoch}{val}, "
-        f"{rep.seconds:.1f}s on {rep.device}",
+        f"{rep.seconds:.1f}s on {rep.device}{_threads_text(rep.device, choice)}",
         highlight=False,
     )
     render.out.print(f"saved to {result.path}", highlight=False)
     render.print_table(result.forecast.to_frame(), title=f"forecast for {result.series.name}")
+    _exit_if_interrupted(rep.interrupted)
+
+
+def _threads_text(device: str, choice: Any) -> str:
+    """', 2 threads (why)' for a CPU fit; nothing on a GPU, where they do not matter."""
+    return f", {choice.describe()}" if choice is not None and device == "cpu" else ""
+
+
+@contextmanager
+def _stop_on_interrupt(enabled: bool, progress: Any) -> Iterator["Any"]:
+    """The on_step hook: progress, and after a Ctrl-C, stop after the current step.
+
+    The first Ctrl-C only sets a flag (the hook says so in one line and asks training to
+    stop, which keeps the best weights so far); a second one, or one before the first step,
+    interrupts at once. Disabled: Ctrl-C interrupts at once (exit 130, nothing saved).
+    """
+    state = {"started": False, "requested": False, "said": False}
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if not state["started"] or state["requested"]:
+            raise KeyboardInterrupt
+        state["requested"] = True
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # the next Ctrl-C: at once
+
+    def on_step(stats: "StepStats") -> bool:
+        state["started"] = True
+        if progress is not None:
+            progress.on_step(stats)
+        if state["requested"] and not state["said"]:
+            state["said"] = True
+            render.err.print(
+                f"interrupted: stopping after step {stats.step:,}/{stats.steps:,} of epoch "
+                f"{stats.epoch}; saving the best weights so far (Ctrl-C again to quit at once)",
+                highlight=False,
+            )
+        return state["requested"]
+
+    main = threading.current_thread() is threading.main_thread()  # where signals are handled
+    if not enabled or not main or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield progress.on_step if progress is not None else None
+        return
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield on_step
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _interrupt_note(report: Any) -> list[str]:
+    if not report.interrupted:
+        return []
+    best = (f"those of epoch {report.best_epoch}" if report.best_epoch else
+            "the starting ones, which forecast the training mean")
+    return [f"interrupted in epoch {report.epochs_run}: saved the best weights so far "
+            f"on validation, {best}; exit code 130"]
+
+
+def _exit_if_interrupted(interrupted: bool) -> None:
+    if interrupted:
+        raise typer.Exit(Interrupted.exit_code)
 
 
 def _interval_note(forecaster: Any) -> list[str]:
     """Where a point model's intervals come from, or why it has none."""
     from forecast.forecaster import MIN_CALIBRATION_WINDOWS
 
+    n = len(forecaster.calibration)
+    if forecaster.baseline is not None and n:
+        return [f"intervals q0.05..q0.95: {forecaster.baseline}'s own errors on its {n} validation windows"]
     if forecaster.run.model.head != "point":
         return []
-    n = len(forecaster.calibration)
     if n:
         return [f"intervals q0.05..q0.95: the model's own errors on its {n} validation windows"]
     n_val = forecaster.report.n_val if forecaster.report else 0

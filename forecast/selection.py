@@ -1,0 +1,241 @@
+"""The floor inside every fit: the trained net against the simple forecasters, on the same windows.
+
+After training, :func:`choose` scores the net and every simple baseline (naive, seasonal naive
+with the series' season, drift, mean; persistence and majority for classes) on the SAME
+forecast origins: the time-ordered validation tail of the fit (windows the weights never
+trained on). Every origin ``o`` forecasts rows ``[o, o + H)`` from rows ``[0, o)`` only, so no
+value at or after an origin reaches its forecasts. Scores are on the data's own scale:
+
+    numeric:  MAE = mean over origins o and steps h of |y[o + h] - yhat_o[h]|
+    classes:  error rate = mean over origins and steps of [y[o + h] != yhat_o[h]]
+
+The net is used only when it beats the best baseline (strictly lower score); otherwise the
+best baseline is what the fit forecasts with. When the fit has no validation tail (under 20
+windows), the net cannot be scored out of sample: the baselines are scored on the last few
+origins of the training part (they fit nothing, so those forecasts are out of sample) and the
+best of them is used. The choice, its scores and where they were measured are plain data
+(:class:`Choice`.as_dict), saved in the model bundle.
+
+Why the single best member and not a validation-weighted combination: the validation tails
+are short (a monthly fold has 10 to 15 windows, overlapping in time), so weights fitted on
+them are noisy; the single best is the choice AutoGluon falls back to on short data, and it
+keeps intervals and generation simple (the chosen member's own validation errors).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from forecast import baselines as B
+from forecast.transforms import TargetPipeline
+
+INNER_ORIGINS = 8  # baseline-only scoring origins at the end of a fit too short for a tail
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a fit forecasts with and why."""
+
+    member: str  # the network's name (e.g. "lstm") or a baseline's
+    kind: str  # "net" or "baseline"
+    metric: str  # "mae" or "error_rate"
+    scores: dict[str, float] = field(default_factory=dict)  # member -> validation score
+    windows: int = 0  # forecast origins scored
+    where: str = "validation tail"  # or "inner origins"
+    season: int = 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"member": self.member, "kind": self.kind, "metric": self.metric,
+                "scores": {k: float(v) for k, v in self.scores.items()}, "windows": int(self.windows),
+                "where": self.where, "season": int(self.season)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None, net_name: str) -> "Choice":
+        if not data:  # bundles saved before the floor: the net
+            return cls(net_name, "net", "mae")
+        return cls(str(data["member"]), str(data["kind"]), str(data.get("metric", "mae")),
+                   {str(k): float(v) for k, v in dict(data.get("scores", {})).items()},
+                   int(data.get("windows", 0)), str(data.get("where", "validation tail")),
+                   int(data.get("season", 1)))
+
+    def note(self) -> str:
+        """'chose seasonal_naive: validation MAE 12.1 vs lstm 14.3, ...' for the train command."""
+        label = "MAE" if self.metric == "mae" else "error rate"
+        others = sorted((v, k) for k, v in self.scores.items() if k != self.member)
+        rest = ", ".join(f"{k} {v:.4g}" for v, k in others)
+        if self.member not in self.scores:
+            return f"kept {self.member} (no validation windows to score it on); baselines' {label}: {rest}"
+        mine = self.scores[self.member]
+        where = ("validation" if self.where == "validation tail"
+                 else "inner-origin (no validation tail; the net could not be scored)")
+        return f"chose {self.member}: {where} {label} {mine:.4g} vs {rest} ({self.windows} windows)"
+
+
+def table(categorical: bool) -> dict[str, B.Baseline]:
+    return B.CLASS_BASELINES if categorical else B.BASELINES
+
+
+def baseline_forecast(name: str, history: np.ndarray, horizon: int, season: int,
+                      categorical: bool) -> np.ndarray:
+    """One baseline's forecast (H,) from ``history`` (T,) levels or class codes."""
+    return table(categorical)[name](history, horizon, season=season)
+
+
+def baseline_forecasts(name: str, y: np.ndarray, origins: np.ndarray, horizon: int, season: int,
+                       categorical: bool) -> np.ndarray:
+    """A baseline at each origin: y (T,), origins (N,) exclusive ends -> (N, H)."""
+    out = np.empty((len(origins), horizon))
+    for i, o in enumerate(origins):
+        out[i] = baseline_forecast(name, y[:o], horizon, season, categorical)
+    return out
+
+
+def levels_to_model(pipeline: TargetPipeline, forecast: np.ndarray, last: np.ndarray) -> np.ndarray | None:
+    """Level forecasts (N, H) continuing from ``last`` (the pipeline's anchors: (N,), or (N, m)
+    for a seasonal transform) -> model space (N, H), so that ``pipeline.to_levels`` maps them
+    back; None where the transform is undefined (a level <= 0 under log changes)."""
+    if pipeline.categorical:
+        return forecast.astype(np.float64)
+    anchor = np.asarray(last, dtype=np.float64)
+    anchor = anchor[:, None] if anchor.ndim == 1 else anchor  # (N, K)
+    lag, horizon = anchor.shape[1], forecast.shape[1]
+    full = np.concatenate([anchor, forecast], axis=1)  # (N, K + H)
+    if pipeline.transform == "level":
+        changed = forecast
+    elif pipeline.transform in ("diff", "sdiff"):
+        changed = full[:, lag:] - full[:, lag - (1 if pipeline.transform == "diff" else lag) :][:, :horizon]
+    elif pipeline.transform in ("logret", "slogret"):
+        if np.any(full <= 0):
+            return None
+        logs = np.log(full)
+        changed = logs[:, lag:] - logs[:, lag - (1 if pipeline.transform == "logret" else lag) :][:, :horizon]
+    else:
+        raise ValueError(f"unknown transform {pipeline.transform!r}")
+    return (changed - pipeline.scaler.center[0]) / pipeline.scaler.scale[0]
+
+
+def score(forecast: np.ndarray, actual: np.ndarray, categorical: bool) -> float:
+    """MAE, or the error rate for class codes, of forecast vs actual (N, H)."""
+    if categorical:
+        return float(np.mean(np.rint(forecast) != np.rint(actual)))
+    return float(np.mean(np.abs(actual - forecast)))
+
+
+def actuals(y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+    """Rows [o, o + H) of y for every origin: (N, H)."""
+    return np.stack([y[o : o + horizon] for o in origins]) if len(origins) else np.zeros((0, horizon))
+
+
+def choose(
+    y: np.ndarray,
+    origins: np.ndarray,
+    horizon: int,
+    season: int,
+    categorical: bool,
+    nets: dict[str, np.ndarray | None],
+    where: str = "validation tail",
+    *,
+    keep_net: bool = False,
+) -> tuple[Choice, dict[str, np.ndarray]]:
+    """Score the nets (name -> forecasts (N, H) in levels, None when it cannot be scored) and
+    every baseline at ``origins``; return the choice and each member's forecasts (N, H).
+    ``keep_net``: score everything, but the first net is what the fit forecasts with."""
+    truth = actuals(y, origins, horizon)
+    forecasts = {name: baseline_forecasts(name, y, origins, horizon, season, categorical)
+                 for name in table(categorical)}
+    scores = {name: score(f, truth, categorical) for name, f in forecasts.items()}
+    best = min(scores, key=lambda k: scores[k])
+    metric = "error_rate" if categorical else "mae"
+    scored = {name: f for name, f in nets.items() if f is not None}
+    for name, forecast in scored.items():
+        forecasts[name] = forecast
+        scores[name] = score(forecast, truth, categorical)
+    best_net = min(scored, key=lambda k: scores[k]) if scored else None
+    if keep_net:
+        return Choice(next(iter(nets)), "net", metric, scores, len(origins), where, season), forecasts
+    if best_net is not None and scores[best_net] < scores[best]:
+        return Choice(best_net, "net", metric, scores, len(origins), where, season), forecasts
+    return Choice(best, "baseline", metric, scores, len(origins), where, season), forecasts
+
+
+def baseline_paths(
+    name: str,
+    history: np.ndarray,
+    steps: int,
+    paths: int,
+    *,
+    season: int,
+    errors: np.ndarray,
+    transform: str,
+    temperature: float,
+    seed: int,
+) -> np.ndarray:
+    """Generated continuations of a numeric baseline: (paths, steps) levels.
+
+    Each step forecasts one step with the baseline from the seed history and the path so far,
+    then adds a one-step validation error drawn with replacement (``errors`` (R,) in the
+    transform's unscaled space: added to levels for level/diff, a log-ratio for logret),
+    scaled by ``temperature``. Temperature 0 (or no errors) gives one deterministic path.
+    """
+    hist = np.asarray(history, dtype=np.float64)
+    paths = paths if temperature > 0 and len(errors) else 1
+    rng = np.random.default_rng(seed)
+    noise = (temperature * errors[rng.integers(len(errors), size=(paths, steps))]
+             if temperature > 0 and len(errors) else np.zeros((paths, steps)))
+    buf = np.empty((paths, len(hist) + steps))
+    buf[:, : len(hist)] = hist
+    total = np.full(paths, hist.sum())
+    for t in range(steps):
+        n = len(hist) + t  # values known so far
+        if name == "naive" or (name == "seasonal_naive" and (season <= 1 or n < season)):
+            point = buf[:, n - 1]
+        elif name == "seasonal_naive":
+            point = buf[:, n - season]
+        elif name == "drift":
+            point = buf[:, n - 1] + ((buf[:, n - 1] - buf[:, 0]) / (n - 1) if n > 1 else 0.0)
+        elif name == "mean":
+            point = total / n
+        else:
+            raise ValueError(f"no generator for baseline {name!r}")
+        value = point * np.exp(noise[:, t]) if transform == "logret" else point + noise[:, t]
+        buf[:, n] = value
+        total += value
+    return buf[:, len(hist) :]
+
+
+def class_baseline_paths(
+    name: str, history: np.ndarray, steps: int, paths: int, *, pairs: np.ndarray,
+    temperature: float, seed: int,
+) -> np.ndarray:
+    """Generated class codes of a class baseline: (paths, steps).
+
+    Each step takes the baseline's class c, then (temperature > 0) draws the class that actually
+    followed among the validation origins where it forecast c (``pairs`` (R, 2) of (forecast,
+    actual) first-step codes); c itself when it never forecast c there.
+    """
+    hist = np.rint(np.asarray(history, dtype=np.float64))
+    paths = paths if temperature > 0 and len(pairs) else 1
+    rng = np.random.default_rng(seed)
+    out = np.empty((paths, steps))
+    current = [hist.copy() for _ in range(paths)] if name == "majority" else None
+    last = np.full(paths, hist[-1])
+    for t in range(steps):
+        if name == "persistence":
+            point = last
+        else:
+            assert current is not None
+            point = np.array([B.majority(h, 1)[0] for h in current])
+        value = point.copy()
+        if temperature > 0 and len(pairs):
+            for p in range(paths):
+                seen = pairs[pairs[:, 0] == point[p], 1]
+                if len(seen):
+                    value[p] = seen[rng.integers(len(seen))]
+        out[:, t] = value
+        last = value
+        if current is not None:
+            current = [np.append(h, v) for h, v in zip(current, value, strict=True)]
+    return out
