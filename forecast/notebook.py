@@ -64,17 +64,23 @@ def read_frame(df: "pd.DataFrame | pd.Series", *, name: str = "series", **data: 
 
 
 def _run(model: str, options: dict[str, Any]) -> RunConfig:
-    """The CLI's RunConfig builder and checks; an unknown option is an error, never ignored."""
+    """The CLI's RunConfig builder, choices and ranges; an unknown option is an error, never ignored."""
     import difflib
 
-    from forecast.jobconfig import SERIES_KEYS, build_run_config
+    from forecast.schema import build_run_config, keys_for
 
-    known = set(SERIES_KEYS) - {"name", "path", "ticker", "folds", "step", "tolerance"}
-    for key in options:
-        if key not in known:
-            close = difflib.get_close_matches(key, sorted(known), n=1)
+    known = keys_for("train")
+    for name, value in options.items():
+        key = known.get(name)
+        if key is None:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
             hint = f"; did you mean {close[0]}?" if close else f"; options: {', '.join(sorted(known))}"
-            raise ConfigError(f"unknown option {key!r}{hint}")
+            raise ConfigError(f"unknown option {name!r}{hint}")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and (
+            (key.low is not None and value < key.low) or (key.high is not None and value > key.high)
+        ):
+            bounds = f">= {key.low:g}" if key.high is None else f"between {key.low:g} and {key.high:g}"
+            raise ConfigError(f"{name}={value!r}: must be {bounds}")
     return build_run_config({**options, "model": model}, label=lambda key: key)
 
 

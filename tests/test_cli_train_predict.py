@@ -28,6 +28,7 @@ torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 TINY = ("--epochs", "2", "--hidden", "8", "--layers", "1", "--batch-size", "128", "--quiet")
+NOTES = TINY[:-1]  # the same, but not --quiet, which hides notes
 
 # Files that need an option to pick a numeric target or one series.
 EXTRA_ARGS: dict[str, tuple[str, ...]] = {
@@ -455,7 +456,7 @@ def test_train_says_when_it_kept_the_mean_forecast(
     seen = set()
     learnable = ("--epochs", "40", "--lr", "0.01")  # a clean wave: training beats the mean
     for name, path, extra in (("wave", wave_csv, learnable), ("msft", msft_csv, ())):
-        result = cli("train", path, *TINY, *extra, "--name", name)
+        result = cli("train", path, *NOTES, *extra, "--name", name)
         assert result.code == 0, result.err
         shown = cli("models", "show", name, "--json")
         kept = shown.json()["training"]["kept_initial"]  # type: ignore[index]
@@ -478,7 +479,7 @@ def test_point_model_intervals_from_train_to_predict(cli: Cli, model_home: Path,
 
 
 def test_short_series_say_why_they_have_no_intervals(cli: Cli, model_home: Path, sample_data: Path) -> None:
-    result = cli("train", sample_data / "sktime_airline.csv", *TINY)
+    result = cli("train", sample_data / "sktime_airline.csv", *NOTES)
     assert result.code == 0, result.err
     assert "no intervals: " in result.err and "--head gaussian" in result.err
     assert "q0.05" not in result.out

@@ -102,3 +102,10 @@ def test_import_forecast_stays_light() -> None:
     code = "import sys, forecast; print(sorted({'torch', 'pandas'} & set(sys.modules))); forecast.fit"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_option_ranges_are_the_clis() -> None:
+    with pytest.raises(ConfigError, match="dropout=0.95: must be between"):
+        forecast.fit(pd.read_csv(AIRLINE), dropout=0.95)
+    with pytest.raises(ConfigError, match="hidden=0: must be >= 1"):
+        forecast.fit(pd.read_csv(AIRLINE), hidden=0)

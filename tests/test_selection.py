@@ -182,7 +182,7 @@ def test_train_prints_the_choice_and_evaluate_reports_it_per_fold(
 
     airline = str(sample_data / "sktime_airline.csv")
     tiny = ("--epochs", "1", "--hidden", "4", "--layers", "1", "--transform", "level")
-    code, out, err = invoke(capsys, "train", airline, *tiny, "--quiet")
+    code, out, err = invoke(capsys, "train", airline, *tiny)  # not --quiet: it hides notes
     assert code == 0, err
     note = next(line for line in err.splitlines() if "chose " in line)
     assert "validation MAE" in note and "lstm" in note and "seasonal_naive" in note

@@ -52,6 +52,7 @@ def train(
     """
     from forecast import api
 
+    render.set_quiet(quiet)
     run = o.build_run_config(path=path, **options)
     targets = run.data.targets
     if many.wants_many(all_series or bool(targets), global_model, jobs, backend, scheduler):
