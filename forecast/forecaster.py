@@ -93,7 +93,8 @@ class Forecast:
 
 
 def default_horizon(freq: str | None) -> int:
-    """A natural horizon for the calendar: one season for seasonal data, a week for days."""
+    """A natural horizon for the calendar: one season for seasonal data, a week for days, one
+    day for sub-daily steps (48 half-hours, 24 hours; at most MAX_SUB_DAILY_HORIZON)."""
     from forecast.data.calendar import season_length
 
     season = season_length(freq)
@@ -101,7 +102,23 @@ def default_horizon(freq: str | None) -> int:
         return 5
     if season and 1 < season <= 24:
         return season
+    if season and _sub_daily(freq):  # one day of steps (48 half-hours), at most a week of hours
+        return min(season, MAX_SUB_DAILY_HORIZON)
     return 5 if not season or season == 1 else 12
+
+
+MAX_SUB_DAILY_HORIZON = 168
+
+
+def _sub_daily(freq: str | None) -> bool:
+    """A calendar whose step is shorter than a day (hours, minutes, seconds)."""
+    import pandas as pd
+
+    try:
+        offset = pd.tseries.frequencies.to_offset(freq)
+        return bool(pd.Timedelta(offset) < pd.Timedelta(days=1))
+    except (ValueError, TypeError):
+        return False
 
 
 def default_input_len(freq: str | None, horizon: int, n_rows: int) -> int:

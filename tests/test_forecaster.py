@@ -56,7 +56,8 @@ def with_window(input_len: int | None, horizon: int | None, transform: str = "au
 
 @pytest.mark.parametrize(
     ("freq", "horizon"),
-    [("B", 5), ("D", 7), ("MS", 12), ("QS-JAN", 4), ("W-SAT", 12), ("30min", 12), ("h", 24), (None, 5)],
+    [("B", 5), ("D", 7), ("MS", 12), ("QS-JAN", 4), ("W-SAT", 12), ("30min", 48), ("h", 24), ("15min", 96),
+     ("min", 168), (None, 5)],
 )
 def test_default_horizon_follows_the_calendar(freq: str | None, horizon: int) -> None:
     assert default_horizon(freq) == horizon
