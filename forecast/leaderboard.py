@@ -129,10 +129,10 @@ def leaderboard(bt: Backtest, *, alpha: float = ALPHA) -> Leaderboard:
              for n in scores["model"]]
     scores["dm_stat"] = [t[0] for t in tests]
     scores["dm_p"] = [t[1] for t in tests]
-    scores["beats_naive"] = [
-        "-" if n == reference else _verdict(lv < ref_loss, p, alpha)
-        for n, lv, (_, p) in zip(scores["model"], loss, tests)
-    ]
+    verdicts = ["-" if n == reference else _verdict(lv < ref_loss, p, alpha)
+                for n, lv, (_, p) in zip(scores["model"], loss, tests)]
+    scores["verdict"] = verdicts  # the table's words: yes / no (n.s.) / no
+    scores["beats_naive"] = [None if v == "-" else v == "yes" for v in verdicts]  # JSON: a boolean
     warnings = [] if cat else _lag_mimic(scores, groups, bt)
     warnings += _scale_warnings(bt) + _kept_initial(bt) + list(bt.notes)
     order = loss.sort_values(kind="stable").index
@@ -148,7 +148,7 @@ def model_kind(bt: Backtest, name: str) -> str:
     return "peer" if name in bt.peers else "baseline"
 
 
-BOARD_COLUMNS = {"skill": "skill", "beats_naive": "beats naive", "dm_p": "DM p"}
+BOARD_COLUMNS = {"skill": "skill", "verdict": "beats naive", "dm_p": "DM p"}
 """Columns the leaderboard adds beside the registered metrics (after the ranking metric)."""
 
 
@@ -158,7 +158,7 @@ def columns(board: Leaderboard) -> dict[str, str]:
     target = M.METRICS[board.key].target
     shown = {n: m.header for n, m in M.METRICS.items() if m.shown and m.target == target}
     first = {n: shown.pop(n) for n in (list(shown) if target == "class" else [board.key]) if n in shown}
-    board_cols = {**BOARD_COLUMNS, "beats_naive": f"beats {board.reference}"}
+    board_cols = {**BOARD_COLUMNS, "verdict": f"beats {board.reference}"}
     return {"model": "model", **first, **board_cols, **shown, "lag_mimic": "lag"}
 
 
@@ -167,7 +167,7 @@ def _lag_mimic(scores: pd.DataFrame, groups: dict[str, pd.DataFrame], bt: Backte
     model does not beat naive (the chart looks good, the forecast adds nothing)."""
     last = bt.folds.set_index("fold")["last"]
     values, warnings = [], []
-    for name, verdict in zip(scores["model"], scores["beats_naive"]):
+    for name, verdict in zip(scores["model"], scores["verdict"]):
         if name not in bt.models:
             values.append(float("nan"))
             continue

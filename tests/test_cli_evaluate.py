@@ -30,6 +30,8 @@ def test_airline_json_output_and_plot(sample_data: Path, tmp_path: Path,
     names = {m["model"] for m in doc["models"]}
     assert names == {"lstm", "gru", "naive", "seasonal_naive", "drift", "mean"}
     assert all("beats_naive" in m and "skill" in m for m in doc["models"])
+    assert {type(m["beats_naive"]) for m in doc["models"]} <= {bool, type(None)}  # a boolean, with dm_p beside it
+    assert all("dm_p" in m for m in doc["models"])
     table = pd.read_csv(csv)
     assert list(table.columns) == ["fold", "cutoff", "ds", "y", "yhat", "model"]
     assert len(table) == 6 * 2 * 12
@@ -94,3 +96,12 @@ def test_bad_options_are_one_line_errors(sample_data: Path, capsys: pytest.Captu
     got, out, err = run_cli([str(sample_data / "sktime_airline.csv"), *args, *TINY], capsys)
     assert got == code and out == ""
     assert err.count("\n") == 1 and message in err
+
+
+def test_help_explains_the_columns(capsys: pytest.CaptureFixture[str]) -> None:
+    from cli_runner import invoke
+
+    code, out, _ = invoke(capsys, "evaluate", "--help")
+    assert code == 0
+    text = " ".join(out.split())
+    assert "lag = lag-mimic score" in text and "Diebold-Mariano" in text and "skill =" in text

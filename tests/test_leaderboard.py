@@ -86,8 +86,8 @@ def test_skill_verdict_and_diebold_mariano(airline: SeriesData) -> None:
     assert scores.loc["seasonal_naive", "skill"] == 0
     assert scores.loc["good", "skill"] == pytest.approx(
         1 - scores.loc["good", "mase"] / scores.loc["seasonal_naive", "mase"])
-    assert scores.loc["good", "beats_naive"] == "yes"
-    assert scores.loc["echo", "beats_naive"].startswith("no")
+    assert scores.loc["good", "beats_naive"] is True and scores.loc["good", "verdict"] == "yes"
+    assert scores.loc["echo", "beats_naive"] is False and scores.loc["echo", "verdict"].startswith("no")
     t = bt.table
     err = {n: (g["y"] - g["yhat"]).to_numpy() for n, g in t.groupby("model")}
     stat, p = diebold_mariano(err["good"], err["naive"], horizon=H, power=1)

@@ -53,7 +53,7 @@ def print_leaderboard(board: "Leaderboard", title: str) -> None:
     columns = [c for c in headers if c in scores and scores[c].notna().any()]
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for c in columns:
-        table.add_column(headers[c], justify="left" if c in ("model", "beats_naive") else "right")
+        table.add_column(headers[c], justify="left" if c in ("model", "verdict") else "right")
     for row in scores.to_dict(orient="records"):
         style = {"model": "bold", "peer": "cyan"}.get(row["kind"])
         table.add_row(*(_cell(row[c]) for c in columns), style=style)
@@ -98,6 +98,11 @@ def evaluate(
 
     Networks of the zoo and statsforecast's AutoETS, AutoARIMA, AutoTheta and MSTL run on the
     same folds.
+
+    Columns: skill = 1 - score / the best baseline's; "beats naive" = lower error than naive
+    with a Diebold-Mariano p-value (DM p) under 0.05; lag = lag-mimic score, mean|yhat - y| /
+    mean|yhat - last value|: above 1 the forecasts sit closer to the last observed value than to
+    the outcome (a lagged copy of the input that only looks good on a chart).
 
     Example: forecast evaluate sample_data/sktime_airline.csv --models lstm,autoets --folds 4
     """
