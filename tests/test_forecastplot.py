@@ -84,3 +84,12 @@ def test_predict_horizon_shorter_and_longer(model_home: Path, capsys: pytest.Cap
                        s.target, s.features, s.freq, s.source, s.name)
     _, _, forecaster = api.load_model("co2")
     assert long["forecast"][12]["yhat"] == pytest.approx(float(forecaster.predict(grown).point[0]))
+
+
+def test_train_plot(tmp_path: Path, model_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = invoke(capsys, "train", CO2, *FAST, "--plot", tmp_path / "t.svg")
+    assert code == 0, err
+    assert (tmp_path / "t.svg").read_text().lstrip().startswith("<?xml") and "plotted" in out
+    code, _, err = invoke(capsys, "train", CO2, *FAST, "--plot", tmp_path / "t.txt")
+    assert code == 2 and "--plot" in err and not (model_home / "models" / "statsmodels_co2_weekly-lstm"
+                                                   / "v0002.joblib").exists()

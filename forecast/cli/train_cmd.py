@@ -40,6 +40,7 @@ def train(
     backend: many.Backend = None,
     scheduler: many.Scheduler = None,
     name: Annotated[str | None, typer.Option(help="Model name (default: <series>-<model>).")] = None,
+    plot: Annotated[str | None, typer.Option(help="Also draw recent history, the forecast and its 80/90% bands to this .png/.svg/.pdf.", rich_help_panel=o.OUTPUT)] = None,
     model_dir: o.ModelDir = None,
     json_out: o.Json = False,
     quiet: o.Quiet = False,
@@ -55,11 +56,20 @@ def train(
     render.set_quiet(quiet)
     run = o.build_run_config(path=path, **options)
     targets = run.data.targets
-    if many.wants_many(all_series or bool(targets), global_model, jobs, backend, scheduler):
-        if threads is not None:
-            from forecast.errors import ConfigError
+    if plot:  # a bad name fails now, not after the training
+        from forecast.forecastplot import check_plot_path
+        from forecast.outputs import check_outputs
 
+        check_plot_path(plot)
+        check_outputs({"--plot": plot}, [run.data.path])
+    if many.wants_many(all_series or bool(targets), global_model, jobs, backend, scheduler):
+        from forecast.errors import ConfigError
+
+        if threads is not None:
             raise ConfigError("--threads is for one series; drop it with --all-series / --global")
+        if plot:
+            raise ConfigError("--plot draws one series; after --all-series use forecast predict "
+                              "--series NAME --plot FILE")
         many.train_many(
             run, all_series=all_series or (bool(targets) and not global_model), global_model=global_model, name=name, jobs=jobs,
             backend=backend, scheduler=scheduler, model_dir=model_dir, json_out=json_out, quiet=quiet,
@@ -100,6 +110,11 @@ def train(
         "chosen": fc.chosen.member,
         "choice_scores": fc.chosen.scores,
     }
+    if plot:
+        from forecast.forecastplot import plot_forecast
+
+        plot_forecast(plot, result.series, result.forecast, model=result.name)
+        summary["plot"] = plot
     if json_out:
         render.print_json({**summary, "notes": list(result.series.notes),
                            "forecast": render.frame_records(result.forecast.to_frame())})
@@ -124,6 +139,8 @@ def train(
     )
     render.out.print(f"saved to {result.path}", highlight=False)
     render.print_table(result.forecast.to_frame(), title=f"forecast for {result.series.name}")
+    if plot:
+        render.out.print(f"plotted {plot}", highlight=False)
     _exit_if_interrupted(rep.interrupted)
 
 
