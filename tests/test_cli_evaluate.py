@@ -105,3 +105,23 @@ def test_help_explains_the_columns(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     text = " ".join(out.split())
     assert "lag = lag-mimic score" in text and "Diebold-Mariano" in text and "skill =" in text
+
+
+def test_backtest_figure_at_horizon_one_draws_every_model(sample_data: Path) -> None:
+    """Horizon 1: one point per fold; the forecasts are joined across folds so they show, the y
+    axis names the target, and a far worse baseline puts the error panel on a log scale."""
+    from forecast import api
+    from forecast.config import DataSpec, ModelConfig, RunConfig, TrainConfig
+    from forecast.plots import backtest_figure
+    from forecast.walkforward import backtest
+
+    series = api.load_series(DataSpec(path=str(sample_data / "sktime_airline.csv")))
+    run = RunConfig(model=ModelConfig(hidden=4, layers=1, head="gaussian"), train=TrainConfig(epochs=1))
+    bt = backtest(series, run, models=["lstm"], folds=6, horizon=1, step=1, refit_every=6)
+    fig = backtest_figure(bt, baselines=("naive", "mean"), target_name=series.target)
+    top, bottom = fig.axes
+    lines = {line.get_label(): line for line in top.get_lines()}
+    assert {"actual", "lstm", "naive", "mean"} <= set(lines)
+    assert len(lines["lstm"].get_xdata()) == 6 and len(lines["naive"].get_xdata()) == 6
+    assert top.get_ylabel() == "Passengers" and len(top.collections) >= 1  # the 80% band
+    assert bottom.get_yscale() == "log" and "log scale" in bottom.get_title(loc="left")

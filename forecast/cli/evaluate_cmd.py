@@ -126,7 +126,7 @@ def evaluate(
                       window=window_kind, train_size=train_size, refit_every=refit_every,
                       warm_start=warm_start, jobs=jobs, season=season, on_task=on_task)
     board = leaderboard(bt)
-    _write_files(bt, board, output, plot, data.name)
+    _write_files(bt, board, output, plot, data.name, data.target)
     if json_out:
         render.print_json({"series": data.name, "target": data.target, "classes": list(data.classes),
                            **_settings(bt, len(data)), **board.summary(), "notes": list(data.notes),
@@ -198,7 +198,7 @@ def _check_paths(output: str | None, plot: str | None) -> None:
 
 
 def _write_files(bt: "Backtest", board: "Leaderboard", output: str | None, plot: str | None,
-                 name: str) -> None:
+                 name: str, target: str) -> None:
     if output:
         from forecast.outputs import write_table
 
@@ -211,5 +211,5 @@ def _write_files(bt: "Backtest", board: "Leaderboard", output: str | None, plot:
     if plot:
         from forecast.plots import plot_backtest
 
-        plot_backtest(bt, plot, baselines=(board.reference, board.best_baseline),
+        plot_backtest(bt, plot, baselines=(board.reference, board.best_baseline), target_name=target,
                       title=f"{name}: walk-forward backtest ({len(bt.folds)} folds, horizon {bt.horizon})")
