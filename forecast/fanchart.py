@@ -131,11 +131,14 @@ def plot_generation(
     from_data = seed.label.startswith("data")
     steps = len(gen.dates)
     history = seed.history.iloc[-max(len(seed.window) + 1, min(steps, 500)) :]
+    label = "history" if from_data else f"seed ({seed.label}), in levels"
+    if seed.label == "zeros":  # no data behind it: only the level the paths start from is real
+        history = seed.history.iloc[-1:]
+        label = f"start level {seed.last_level:g} (seed: zeros in model space, i.e. average inputs; no history)"
     after = series.frame[series.target][series.index > seed.history.index[-1]].iloc[:steps]
     return plot_fan(
         path, history, gen.dates, gen.values, title=title, threshold=threshold, classes=gen.classes,
-        ylabel=series.target, history_label="history" if from_data else f"seed ({seed.label}), in levels",
-        actual=after if from_data else None,
+        ylabel=series.target, history_label=label, actual=after if from_data else None,
     )
 
 
@@ -194,7 +197,8 @@ def _draw_fan(
     # Join the fan to the last history point so there is no gap at the seam.
     x = pd.DatetimeIndex([history.index[-1]]).append(dates) if len(history) else dates
     join = (lambda row: np.concatenate([[history.iloc[-1]], row])) if len(history) else (lambda row: row)
-    ax.plot(history.index, history.to_numpy(), color="black", lw=1.4, label=history_label)
+    ax.plot(history.index, history.to_numpy(), color="black", lw=1.4, label=history_label,
+            marker="o" if len(history) == 1 else None)
     ax.fill_between(x, join(q[0]), join(q[4]), color="tab:blue", alpha=0.18, lw=0, label="90% band")
     ax.fill_between(x, join(q[1]), join(q[3]), color="tab:blue", alpha=0.35, lw=0, label="50% band")
     for i in range(min(n_samples, len(values))):

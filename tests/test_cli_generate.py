@@ -166,3 +166,21 @@ def test_value_at_risk_and_expected_shortfall_match_a_direct_count() -> None:
     assert risk["var95"] == pytest.approx(1 - np.exp(-1.6449 * 0.1), abs=5e-3)
     absolute = value_at_risk(paths - 200.0, -100.0)
     assert absolute["kind"] == "absolute" and absolute["var95"] == pytest.approx(100 * risk["var95"], rel=0.2)
+
+
+def test_zero_seed_is_drawn_as_its_start_level_only(capsys: pytest.CaptureFixture[str], home: Path,
+                                                     tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A zeros seed has no history: the chart shows the start level, not made-up levels."""
+    from forecast import fanchart
+
+    drawn: dict[str, object] = {}
+
+    def capture(path: object, history: pd.Series, *args: object, **kwargs: object) -> object:
+        drawn["history"], drawn["label"] = history, kwargs["history_label"]
+        return path
+
+    monkeypatch.setattr(fanchart, "plot_fan", capture)
+    code, _, err = _gen(capsys, home, "--model", "msft", "--seed-from", "zeros", "--steps", "5",
+                        "--plot", tmp_path / "z.png")
+    assert code == 0, err
+    assert len(drawn["history"]) == 1 and "no history" in str(drawn["label"])  # type: ignore[arg-type]
