@@ -35,7 +35,6 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 
 from forecast.atomic import atomic_path
@@ -175,6 +174,8 @@ def _decode_array(value: dict[Any, Any]) -> np.ndarray:
 def save_bundle(payload: dict[str, Any], path: Path) -> Path:
     """Write ``payload`` atomically to ``path`` (format 2, digest first); returns the path."""
     check_plain(payload)
+    import joblib  # only the writer needs it: format 2 loads with zlib and pickle alone
+
     document = {"format": FORMAT, "format_version": FORMAT_VERSION, "payload": _encode(payload)}
     stream = io.BytesIO()
     joblib.dump(document, stream, compress=3)
