@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from forecast import conformal
 from forecast.config import RunConfig, WindowConfig
 from forecast.data.dates import as_datetimes, to_index
 from forecast.data.series import SeriesData
@@ -41,7 +42,7 @@ from forecast.windows import make_windows, n_windows
 QUANTILE_LEVELS = (0.05, 0.1, 0.5, 0.9, 0.95)
 PRICE_NAMES = {"close", "adj close", "adj_close", "adjclose", "price", "open", "high", "low", "last"}
 MIN_TRAIN_WINDOWS = 8
-MIN_CALIBRATION_WINDOWS = 20  # validation windows needed before a point model gives intervals
+MIN_CALIBRATION_WINDOWS = conformal.MIN_ERRORS  # out-of-sample error rows a point model needs for intervals
 SMALL_DATA_WINDOWS = 500  # below this: hidden 32, 1 layer, lr 3e-3 unless asked otherwise
 TREND_SHARE = 0.5  # R^2 of a linear trend above which the target is differenced
 SEASONAL_STRENGTH = 0.5  # F_s above which auto deseasonalises (seasonal differences)
@@ -239,6 +240,8 @@ class Forecaster:
     # what the fit forecasts with (the net or a simple baseline) and the validation scores
     # that decided it: plain data (selection.Choice.as_dict), saved in the bundle
     choice: dict[str, Any] = field(default_factory=dict)
+    # conformal levels fitted on ``calibration`` (conformal.calibrate): plain data, saved
+    conformal: dict[str, Any] = field(default_factory=dict)
 
     @property
     def chosen(self) -> Choice:
@@ -290,8 +293,14 @@ class Forecaster:
             probs = torch.softmax(out[0], dim=-1).cpu().double().numpy()  # (H, C)
             return Forecast(dates, point, class_probs=probs, classes=series.classes, tz=series.tz)
         paths = self._interval_paths(out, z, last, n_samples)  # (S, H) levels, or None
-        quantiles = {} if paths is None else {q: np.quantile(paths, q, axis=0) for q in QUANTILE_LEVELS}
+        quantiles = {} if paths is None else self._quantiles(paths)
         return Forecast(dates, point, quantiles, tz=series.tz)
+
+    def _quantiles(self, paths: np.ndarray) -> dict[float, np.ndarray]:
+        """QUANTILE_LEVELS of level paths (S, H): conformal bounds for calibration paths."""
+        if self.net.head.probabilistic and self.baseline is None:  # draws of the head itself
+            return {q: np.quantile(paths, q, axis=0) for q in QUANTILE_LEVELS}
+        return conformal.quantiles(paths, self.conformal, QUANTILE_LEVELS)
 
     def _predict_baseline(self, series: SeriesData) -> Forecast:
         """The chosen baseline from every row of ``series``; intervals from its own
@@ -309,7 +318,7 @@ class Forecaster:
         z = levels_to_model(self.pipeline, point[None, :], np.asarray(last)[None, ...])  # (1, H)
         if z is not None and len(self.calibration) >= MIN_CALIBRATION_WINDOWS:
             paths = self.pipeline.to_levels(z + self.calibration[:, :horizon], last)  # (N, H)
-            quantiles = {q: np.quantile(paths, q, axis=0) for q in QUANTILE_LEVELS}
+            quantiles = self._quantiles(paths)
         return Forecast(dates, point, quantiles, tz=series.tz)
 
     def _interval_paths(
@@ -470,10 +479,30 @@ def _floor(series: SeriesData, recipe: RunConfig, candidates: list[_Candidate]) 
         if categorical:  # (forecast, actual) first-step classes: what generate draws from
             truth = np.stack([series.y[o : o + horizon] for o in origins])
             saved["pairs"] = np.stack([forecasts[choice.member][:, 0], truth[:, 0]], axis=1)
-    if len(calibration) < MIN_CALIBRATION_WINDOWS:
-        calibration = np.zeros((0, 0))
+    calibration, state = _conformal(series, winner, choice, calibration, where)
     return Forecaster(recipe, pipeline, net, residuals, winner.report, calibration=calibration,
-                      choice=saved)
+                      choice=saved, conformal=state)
+
+
+def _conformal(series: SeriesData, winner: _Candidate, choice: Choice, errors: np.ndarray,
+               where: str) -> tuple[np.ndarray, dict[str, Any]]:
+    """The calibration rows (N, H) and conformal state of the chosen member: its validation
+    errors; a baseline's at up to conformal.MAX_ORIGINS origins (cheap, out of sample); a net's
+    last training windows' (in sample, said so) when it has no validation tail."""
+    pipeline, net, horizon = winner.pipeline, winner.net, winner.run.model.horizon
+    if pipeline.categorical or (choice.kind == "net" and net.head.probabilistic):
+        return np.zeros((0, 0)), {}
+    if choice.kind == "baseline":
+        assert winner.run.window.input_len is not None
+        last = len(winner.x) - 1 + winner.run.window.input_len + pipeline.rows_lost
+        more = conformal.baseline_errors(pipeline, series.y, choice.member, choice.season, horizon, last)
+        if len(more) > len(errors):
+            errors, where = more, "recent origins"
+    elif len(errors) < conformal.MIN_ERRORS or where != "validation tail":
+        recent = slice(max(0, len(winner.x) - conformal.MAX_ORIGINS), len(winner.x))
+        errors, where = point_errors(net, winner.x[recent], winner.y[recent]), "training windows (in sample)"
+    state = conformal.calibrate(errors, pipeline.transform, pipeline.season, QUANTILE_LEVELS, where)
+    return (errors, state) if state else (np.zeros((0, 0)), {})
 
 
 def point_errors(net: ForecastNet, x: np.ndarray, y: np.ndarray) -> np.ndarray:
