@@ -47,6 +47,9 @@ import numpy as np
 
 GAMMA = 0.01  # ACI step: a sustained 10-point excess of misses moves tau by 0.1 in 100 origins
 MIN_ERRORS = 3  # fewer out-of-sample error rows than this: no intervals
+# a net's validation tail shorter than this (a few overlapping windows of one stretch of time)
+# borrows the best baseline's error shape at recent origins, scaled by their validation MAE ratio
+SPLIT_MIN = 30
 MAX_ORIGINS = 200  # calibration origins of a chosen baseline (its forecasts are cheap)
 ACI_ORIGINS = 2000  # the ACI walk covers at most this many of the most recent origins
 

@@ -26,6 +26,7 @@ from forecast.selection import (
     baseline_forecast,
     choose,
     levels_to_model,
+    table,
 )
 from forecast.train import (
     VAL_WINDOWS,
@@ -479,7 +480,8 @@ def _floor(series: SeriesData, recipe: RunConfig, candidates: list[_Candidate]) 
         if categorical:  # (forecast, actual) first-step classes: what generate draws from
             truth = np.stack([series.y[o : o + horizon] for o in origins])
             saved["pairs"] = np.stack([forecasts[choice.member][:, 0], truth[:, 0]], axis=1)
-    calibration, state = _conformal(series, winner, choice, calibration, where)
+    calibration, state = _conformal(series, winner, choice, calibration,
+                                    "net validation tail" if where == "validation tail" else where)
     return Forecaster(recipe, pipeline, net, residuals, winner.report, calibration=calibration,
                       choice=saved, conformal=state)
 
@@ -497,12 +499,40 @@ def _conformal(series: SeriesData, winner: _Candidate, choice: Choice, errors: n
         last = len(winner.x) - 1 + winner.run.window.input_len + pipeline.rows_lost
         more = conformal.baseline_errors(pipeline, series.y, choice.member, choice.season, horizon, last)
         if len(more) > len(errors):
-            errors, where = more, "recent origins"
-    elif len(errors) < conformal.MIN_ERRORS or where != "validation tail":
+            errors, where = more, f"{choice.member} at recent origins"
+    elif where == "net validation tail" and len(errors) < conformal.SPLIT_MIN:
+        errors, where = _scaled_baseline_errors(series, winner, choice, errors, where)
+    if choice.kind == "net" and (len(errors) < conformal.MIN_ERRORS or where == "inner origins"):
         recent = slice(max(0, len(winner.x) - conformal.MAX_ORIGINS), len(winner.x))
         errors, where = point_errors(net, winner.x[recent], winner.y[recent]), "training windows (in sample)"
     state = conformal.calibrate(errors, pipeline.transform, pipeline.season, QUANTILE_LEVELS, where)
     return (errors, state) if state else (np.zeros((0, 0)), {})
+
+
+def _scaled_baseline_errors(series: SeriesData, winner: _Candidate, choice: Choice, errors: np.ndarray,
+                            where: str) -> tuple[np.ndarray, str]:
+    """A net with a short validation tail (n < SPLIT_MIN overlapping windows): the best
+    baseline's errors at recent origins, mirrored (+-e: the net's bias is unknown, so its band
+    is symmetric and as wide as the baseline's misses, bias included), times the net's / that baseline's validation
+    MAE shrunk towards 1 by n: (n r + SPLIT_MIN) / (n + SPLIT_MIN). A few windows of one
+    stretch of time (on which the net was chosen, an optimistic pick) say little about its
+    errors, so a net that looked 4x better on 8 windows gets 0.8x the baseline's spread."""
+    baselines = {k: v for k, v in choice.scores.items() if k in table(False)}
+    if not baselines or choice.member not in choice.scores:
+        return errors, where
+    best = min(baselines, key=lambda k: baselines[k])
+    ratio = choice.scores[choice.member] / baselines[best] if baselines[best] > 0 else 1.0
+    n, k = len(errors), conformal.SPLIT_MIN
+    ratio = (n * ratio + k) / (n + k)
+    assert winner.run.window.input_len is not None
+    last = len(winner.x) - 1 + winner.run.window.input_len + winner.pipeline.rows_lost
+    base = conformal.baseline_errors(winner.pipeline, series.y, best, choice.season,
+                                     winner.run.model.horizon, last)
+    if len(base) <= len(errors):
+        return errors, where
+    mirrored = np.empty((2 * len(base), base.shape[1]))  # (2N, H): e_t, -e_t, in time order
+    mirrored[0::2], mirrored[1::2] = base, -base
+    return ratio * mirrored, f"+-{best} at recent origins x {ratio:.2f}, the net's / its validation MAE"
 
 
 def point_errors(net: ForecastNet, x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -124,9 +124,8 @@ def _interval_note(forecaster: Any) -> list[str]:
     from forecast.forecaster import MIN_CALIBRATION_WINDOWS
 
     state = forecaster.conformal
-    who = forecaster.baseline or "the model"
     if state:
-        return [f"intervals q0.05..q0.95: conformal, from {who}'s own errors at {state['n']} origins "
+        return [f"intervals q0.05..q0.95: conformal, on {state['n']} out-of-sample error rows "
                 f"({state['where']}), adapted to the recent ones (ACI)"]
     if forecaster.run.model.head != "point" or forecaster.pipeline.categorical:
         return []
