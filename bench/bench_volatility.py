@@ -1,8 +1,8 @@
 """Price intervals against the references a quant would reach for (issue 16, goal 2).
 
 On the same walk-forward folds of real daily prices (cutoffs from `forecast evaluate FILE
---folds K --horizon 5 --step 5`), every method forecasts the 5 closes after each cutoff as the
-quantiles q0.05, q0.1, q0.5, q0.9, q0.95 of the price:
+--folds K --horizon 5 --step 5 --train-size 1000`: every method sees the last 1,000 closes),
+every method forecasts the 5 closes after each cutoff as the quantiles q0.05, q0.1, q0.5, q0.9, q0.95 of the price:
 
 - ours (default): the default fit (net or baseline) with its conformal intervals;
 - ours (studentt): `--head studentt`, a Student-t on log returns whose scale the net reads
@@ -10,7 +10,7 @@ quantiles q0.05, q0.1, q0.5, q0.9, q0.95 of the price:
 - random walk, rolling volatility: log price + N(0, h sigma^2), sigma the std of the last 20
   or 60 daily log returns before the cutoff;
 - GARCH(1,1) with Student-t innovations (the `arch` package, bench only: `pip install arch`),
-  fitted on the last 1,000 log returns before each cutoff, 2,000 simulated 5-day paths.
+  fitted on the last 999 log returns before each cutoff, 2,000 simulated 5-day paths.
 
 Score: the quantile score 2/Q sum_q pinball_q over the 5 levels (the quantile approximation of
 CRPS, identical for every method), averaged over points; ratios are ours / reference per
@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 LEVELS = np.array([0.05, 0.1, 0.5, 0.9, 0.95])
 HORIZON = 5
+TRAIN_ROWS = 1000  # every method sees the last 1,000 closes before each cutoff (GARCH: 999 returns)
 
 CASES = [  # key, file, target, series
     ("msft", ROOT / "sample_data" / "pmdarima_msft.csv", "Close", None),
@@ -75,7 +76,8 @@ def ours(file: Path, target: str, series: str | None, folds: int, head: str | No
          epochs: str | None) -> pd.DataFrame:
     out = home / f"{file.stem}-{series}-{head}.csv"
     args = [PY, "-m", "forecast", "evaluate", str(file), "--target", target, "--folds", str(folds),
-            "--horizon", str(HORIZON), "--step", str(HORIZON), "--jobs", "2", "--quiet", "--output", str(out)]
+            "--horizon", str(HORIZON), "--step", str(HORIZON), "--train-size", str(TRAIN_ROWS),
+            "--jobs", "2", "--quiet", "--output", str(out)]
     args += ["--series", series] if series else []
     args += ["--head", head] if head else []
     args += ["--epochs", epochs] if epochs else []
@@ -99,7 +101,7 @@ def garch_quantiles(logp: np.ndarray, cut: int, seed: int) -> np.ndarray:
     """(H, Q) price quantiles from 2,000 simulated GARCH(1,1)-t paths of percent log returns."""
     from arch import arch_model
 
-    r = 100 * np.diff(logp[:cut])[-1000:]
+    r = 100 * np.diff(logp[max(0, cut - TRAIN_ROWS) : cut])
     res = arch_model(r, mean="Constant", vol="GARCH", p=1, q=1, dist="t").fit(disp="off")
     sims = res.forecast(horizon=HORIZON, method="simulation", simulations=2000, reindex=False,
                         random_state=np.random.RandomState(seed)).simulations.values[-1]  # (S, H)

@@ -107,3 +107,33 @@ def test_a_chosen_baseline_on_a_short_series_gets_calibrated_intervals() -> None
     forecast = forecaster.predict(series)
     stacked = np.stack([forecast.quantiles[q] for q in QUANTILE_LEVELS])  # (Q, H)
     assert np.all(np.diff(stacked, axis=0) >= 0) and np.all(stacked[-1] > stacked[0])
+
+
+def test_studentt_head_learns_the_garch_volatility() -> None:
+    """A Student-t head on the log returns of a simulated GARCH(1,1)-t price (omega 5e-6,
+    alpha 0.25, beta 0.72, 6 dof) learns a scale that follows the true conditional sigma_t."""
+    import torch
+    from torch.nn import functional as F
+
+    from forecast.forecaster import training_windows
+    from forecast.train import to_tensor
+
+    n, omega, alpha, beta = 800, 5e-6, 0.25, 0.72
+    r = garch_returns(n, 7, omega, alpha, beta, 6.0)
+    var = np.empty(n)  # the true conditional variance of r[t]
+    var[0] = omega / (1 - alpha - beta)
+    for t in range(1, n):
+        var[t] = omega + alpha * r[t - 1] ** 2 + beta * var[t - 1]
+    frame = pd.DataFrame({"Close": 100 * np.exp(np.cumsum(r))},
+                         index=pd.bdate_range("2010-01-04", periods=n, name="ds"))
+    series = SeriesData.from_frame(frame, "Close", (), "B", "garch.csv", "garch")
+    run = RunConfig(window=WindowConfig(20, 1, "logret"), model=ModelConfig(hidden=8, layers=1, head="studentt"),
+                    train=TrainConfig(epochs=20, device="cpu"))
+    forecaster = fit(series, run)
+    x, _ = training_windows(forecaster.pipeline, series, forecaster.run)  # (N, 20, 1)
+    with torch.no_grad():
+        out = forecaster.net(to_tensor(np.ascontiguousarray(x), "cpu"))  # (N, 1, 3)
+    scale = (F.softplus(out[:, 0, 1]) + 1e-4).double().numpy()  # (N,) model space
+    # model row j is log p[j + 1] - log p[j] = r[j + 1]; window i forecasts row i + 20
+    sigma = np.sqrt(var[np.arange(len(x)) + 21])
+    assert np.corrcoef(scale, sigma)[0, 1] > 0.5
