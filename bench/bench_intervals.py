@@ -9,6 +9,9 @@ scored point is covered by intervals that never saw it. Tuning series use the ar
 
     python -m bench.run --only intervals
     BENCH_INTERVALS_ONLY=a10,msft BENCH_INTERVALS_EPOCHS=30 python -m bench.run --only intervals
+
+BENCH_INTERVALS_CACHE=DIR keeps each series' result as DIR/KEY.json and reuses it, so
+subsets can run in parallel processes and a last run assembles the table.
 """
 
 from __future__ import annotations
@@ -42,6 +45,10 @@ SHARED_CASES = [
 ]
 
 
+# a 17,520-row half-hourly series: each fold trains on its last 4,000 rows (time on 2 cores)
+LONG = {"elecdemand": ["--train-size", "4000"]}
+
+
 def cases() -> list[tuple[str, Path, list[str]]]:
     out = [(k, SHARED / f, a.split()) for k, f, a in SHARED_CASES if (SHARED / f).exists()]
     if (TUNING / "reference.json").exists():
@@ -49,13 +56,17 @@ def cases() -> list[tuple[str, Path, list[str]]]:
             args = item["settings"]["tool_args"].split()
             folds = args.index("--folds") + 1
             args[folds] = str(max(5, int(args[folds])))
+            args += LONG.get(key, [])
             out.append((key, (ROOT / item["settings"]["file"]).resolve(), args))
     only = [k for k in os.environ.get("BENCH_INTERVALS_ONLY", "").split(",") if k]
     return [c for c in out if not only or c[0] in only]
 
 
 def evaluate(file: Path, args: list[str], home: Path, epochs: str | None) -> dict:
-    times = home / "times.txt"
+    from bench.bench_volatility import dated_copy
+
+    file = dated_copy(file, home)  # goog, gold, EuStockMarkets: integer steps -> business days
+    times = home / f"times-{file.stem}.txt"
     extra = ["--epochs", epochs] if epochs else []
     cmd = [PY, "-m", "bench.interval_probe", str(times), "evaluate", str(file), *args, *extra,
            "--jobs", "1", "--json", "--quiet"]
@@ -79,7 +90,15 @@ def run(quick: bool = False) -> str:
     rows, e80, e90, added, failed = [], [], [], [], []
     for key, file, args in cases():
         print(f"   {key} ...", file=sys.stderr, flush=True)
-        r = evaluate(file, args, home, epochs)
+        cache = Path(os.environ["BENCH_INTERVALS_CACHE"]) / f"{key}.json" if os.environ.get(
+            "BENCH_INTERVALS_CACHE") else None
+        if cache is not None and cache.exists():
+            r = json.loads(cache.read_text())
+        else:
+            r = evaluate(file, args, home, epochs)
+            if cache is not None:
+                cache.write_text(json.dumps(r))
+        print(f"   {key}: {r}", file=sys.stderr, flush=True)
         if "error" in r or r["c80"] is None:
             failed.append(key)
             rows.append(f"| {key} | {r.get('error', 'no intervals')} | | | | | |")
