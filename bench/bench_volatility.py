@@ -54,7 +54,8 @@ CASES = [  # key, file, target, series
 
 def dated_copy(file: Path, home: Path) -> Path:
     """The tool reads dates, not step numbers: files indexed by an integer ``t`` (trading days)
-    get a copy with business-day dates from 2000-01-03 in its place (bench only)."""
+    get a copy with business-day dates from 2000-01-03 in its place, and a long file's ``index``
+    column (EuStockMarkets) is named ``symbol``, the tool's series column (bench only)."""
     raw = pd.read_csv(file)
     if "t" not in raw.columns:
         return file
@@ -62,7 +63,7 @@ def dated_copy(file: Path, home: Path) -> Path:
     if not copy.exists():
         days = pd.bdate_range("2000-01-03", periods=int(raw["t"].max()))
         raw.insert(0, "date", days[raw["t"].to_numpy() - 1].strftime("%Y-%m-%d"))
-        raw.drop(columns="t").to_csv(copy, index=False)
+        raw.drop(columns="t").rename(columns={"index": "symbol"}).to_csv(copy, index=False)
     return copy
 
 
