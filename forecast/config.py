@@ -49,8 +49,6 @@ class WindowConfig:
     horizon: int | None = None  # None: from the frequency (12 monthly, 5 business days, ...)
     transform: Transform = "auto"  # auto: logret for positive price-like series, else level
     scaler: ScalerName = "standard"
-    # set by auto on a seasonal series: a second net on this transform competes on validation
-    alternative: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,16 @@ so the network learns what is left after the season (issue 12)::
 
 for h = 1..H, where y_{T+h-m} is an observed level when h <= m and a forecast one after. They
 lose the first m rows (T' = T - m) and need the last m levels (the *anchor*,
-:meth:`TargetPipeline.anchor`) to map forecasts back. A network whose output is zero forecasts
-the scaler's centre, the mean seasonal change of the training rows: seasonal naive plus the
-average yearly growth (additive or multiplicative), so an untrained net is already a seasonal
-forecaster. The scaler (fitted on the training rows only) then normalises the changes.
+:meth:`TargetPipeline.anchor`) to map forecasts back. The scaler (fitted on the training rows
+only) divides the changes by their standard deviation but does not centre them:
+
+    z_t = d_t / sd(d_train)
+
+so a network whose output is zero forecasts no seasonal change, which is seasonal naive: an
+untrained net is already a seasonal forecaster, and training learns the growth and what else
+the window says (centring on the mean change, i.e. seasonal naive plus the average growth of
+the whole history, scored worse on the tuning set: geometric mean of MASE over the best
+statistical model 1.30 against 1.23, Airline 1.40 against 0.87).
 """
 
 from __future__ import annotations
@@ -146,6 +152,8 @@ class TargetPipeline:
     def fit(self, x_train: np.ndarray, source: str = "data") -> "TargetPipeline":
         """Fit the scaler on the training rows only, x_train (T, F) in levels."""
         self.scaler.fit(self._transformed(x_train, source))
+        if self.transform in SEASONAL:  # zero output = no seasonal change: seasonal naive
+            self.scaler.center[0] = 0.0
         if self.categorical:  # codes are inputs, but keep them unscaled-comparable
             self.scaler.center[0], self.scaler.scale[0] = 0.0, 1.0
         return self

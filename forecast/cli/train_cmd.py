@@ -98,7 +98,7 @@ def train(
         render.print_json({**summary, "notes": list(result.series.notes),
                            "forecast": render.frame_records(result.forecast.to_frame())})
         return
-    mean = ("the mean seasonal change: seasonal naive plus the average growth"
+    mean = ("no seasonal change: seasonal naive"
             if fc.pipeline.transform in ("sdiff", "slogret") else "the mean (for log returns: the drift)")
     kept = [fc.chosen.note()] + (
         ["no epoch beat the training-mean forecast by 1% on the validation tail, so the network "
