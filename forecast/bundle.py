@@ -51,6 +51,7 @@ def to_payload(forecaster: Forecaster, series: SeriesData, name: str) -> dict[st
         "residuals": forecaster.residuals.astype(np.float64),
         "calibration": forecaster.calibration.astype(np.float64),
         "choice": dict(forecaster.choice),
+        "conformal": _plain_conformal(forecaster.conformal),
         "data": data_info(series),
         "report": report,
         "metrics": dict(forecaster.extra.get("metrics", {})),
@@ -75,6 +76,7 @@ def from_payload(payload: dict[str, Any], device: str = "cpu") -> Forecaster:
         calibration = np.asarray(payload.get("calibration", np.zeros((0, 0))), dtype=np.float64)
         choice = dict(payload.get("choice") or {})  # none in bundles saved before the floor: the net
         Choice.from_dict(choice, run.model.name)  # a malformed choice is a mismatched bundle
+        state = _plain_conformal(payload.get("conformal") or {})  # none before conformal intervals
     except (KeyError, TypeError, ValueError, AttributeError, RuntimeError, ConfigError) as err:
         # ConfigError: a network this version does not have (a newer forecast saved it)
         raise ModelFileError(
@@ -83,7 +85,19 @@ def from_payload(payload: dict[str, Any], device: str = "cpu") -> Forecaster:
         ) from None
     net.to(torch.device(device)).eval()
     return Forecaster(run, pipeline, net, residuals, _train_report(payload), {"payload": payload},
-                      calibration, choice)
+                      calibration, choice, state)
+
+
+def _plain_conformal(state: dict[str, Any]) -> dict[str, Any]:
+    """The conformal state as plain data: levels (Q,), taus (Q, H) float array, n, gamma, where."""
+    if not state:
+        return {}
+    taus = np.asarray(state["taus"], dtype=np.float64)
+    levels = [float(q) for q in state["levels"]]
+    if taus.ndim != 2 or len(taus) != len(levels):
+        raise ValueError("conformal levels and taus disagree")
+    return {"levels": levels, "taus": taus, "gamma": float(state.get("gamma", 0.0)),
+            "n": int(state.get("n", 0)), "where": str(state.get("where", ""))}
 
 
 def _train_report(payload: dict[str, Any]) -> TrainReport | None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from forecast import conformal
 from forecast.config import RunConfig, WindowConfig
 from forecast.data.dates import as_datetimes, to_index
 from forecast.data.series import SeriesData
@@ -25,6 +26,7 @@ from forecast.selection import (
     baseline_forecast,
     choose,
     levels_to_model,
+    table,
 )
 from forecast.train import (
     VAL_WINDOWS,
@@ -42,7 +44,7 @@ from forecast.windows import make_windows, n_windows
 QUANTILE_LEVELS = (0.05, 0.1, 0.5, 0.9, 0.95)
 PRICE_NAMES = {"close", "adj close", "adj_close", "adjclose", "price", "open", "high", "low", "last"}
 MIN_TRAIN_WINDOWS = 8
-MIN_CALIBRATION_WINDOWS = 20  # validation windows needed before a point model gives intervals
+MIN_CALIBRATION_WINDOWS = conformal.MIN_ERRORS  # out-of-sample error rows a point model needs for intervals
 SMALL_DATA_WINDOWS = 500  # below this: hidden 32, 1 layer, lr 3e-3 unless asked otherwise
 TREND_SHARE = 0.5  # R^2 of a linear trend above which the target is differenced
 SEASONAL_STRENGTH = 0.5  # F_s above which auto deseasonalises (seasonal differences)
@@ -251,6 +253,8 @@ class Forecaster:
     # what the fit forecasts with (the net or a simple baseline) and the validation scores
     # that decided it: plain data (selection.Choice.as_dict), saved in the bundle
     choice: dict[str, Any] = field(default_factory=dict)
+    # conformal levels fitted on ``calibration`` (conformal.calibrate): plain data, saved
+    conformal: dict[str, Any] = field(default_factory=dict)
 
     @property
     def chosen(self) -> Choice:
@@ -302,8 +306,14 @@ class Forecaster:
             probs = torch.softmax(out[0], dim=-1).cpu().double().numpy()  # (H, C)
             return Forecast(dates, point, class_probs=probs, classes=series.classes, tz=series.tz)
         paths = self._interval_paths(out, z, last, n_samples)  # (S, H) levels, or None
-        quantiles = {} if paths is None else {q: np.quantile(paths, q, axis=0) for q in QUANTILE_LEVELS}
+        quantiles = {} if paths is None else self._quantiles(paths)
         return Forecast(dates, point, quantiles, tz=series.tz)
+
+    def _quantiles(self, paths: np.ndarray) -> dict[float, np.ndarray]:
+        """QUANTILE_LEVELS of level paths (S, H): conformal bounds for calibration paths."""
+        if self.net.head.probabilistic and self.baseline is None:  # draws of the head itself
+            return {q: np.quantile(paths, q, axis=0) for q in QUANTILE_LEVELS}
+        return conformal.quantiles(paths, self.conformal, QUANTILE_LEVELS)
 
     def _predict_baseline(self, series: SeriesData) -> Forecast:
         """The chosen baseline from every row of ``series``; intervals from its own
@@ -321,7 +331,7 @@ class Forecaster:
         z = levels_to_model(self.pipeline, point[None, :], np.asarray(last)[None, ...])  # (1, H)
         if z is not None and len(self.calibration) >= MIN_CALIBRATION_WINDOWS:
             paths = self.pipeline.to_levels(z + self.calibration[:, :horizon], last)  # (N, H)
-            quantiles = {q: np.quantile(paths, q, axis=0) for q in QUANTILE_LEVELS}
+            quantiles = self._quantiles(paths)
         return Forecast(dates, point, quantiles, tz=series.tz)
 
     def _interval_paths(
@@ -480,10 +490,59 @@ def _floor(series: SeriesData, recipe: RunConfig, candidates: list[_Candidate]) 
         if categorical:  # (forecast, actual) first-step classes: what generate draws from
             truth = np.stack([series.y[o : o + horizon] for o in origins])
             saved["pairs"] = np.stack([forecasts[choice.member][:, 0], truth[:, 0]], axis=1)
-    if len(calibration) < MIN_CALIBRATION_WINDOWS:
-        calibration = np.zeros((0, 0))
+    calibration, state = _conformal(series, winner, choice, calibration,
+                                    "net validation tail" if where == "validation tail" else where)
     return Forecaster(recipe, pipeline, net, residuals, winner.report, calibration=calibration,
-                      choice=saved)
+                      choice=saved, conformal=state)
+
+
+def _conformal(series: SeriesData, winner: _Candidate, choice: Choice, errors: np.ndarray,
+               where: str) -> tuple[np.ndarray, dict[str, Any]]:
+    """The calibration rows (N, H) and conformal state of the chosen member: its validation
+    errors; a baseline's at up to conformal.MAX_ORIGINS origins (cheap, out of sample); a net's
+    last training windows' (in sample, said so) when it has no validation tail."""
+    pipeline, net, horizon = winner.pipeline, winner.net, winner.run.model.horizon
+    if pipeline.categorical or (choice.kind == "net" and net.head.probabilistic):
+        return np.zeros((0, 0)), {}
+    if choice.kind == "baseline":
+        assert winner.run.window.input_len is not None
+        last = len(winner.x) - 1 + winner.run.window.input_len + pipeline.rows_lost
+        more = conformal.baseline_errors(pipeline, series.y, choice.member, choice.season, horizon, last)
+        if len(more) > len(errors):
+            errors, where = more, f"{choice.member} at recent origins"
+    elif where == "net validation tail" and len(errors) < conformal.SPLIT_MIN:
+        errors, where = _scaled_baseline_errors(series, winner, choice, errors, where)
+    if choice.kind == "net" and (len(errors) < conformal.MIN_ERRORS or where == "inner origins"):
+        recent = slice(max(0, len(winner.x) - conformal.MAX_ORIGINS), len(winner.x))
+        errors, where = point_errors(net, winner.x[recent], winner.y[recent]), "training windows (in sample)"
+    state = conformal.calibrate(errors, pipeline.transform, pipeline.season, QUANTILE_LEVELS, where)
+    return (errors, state) if state else (np.zeros((0, 0)), {})
+
+
+def _scaled_baseline_errors(series: SeriesData, winner: _Candidate, choice: Choice, errors: np.ndarray,
+                            where: str) -> tuple[np.ndarray, str]:
+    """A net with a short validation tail (n < SPLIT_MIN overlapping windows): the best
+    baseline's errors at recent origins, mirrored (+-e: the net's bias is unknown, so its band
+    is symmetric and as wide as the baseline's misses, bias included), times the net's / that baseline's validation
+    MAE shrunk towards 1 by n: (n r + SPLIT_MIN) / (n + SPLIT_MIN). A few windows of one
+    stretch of time (on which the net was chosen, an optimistic pick) say little about its
+    errors, so a net that looked 4x better on 8 windows gets 0.8x the baseline's spread."""
+    baselines = {k: v for k, v in choice.scores.items() if k in table(False)}
+    if not baselines or choice.member not in choice.scores:
+        return errors, where
+    best = min(baselines, key=lambda k: baselines[k])
+    ratio = choice.scores[choice.member] / baselines[best] if baselines[best] > 0 else 1.0
+    n, k = len(errors), conformal.SPLIT_MIN
+    ratio = (n * ratio + k) / (n + k)
+    assert winner.run.window.input_len is not None
+    last = len(winner.x) - 1 + winner.run.window.input_len + winner.pipeline.rows_lost
+    base = conformal.baseline_errors(winner.pipeline, series.y, best, choice.season,
+                                     winner.run.model.horizon, last)
+    if len(base) <= len(errors):
+        return errors, where
+    mirrored = np.empty((2 * len(base), base.shape[1]))  # (2N, H): e_t, -e_t, in time order
+    mirrored[0::2], mirrored[1::2] = base, -base
+    return ratio * mirrored, f"+-{best} at recent origins x {ratio:.2f}, the net's / its validation MAE"
 
 
 def point_errors(net: ForecastNet, x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -215,7 +215,7 @@ def test_predict_table_and_output_file(cli: Cli, model_home: Path, wave_csv: Pat
     assert result.code == 0, result.err
     assert "yhat" in result.out and "2021-04-26" in result.out  # the rich table
     written = pd.read_csv(target)
-    assert list(written.columns) == ["ds", "yhat"]
+    assert list(written.columns) == ["ds", "yhat", "q0.05", "q0.1", "q0.5", "q0.9", "q0.95"]
     expected = [r["yhat"] for r in document["forecast"]]  # type: ignore[union-attr]
     np.testing.assert_allclose(written["yhat"], expected, rtol=1e-12)
     dates = [r["ds"] for r in document["forecast"]]  # type: ignore[union-attr]
@@ -478,8 +478,8 @@ def test_point_model_intervals_from_train_to_predict(cli: Cli, model_home: Path,
     assert [r["q0.95"] for r in rows] == [r["q0.95"] for r in trained["forecast"]]  # type: ignore[union-attr]
 
 
-def test_short_series_say_why_they_have_no_intervals(cli: Cli, model_home: Path, sample_data: Path) -> None:
-    result = cli("train", sample_data / "sktime_airline.csv", *NOTES)
+def test_short_series_get_intervals_and_say_where_from(cli: Cli, model_home: Path, sample_data: Path) -> None:
+    result = cli("train", sample_data / "sktime_airline.csv", *NOTES)  # 10 validation windows
     assert result.code == 0, result.err
-    assert "no intervals: " in result.err and "--head gaussian" in result.err
-    assert "q0.05" not in result.out
+    assert "intervals q0.05..q0.95: conformal" in result.err and "no intervals" not in result.err
+    assert "q0.05" in result.out

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import torch
 
+from forecast import conformal
 from forecast.config import DataSpec, ModelConfig, RunConfig, TrainConfig, WindowConfig
 from forecast.data.csv import read_csv_series
 from forecast.data.series import SeriesData
@@ -129,7 +130,7 @@ def test_forecast_dates_follow_business_days(fitted: tuple[Forecaster, SeriesDat
     assert all(d.day_of_week < 5 for d in forecast.index)
     assert forecast.point.shape == (4,) and np.isfinite(forecast.point).all()
     frame = forecast.to_frame()
-    assert list(frame.columns) == ["ds", "yhat"] and len(frame) == 4
+    assert list(frame.columns)[:2] == ["ds", "yhat"] and len(frame) == 4
 
 
 def test_forecast_starts_after_the_last_row(fitted: tuple[Forecaster, SeriesData]) -> None:
@@ -235,19 +236,27 @@ def test_interval_paths_are_point_plus_each_joint_error_row(calibrated: tuple[Fo
     for level in QUANTILE_LEVELS:
         np.testing.assert_allclose(zero.quantiles[level], zero.point, rtol=1e-12)
     errors = np.random.default_rng(0).normal(0, 0.5, (40, 5))
-    forecast = replace(forecaster, calibration=errors).predict(series)
+    state = conformal.calibrate(errors, forecaster.pipeline.transform, 1, QUANTILE_LEVELS, "test")
+    forecast = replace(forecaster, calibration=errors, conformal=state).predict(series)
     z = forecaster.net.head.point(forecaster.raw_output(series)).double().numpy()[0]  # (H,) model space
     paths = forecaster.pipeline.to_levels(z[None, :] + errors, series.y[-1])  # (40, H)
-    np.testing.assert_allclose(forecast.quantiles[0.9], np.quantile(paths, 0.9, axis=0), rtol=1e-9)
+    taus = dict(zip(state["levels"], state["taus"], strict=True))
+    expected = conformal.bound(np.sort(paths, axis=0), taus[0.9], upper=True)  # (H,)
+    np.testing.assert_allclose(forecast.quantiles[0.9], expected, rtol=1e-9)
+    plain = replace(forecaster, calibration=errors, conformal={}).predict(series)  # older bundles
+    np.testing.assert_allclose(plain.quantiles[0.9], np.quantile(paths, 0.9, axis=0), rtol=1e-9)
     too_few = replace(forecaster, calibration=errors[: MIN_CALIBRATION_WINDOWS - 1]).predict(series)
     assert too_few.quantiles == {}
 
 
-def test_no_calibration_for_short_series_probabilistic_heads_or_classes(
+def test_short_series_calibrate_but_probabilistic_heads_and_classes_do_not(
     fitted: tuple[Forecaster, SeriesData],
 ) -> None:
-    forecaster, _ = fitted  # 120 rows: 10 validation windows
-    assert forecaster.calibration.shape == (0, 0)
+    forecaster, series = fitted  # 120 rows: 10 validation windows, once under the 20 needed
+    assert len(forecaster.calibration) >= 10 and forecaster.conformal["n"] == len(forecaster.calibration)
+    forecast = forecaster.predict(series)
+    assert forecast.quantiles[0.05].shape == (4,)
+    assert np.all(forecast.quantiles[0.05] <= forecast.quantiles[0.95])
     series = series_of(wave(400))
     run = RunConfig(window=WindowConfig(10, 3, "level"),
                     model=ModelConfig(hidden=4, layers=1, dropout=0.0, head="gaussian"),

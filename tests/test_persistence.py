@@ -120,6 +120,8 @@ def test_calibrated_intervals_survive_the_round_trip(tmp_path: Path) -> None:
     path = save_bundle(to_payload(forecaster, series, "cal"), tmp_path / "cal.joblib")
     loaded = from_payload(load_bundle(path), "cpu")
     np.testing.assert_array_equal(loaded.calibration, forecaster.calibration)
+    assert forecaster.conformal and loaded.conformal["where"] == forecaster.conformal["where"]
+    np.testing.assert_array_equal(loaded.conformal["taus"], forecaster.conformal["taus"])
     before, after = forecaster.predict(series), loaded.predict(series)
     assert sorted(after.quantiles) == sorted(before.quantiles) != []
     for level, values in before.quantiles.items():

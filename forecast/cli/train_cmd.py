@@ -207,13 +207,12 @@ def _interval_note(forecaster: Any) -> list[str]:
     """Where a point model's intervals come from, or why it has none."""
     from forecast.forecaster import MIN_CALIBRATION_WINDOWS
 
-    n = len(forecaster.calibration)
-    if forecaster.baseline is not None and n:
-        return [f"intervals q0.05..q0.95: {forecaster.baseline}'s own errors on its {n} validation windows"]
-    if forecaster.run.model.head != "point":
+    state = forecaster.conformal
+    if state:
+        return [f"intervals q0.05..q0.95: conformal, on {state['n']} out-of-sample error rows "
+                f"({state['where']}), adapted to the recent ones (ACI)"]
+    if forecaster.run.model.head != "point" or forecaster.pipeline.categorical:
         return []
-    if n:
-        return [f"intervals q0.05..q0.95: the model's own errors on its {n} validation windows"]
-    n_val = forecaster.report.n_val if forecaster.report else 0
-    return [f"no intervals: {n_val} validation windows, under the {MIN_CALIBRATION_WINDOWS} needed to "
+    n = len(forecaster.calibration)
+    return [f"no intervals: {n} out-of-sample errors, under the {MIN_CALIBRATION_WINDOWS} needed to "
             "calibrate them; --head gaussian, studentt or quantile forecast intervals directly"]

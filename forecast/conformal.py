@@ -1,0 +1,178 @@
+"""Conformal intervals from a model's own out-of-sample errors, per horizon step, with an
+adaptive update from the most recent errors.
+
+Scores. A fit keeps the model-space errors ``E`` (N, H) of the forecaster it chose, at N
+time-ordered origins whose forecasts it never trained on (its validation tail; for a chosen
+baseline, which fits nothing, up to :data:`MAX_ORIGINS` recent origins). A candidate future is
+``to_levels(z + e_i)``: the point forecast z (H,) plus one whole error row, so the steps of a
+path keep the errors' joint structure (differences and log returns add up). Every transform
+maps model space to levels through a positive linear cumulation ``C`` (identity for levels,
+cumulative sums for diff/logret, sums every m steps for the seasonal ones) followed by an
+increasing map, so the level at step h is increasing in the score
+
+    s_i[h] = (C e_i)[h],
+
+and an order statistic of the paths at step h is the path of that order statistic of s[:, h].
+
+Split conformal (Vovk et al. 2005; Lei et al. 2018), one-sided at every quantile level tau and
+step h: with s_(1) <= ... <= s_(n) the sorted scores,
+
+    upper (tau > 1/2):  Q(tau) = s_(k),  k = ceil((n + 1) tau)
+    lower (tau < 1/2):  Q(tau) = s_(k),  k = floor((n + 1) tau)
+
+so that P(s_new <= Q(tau)) >= tau (upper) and P(s_new < Q(tau)) <= tau (lower) when scores
+are exchangeable. Where k falls outside 1..n (too few errors for the level), the bound is the
+normal quantile mean + sd * Phi^-1(tau) of the scores, or the extreme score if that is wider.
+
+Adaptive conformal inference (Gibbs and Candes 2021), written for quantile levels: walking
+through the origins in time order, each level tau_t (per step) moves after each outcome by
+
+    tau_{t+1} = tau_t + gamma * (tau - 1[s_t <= Q_t(tau_t)])
+
+(a miss above an upper bound raises it, a miss below a lower bound lowers it), where
+Q_t is the conformal bound of the other N - 1 scores. Over the sequence the miss rate is
+held at the nominal one, so when the recent errors grew (a volatility regime) the levels end
+wider than split conformal alone would put them. The final levels (Q, H) are what the fit keeps
+and what predictions use.
+
+Everything here is plain numpy; the state a fit saves is plain data (:func:`calibrate`).
+"""
+
+from __future__ import annotations
+
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+
+GAMMA = 0.01  # ACI step: a sustained 10-point excess of misses moves tau by 0.1 in 100 origins
+MIN_ERRORS = 3  # fewer out-of-sample error rows than this: no intervals
+# a net's validation tail shorter than this (a few overlapping windows of one stretch of time)
+# borrows the best baseline's error shape at recent origins, scaled by their validation MAE ratio
+SPLIT_MIN = 30
+MAX_ORIGINS = 200  # calibration origins of a chosen baseline (its forecasts are cheap)
+ACI_ORIGINS = 2000  # the ACI walk covers at most this many of the most recent origins
+
+
+def cumulate(errors: np.ndarray, transform: str, season: int = 1) -> np.ndarray:
+    """Scores s = C e: model-space error rows (N, H) -> (N, H), increasing with the level at
+    every step (see the module docstring)."""
+    e = np.asarray(errors, dtype=np.float64)
+    if transform in ("diff", "logret"):
+        return np.cumsum(e, axis=1)
+    if transform in ("sdiff", "slogret"):
+        out = e.copy()
+        for h in range(season, e.shape[1]):
+            out[:, h] += out[:, h - season]
+        return out
+    return e.copy()  # level (and class codes, which never get here)
+
+
+def _normal_bound(sorted_scores: np.ndarray, tau: np.ndarray) -> np.ndarray:
+    """mean + sd * Phi^-1(tau) per column: (n, H) sorted, tau (H,) -> (H,)."""
+    z = np.array([NormalDist().inv_cdf(float(min(max(t, 1e-6), 1 - 1e-6))) for t in np.ravel(tau)])
+    sd = sorted_scores.std(axis=0, ddof=1) if len(sorted_scores) > 1 else np.zeros(sorted_scores.shape[1])
+    return sorted_scores.mean(axis=0) + sd * z.reshape(np.shape(tau))
+
+
+def bound(sorted_scores: np.ndarray, tau: np.ndarray, upper: bool) -> np.ndarray:
+    """The conformal bound per column at levels tau (H,) of sorted scores (n, H): (H,)."""
+    n, width = sorted_scores.shape
+    tau = np.broadcast_to(np.asarray(tau, dtype=np.float64), (width,))
+    k = np.ceil((n + 1) * tau - 1e-9) if upper else np.floor((n + 1) * tau + 1e-9)
+    inside = (k >= 1) & (k <= n)
+    cols = np.arange(width)
+    out = sorted_scores[np.clip(k, 1, n).astype(int) - 1, cols]  # (H,)
+    if not inside.all():  # beyond the sample: a normal tail, never narrower than the extreme
+        normal = _normal_bound(sorted_scores, tau)
+        extreme = np.maximum(normal, sorted_scores[-1]) if upper else np.minimum(normal, sorted_scores[0])
+        out = np.where(inside, out, extreme)
+    return out
+
+
+def aci_levels(scores: np.ndarray, levels: tuple[float, ...], gamma: float = GAMMA) -> np.ndarray:
+    """Adaptive levels (Q, H) after walking through the time-ordered scores (N, H): the update
+    of the module docstring, each outcome judged against the other N - 1 scores' bound."""
+    scores = np.asarray(scores, dtype=np.float64)[-ACI_ORIGINS:]
+    n, width = scores.shape
+    nominal = np.array(levels, dtype=np.float64)[:, None] * np.ones((1, width))  # (Q, H)
+    taus = nominal.copy()
+    if n < 2 or gamma <= 0:
+        return taus
+    order = np.argsort(scores, axis=0, kind="stable")  # (n, H)
+    ranks = np.empty_like(order)
+    ranks[order, np.arange(width)] = np.arange(n)[:, None]  # rank of each score in its column
+    srt = np.take_along_axis(scores, order, axis=0)  # (n, H)
+    cols = np.arange(width)
+    for i in range(n):
+        for j, tau0 in enumerate(levels):
+            if tau0 == 0.5:
+                continue
+            upper = tau0 > 0.5
+            # the k-th smallest of the other n - 1 scores: skip over score i's own rank
+            m = n - 1
+            k = np.ceil((m + 1) * taus[j] - 1e-9) if upper else np.floor((m + 1) * taus[j] + 1e-9)
+            idx = np.clip(k, 1, m).astype(int) - 1  # 0-based among the others
+            idx = np.where(idx >= ranks[i], idx + 1, idx)
+            q = srt[idx, cols]
+            beyond = (k > m) if upper else (k < 1)
+            q = np.where(beyond, np.inf if upper else -np.inf, q)  # ACI: an infinite bound
+            below = (scores[i] <= q).astype(np.float64)  # (H,)
+            taus[j] = taus[j] + gamma * (tau0 - below)
+    return taus
+
+
+def calibrate(errors: np.ndarray, transform: str, season: int, levels: tuple[float, ...],
+              where: str, gamma: float = GAMMA) -> dict[str, Any]:
+    """The plain-data state predictions need: the adaptive levels per nominal level and step,
+    how many error rows, where they were measured; {} when there are too few rows."""
+    errors = np.asarray(errors, dtype=np.float64)
+    if errors.ndim != 2 or len(errors) < MIN_ERRORS:
+        return {}
+    taus = aci_levels(cumulate(errors, transform, season), levels, gamma)
+    return {"levels": [float(q) for q in levels], "taus": taus.astype(np.float64),
+            "gamma": float(gamma), "n": int(len(errors)), "where": where}
+
+
+def quantiles(paths: np.ndarray, state: dict[str, Any], levels: tuple[float, ...]) -> dict[float, np.ndarray]:
+    """Quantiles per level (H,) of candidate level paths (N, H), one per error row: the
+    conformal bound at each step's adapted level; plain empirical quantiles without a state
+    (bundles saved before conformal intervals). Non-crossing: sorted across levels per step."""
+    paths = np.asarray(paths, dtype=np.float64)
+    if not state:
+        return {q: np.quantile(paths, q, axis=0) for q in levels}
+    srt = np.sort(paths, axis=0)  # (N, H)
+    saved = dict(zip([float(q) for q in state["levels"]], np.asarray(state["taus"]), strict=True))
+    width = paths.shape[1]
+    out = {}
+    for q in levels:
+        if q == 0.5:
+            out[q] = np.quantile(paths, 0.5, axis=0)
+            continue
+        tau = np.asarray(saved.get(float(q), np.full(width, q)))[:width]
+        tau = np.pad(tau, (0, width - len(tau)), mode="edge") if len(tau) < width else tau
+        out[q] = bound(srt, tau, upper=q > 0.5)
+    stacked = np.sort(np.stack([out[q] for q in levels]), axis=0)  # (Q, H)
+    return {q: stacked[j] for j, q in enumerate(levels)}
+
+
+def baseline_errors(pipeline: Any, y: np.ndarray, member: str, season: int, horizon: int,
+                    last_origin: int) -> np.ndarray:
+    """Model-space errors (N, H) of a baseline at up to MAX_ORIGINS origins ending at
+    ``last_origin`` (exclusive ends of the history, forecasting rows [o, o + H)): out of sample,
+    since a baseline fits nothing. Empty (0, H) where the transform is undefined (log of <= 0)."""
+    from forecast.selection import actuals, baseline_forecasts, levels_to_model
+
+    first = max(2, pipeline.rows_lost + 1, season)
+    stop = min(last_origin, len(y) - horizon)
+    origins = np.arange(max(first, stop - MAX_ORIGINS + 1), stop + 1)
+    if len(origins) == 0:
+        return np.zeros((0, horizon))
+    depth = max(1, pipeline.rows_lost)
+    anchors = np.asarray(pipeline.anchor(np.stack([y[o - depth : o] for o in origins])))
+    forecast = baseline_forecasts(member, y, origins, horizon, season, False)  # (N, H) levels
+    z = levels_to_model(pipeline, forecast, anchors)
+    truth = levels_to_model(pipeline, actuals(y, origins, horizon), anchors)
+    if z is None or truth is None:
+        return np.zeros((0, horizon))
+    return np.asarray(truth - z, dtype=np.float64)
