@@ -38,8 +38,11 @@ def test_chart_of_a_model_with_intervals(model_home: Path, capsys: pytest.Captur
 
 
 def test_chart_without_intervals_says_so(model_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Rolled out past the trained horizon, a forecast has no intervals: the chart says so."""
     assert invoke(capsys, "train", AIRLINE, "--name", "air", *FAST)[0] == 0
-    result = api.predict(model="air")
+    assert api.predict(model="air").forecast.quantiles  # conformal intervals at any length
+    result = api.predict(model="air", horizon=30)
+    assert not result.forecast.quantiles
     legend, ylabel, bands, title = _parts(forecast_figure(result.series, result.forecast, model="air"))
     assert bands == 0 and "(no intervals)" in title and ylabel == "Passengers"
 
