@@ -23,6 +23,7 @@ from forecast.models.registry import build_model
 from forecast.selection import (
     COMB,
     INNER_ORIGINS,
+    PEER_HISTORY,
     PEER_MEMBERS,
     Choice,
     baseline_forecast,
@@ -325,7 +326,8 @@ class Forecaster:
             raise ConfigError(f"this model forecasts with {chosen.member}, which needs statsforecast; "
                               f"install it with: {statpeers.INSTALL}")
         names = (chosen.member,) if chosen.kind == "peer" else PEER_MEMBERS
-        members = [statpeers.forecast(n, series.y, horizon, chosen.season)[0] for n in names]
+        recent = series.y[-PEER_HISTORY:]  # the rows the peers were validated on at most
+        members = [statpeers.forecast(n, recent, horizon, chosen.season)[0] for n in names]
         if chosen.kind == "comb":
             z = self.net.head.point(self.raw_output(series)).cpu().double().numpy()[0]  # (H,)
             members.append(self.pipeline.to_levels(z, self.pipeline.anchor(series.y)))

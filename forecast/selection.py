@@ -119,6 +119,7 @@ def levels_to_model(pipeline: TargetPipeline, forecast: np.ndarray, last: np.nda
 
 PEER_MEMBERS = ("autoets", "autotheta")  # statistical candidates of a fit (with statsforecast)
 COMB = "comb"  # the equal-weight mean of the net and the peers (M4's Comb idea)
+PEER_HISTORY = 2048  # the most recent rows a peer is fit on and run forward over (long series)
 
 
 def peer_forecasts(name: str, y: np.ndarray, origins: np.ndarray, horizon: int,
@@ -128,7 +129,9 @@ def peer_forecasts(name: str, y: np.ndarray, origins: np.ndarray, horizon: int,
     Fit once (parameters and form) on the rows before the first origin, then each origin's
     forecast runs that fitted model forward over rows [0, o) (statsforecast's ``forward``:
     the states are filtered again from that history, nothing is re-estimated), so no value at
-    or after an origin reaches its forecast."""
+    or after an origin reaches its forecast. Only the last PEER_HISTORY rows are read (the
+    fit, each forward run, and predict's refit alike): a half-hourly series of 17,000 rows
+    would otherwise cost a pass over all of them per origin."""
     import warnings
 
     import statsforecast.models as sf
@@ -140,9 +143,10 @@ def peer_forecasts(name: str, y: np.ndarray, origins: np.ndarray, horizon: int,
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model.fit(np.asarray(y[: origins[0]], dtype=np.float64))
+            model.fit(np.asarray(y[max(0, origins[0] - PEER_HISTORY) : origins[0]], dtype=np.float64))
             for i, o in enumerate(origins):
-                out[i] = model.forward(y=np.asarray(y[:o], dtype=np.float64), h=horizon)["mean"]
+                recent = np.asarray(y[max(0, o - PEER_HISTORY) : o], dtype=np.float64)
+                out[i] = model.forward(y=recent, h=horizon)["mean"]
     except Exception:  # statsforecast raises bare ValueError/LinAlgError on odd data
         return None
     return out if np.all(np.isfinite(out)) else None
@@ -226,7 +230,7 @@ def baseline_paths(
     if name in PEER_MEMBERS:  # the peer's forecast from the seed, plus accumulated errors
         from forecast.statpeers import forecast as peer_forecast
 
-        point = peer_forecast(name, hist, steps, season)[0][None, :]  # (1, steps)
+        point = peer_forecast(name, hist[-PEER_HISTORY:], steps, season)[0][None, :]  # (1, steps)
         walk = np.cumsum(noise, axis=1)  # (paths, steps)
         return point * np.exp(walk) if transform in ("logret", "slogret") else point + walk
     buf = np.empty((paths, len(hist) + steps))
