@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from forecast import conformal
+from forecast import conformal, statpeers
 from forecast.config import RunConfig, WindowConfig
 from forecast.data.dates import as_datetimes, to_index
 from forecast.data.series import SeriesData
@@ -21,11 +21,15 @@ from forecast.errors import ConfigError, DataError
 from forecast.models.base import ForecastNet
 from forecast.models.registry import build_model
 from forecast.selection import (
+    COMB,
     INNER_ORIGINS,
+    PEER_HISTORY,
+    PEER_MEMBERS,
     Choice,
     baseline_forecast,
     choose,
     levels_to_model,
+    peer_forecasts,
     table,
 )
 from forecast.train import (
@@ -50,6 +54,7 @@ TREND_SHARE = 0.5  # R^2 of a linear trend above which the target is differenced
 SEASONAL_STRENGTH = 0.5  # F_s above which auto deseasonalises (seasonal differences)
 MIN_SEASONS = 4  # ... when the series spans at least this many seasons
 MAX_INPUT_LEN = 336  # a default window never reads more steps (two weeks of hours)
+PEER_ORIGINS = 256  # the most validation origins scored when the statistical peers compete
 RESIDUAL_WINDOWS = 20_000  # the most recent windows whose one-step errors a model keeps
 
 
@@ -262,9 +267,10 @@ class Forecaster:
 
     @property
     def baseline(self) -> str | None:
-        """The simple baseline this model forecasts with, or None when it uses its network."""
+        """The simple baseline or statistical peer this model forecasts (and generates) with, or
+        None when it uses its network (alone, or in the equal-weight combination)."""
         chosen = self.chosen
-        return chosen.member if chosen.kind == "baseline" else None
+        return chosen.member if chosen.kind in ("baseline", "peer") else None
 
     def step_errors(self) -> np.ndarray:
         """One-step model-space errors to bootstrap in rollouts: (R,). Out of sample (the
@@ -295,7 +301,7 @@ class Forecaster:
 
     def predict(self, series: SeriesData, n_samples: int = 400) -> Forecast:
         """Forecast the horizon after the last row of ``series``."""
-        if self.baseline is not None:
+        if self.baseline is not None or self.chosen.kind == "comb":
             return self._predict_baseline(series)
         out = self.raw_output(series)  # (1, H, P)
         dates = series.future_dates(out.shape[1])
@@ -316,11 +322,11 @@ class Forecaster:
         return conformal.quantiles(paths, self.conformal, QUANTILE_LEVELS)
 
     def _predict_baseline(self, series: SeriesData) -> Forecast:
-        """The chosen baseline from every row of ``series``; intervals from its own
+        """The chosen baseline, peer or combination from every row of ``series``; intervals from its own
         validation errors (model space, like the net's)."""
-        chosen, horizon = self.chosen, int(self.run.window.horizon or 1)
+        horizon = int(self.run.window.horizon or 1)
         categorical = self.pipeline.categorical
-        point = baseline_forecast(chosen.member, series.y, horizon, chosen.season, categorical)
+        point = self._member_point(series, horizon)
         dates = series.future_dates(horizon)
         if categorical:
             probs = np.zeros((horizon, len(series.classes)))  # (H, C): the baseline is certain
@@ -333,6 +339,25 @@ class Forecaster:
             paths = self.pipeline.to_levels(z + self.calibration[:, :horizon], last)  # (N, H)
             quantiles = self._quantiles(paths)
         return Forecast(dates, point, quantiles, tz=series.tz)
+
+    def _member_point(self, series: SeriesData, horizon: int) -> np.ndarray:
+        """The chosen non-net member's point forecast (H,) from every row of ``series``: a
+        baseline; a statistical peer refit on the series (statsforecast, ~0.2 s on monthly
+        data); or the mean of the net's forecast and the peers'."""
+        chosen = self.chosen
+        if chosen.kind == "baseline":
+            return baseline_forecast(chosen.member, series.y, horizon, chosen.season,
+                                     self.pipeline.categorical)
+        if not statpeers.available():
+            raise ConfigError(f"this model forecasts with {chosen.member}, which needs statsforecast; "
+                              f"install it with: {statpeers.INSTALL}")
+        names = (chosen.member,) if chosen.kind == "peer" else PEER_MEMBERS
+        recent = series.y[-PEER_HISTORY:]  # the rows the peers were validated on at most
+        members = [statpeers.forecast(n, recent, horizon, chosen.season)[0] for n in names]
+        if chosen.kind == "comb":
+            z = self.net.head.point(self.raw_output(series)).cpu().double().numpy()[0]  # (H,)
+            members.append(self.pipeline.to_levels(z, self.pipeline.anchor(series.y)))
+        return np.mean(members, axis=0)
 
     def _interval_paths(
         self, out: torch.Tensor, z: np.ndarray, last: Any, n_samples: int
@@ -452,8 +477,11 @@ def _floor(series: SeriesData, recipe: RunConfig, candidates: list[_Candidate]) 
     tails = [_origins(c) for c in candidates]
     if all(len(t) for t in tails):  # windows no weights trained on: the origins all tails share
         origins, where = tails[0][-min(len(t) for t in tails) :], "validation tail"
-        if len(origins) > VAL_WINDOWS:  # a long series: evenly spaced ones, the last included
-            origins = origins[np.linspace(0, len(origins) - 1, VAL_WINDOWS).round().astype(int)]
+        # a long series: evenly spaced ones, the last included (fewer when the statistical
+        # peers are scored too: each origin runs each peer forward over the history)
+        most = PEER_ORIGINS if _peers_apply(series, candidates, run) else VAL_WINDOWS
+        if len(origins) > most:
+            origins = origins[np.linspace(0, len(origins) - 1, most).round().astype(int)]
     else:
         assert run.window.input_len is not None
         origins = np.arange(max(0, len(first.x) - INNER_ORIGINS), len(first.x)) + (
@@ -472,8 +500,10 @@ def _floor(series: SeriesData, recipe: RunConfig, candidates: list[_Candidate]) 
     # the net as trained: both keep the (first) net, and the scores still say how it compares
     keep_net = (first.net.head.probabilistic and not categorical) or (
         where == "inner origins" and run.train.val_fraction <= 0)
+    others = (_peer_members(series, origins, horizon, season, nets.get(first.name))
+              if where == "validation tail" and _peers_apply(series, candidates, run) else {})
     choice, forecasts = choose(series.y, origins, horizon, season, categorical, nets, where,
-                               keep_net=keep_net)
+                               keep_net=keep_net, others=others)
     saved = choice.as_dict()
     winner = next((c for c in candidates if c.name == choice.member), first)
     pipeline, net = winner.pipeline, winner.net
@@ -482,7 +512,7 @@ def _floor(series: SeriesData, recipe: RunConfig, candidates: list[_Candidate]) 
         calibration = errors[winner.name] if calibrated else np.zeros((0, 0))
         recent = slice(max(0, len(winner.x) - RESIDUAL_WINDOWS), len(winner.x))  # one-step errors
         residuals = point_errors(net, winner.x[recent], winner.y[recent])[:, 0].copy()
-    else:
+    else:  # a baseline, a statistical peer or the combination: its errors as a point model's
         z = levels_to_model(pipeline, forecasts[choice.member], _anchors(pipeline, series.y, origins))
         idx = origins - run.window.input_len - pipeline.rows_lost
         member_errors = winner.y[idx] - z if z is not None and not categorical else np.zeros((0, horizon))
@@ -543,6 +573,31 @@ def _scaled_baseline_errors(series: SeriesData, winner: _Candidate, choice: Choi
     mirrored = np.empty((2 * len(base), base.shape[1]))  # (2N, H): e_t, -e_t, in time order
     mirrored[0::2], mirrored[1::2] = base, -base
     return ratio * mirrored, f"+-{best} at recent origins x {ratio:.2f}, the net's / its validation MAE"
+
+
+def _peers_apply(series: SeriesData, candidates: list[_Candidate], run: RunConfig) -> bool:
+    """Whether the statistical peers and the combination are candidates of this fit: with
+    statsforecast installed, for a numeric target, one net with a point head (a probabilistic
+    head keeps the net) and a validation tail (val_fraction > 0)."""
+    return (statpeers.available() and not series.classes and len(candidates) == 1
+            and not candidates[0].net.head.probabilistic and run.train.val_fraction > 0)
+
+
+def _peer_members(series: SeriesData, origins: np.ndarray, horizon: int, season: int,
+                  net: np.ndarray | None) -> dict[str, tuple[str, np.ndarray]]:
+    """AutoETS and AutoTheta (statsforecast) at the validation origins, and the equal-weight
+    mean of the net and both ("comb", M4's Comb idea: no weights fitted on the short tail):
+    name -> (kind, forecasts (N, H) levels). A peer that cannot fit is left out."""
+    if not len(origins):
+        return {}
+    out: dict[str, tuple[str, np.ndarray]] = {}
+    for name in PEER_MEMBERS:
+        forecast = peer_forecasts(name, series.y, origins, horizon, season)
+        if forecast is not None:
+            out[name] = ("peer", forecast)
+    if net is not None and len(out) == len(PEER_MEMBERS):
+        out[COMB] = ("comb", np.mean([net, *(f for _, f in out.values())], axis=0))
+    return out
 
 
 def point_errors(net: ForecastNet, x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -118,8 +118,11 @@ def test_class_head_needs_a_categorical_target() -> None:
 
 @pytest.fixture(scope="module")
 def fitted() -> tuple[Forecaster, SeriesData]:
+    """The net's own fit: statsforecast's peers (which a pure wave suits) left out of the choice."""
     series = series_of(wave(120))
-    return fit(series, with_window(12, 4)), series
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("forecast.statpeers.available", lambda: False)
+        return fit(series, with_window(12, 4)), series
 
 
 def test_forecast_dates_follow_business_days(fitted: tuple[Forecaster, SeriesData]) -> None:

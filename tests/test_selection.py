@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,10 +11,11 @@ import pytest
 import torch
 
 from forecast import baselines as B
+from forecast import statpeers
 from forecast.bundle import from_payload, to_payload
 from forecast.config import DataSpec, ModelConfig, RunConfig, TrainConfig, WindowConfig
 from forecast.data.csv import read_csv_series
-from forecast.forecaster import fit
+from forecast.forecaster import Forecaster, fit
 from forecast.rollout import data_seed, generate
 from forecast.selection import (
     Choice,
@@ -34,11 +36,79 @@ def airline(sample_data: Path):
     return read_csv_series(DataSpec(path=str(sample_data / "sktime_airline.csv")))
 
 
+def without_statsforecast(mp: pytest.MonkeyPatch) -> None:
+    """As where the ``stats`` extra is not installed: the import fails and available() says so."""
+    mp.setitem(sys.modules, "statsforecast", None)  # `import statsforecast` raises ImportError
+    mp.setitem(sys.modules, "statsforecast.models", None)
+    mp.setattr(statpeers, "available", lambda: False)
+
+
 @pytest.fixture(scope="module")
 def weak_fit(airline):
     """One epoch of a 4-unit LSTM on the levels of a strongly seasonal monthly series: it cannot beat
-    seasonal naive on the validation windows."""
+    seasonal naive on the validation windows (statsforecast absent: the baselines' floor alone)."""
+    with pytest.MonkeyPatch.context() as mp:
+        without_statsforecast(mp)
+        return fit(airline, replace(WEAK, window=WindowConfig(None, 12, "level")))
+
+
+@pytest.fixture(scope="module")
+def peer_fit(airline):
+    """The same weak net with statsforecast installed: AutoETS, AutoTheta and their equal-weight
+    combination with the net compete on the same validation origins."""
+    pytest.importorskip("statsforecast", reason="the stats extra is not installed")
     return fit(airline, replace(WEAK, window=WindowConfig(None, 12, "level")))
+
+
+def test_without_statsforecast_the_choice_is_the_nets_and_baselines_only(weak_fit) -> None:
+    assert not set(weak_fit.chosen.scores) & {"autoets", "autotheta", "comb"}
+
+
+def test_a_statistical_peer_that_wins_on_validation_is_chosen(peer_fit, weak_fit, airline) -> None:
+    chosen = peer_fit.chosen
+    assert {"autoets", "autotheta", "comb", "lstm", *B.BASELINES} == set(chosen.scores)
+    assert chosen.scores[chosen.member] == min(chosen.scores.values())
+    # on Airline both peers beat every simple baseline on the validation windows
+    best_baseline = min(chosen.scores[b] for b in B.BASELINES)
+    assert max(chosen.scores["autoets"], chosen.scores["autotheta"]) < best_baseline
+    # the same baselines' scores as without statsforecast: the same origins
+    for name in B.BASELINES:
+        assert chosen.scores[name] == pytest.approx(weak_fit.chosen.scores[name])
+    assert chosen.kind in ("peer", "comb") and chosen.member in chosen.note()
+    point = peer_fit.predict(airline).point
+    if chosen.kind == "peer":  # refit on every row at predict time
+        assert peer_fit.baseline == chosen.member
+        np.testing.assert_allclose(point, statpeers.forecast(chosen.member, airline.y, 12, 12)[0])
+
+
+def test_a_peer_choice_survives_saving_and_loading(peer_fit, airline) -> None:
+    loaded = from_payload(to_payload(peer_fit, airline, "airline-lstm"))
+    assert loaded.chosen == peer_fit.chosen
+    np.testing.assert_allclose(loaded.predict(airline).point, peer_fit.predict(airline).point)
+
+
+def test_the_combination_is_the_mean_of_the_net_and_the_peers(peer_fit, airline) -> None:
+    comb = Forecaster(peer_fit.run, peer_fit.pipeline, peer_fit.net, peer_fit.residuals,
+                      choice={**peer_fit.choice, "member": "comb", "kind": "comb"})
+    net = Forecaster(peer_fit.run, peer_fit.pipeline, peer_fit.net, peer_fit.residuals,
+                     choice={**peer_fit.choice, "member": "lstm", "kind": "net"})
+    peers = [statpeers.forecast(n, airline.y, 12, 12)[0] for n in ("autoets", "autotheta")]
+    expected = np.mean([net.predict(airline).point, *peers], axis=0)
+    np.testing.assert_allclose(comb.predict(airline).point, expected)
+    loaded = from_payload(to_payload(comb, airline, "airline-lstm"))
+    np.testing.assert_allclose(loaded.predict(airline).point, expected)
+
+
+def test_generate_with_a_chosen_peer(peer_fit, airline) -> None:
+    peer = Forecaster(peer_fit.run, peer_fit.pipeline, peer_fit.net, peer_fit.residuals,
+                      calibration=peer_fit.calibration,
+                      choice={**peer_fit.choice, "member": "autotheta", "kind": "peer"})
+    seed = data_seed(peer, airline, None, False)
+    flat = generate(peer, airline, seed, steps=24, paths=20, temperature=0.0)
+    np.testing.assert_allclose(flat.values[0], statpeers.forecast("autotheta", airline.y, 24, 12)[0])
+    paths = generate(peer, airline, seed, steps=24, paths=20, temperature=1.0, random_seed=3)
+    assert paths.values.shape == (20, 24) and np.isfinite(paths.values).all()
+    assert len(np.unique(paths.values[:, 0])) > 1  # bootstrapped one-step errors
 
 
 def test_a_net_that_loses_on_validation_forecasts_with_the_best_baseline(weak_fit, airline) -> None:
@@ -189,4 +259,4 @@ def test_train_prints_the_choice_and_evaluate_reports_it_per_fold(
     code, out, err = invoke(capsys, "evaluate", airline, *tiny, "--folds", "2", "--json")
     assert code == 0, err
     chosen = json.loads(out)["chosen"]["lstm"]
-    assert len(chosen) == 2 and set(chosen) <= {"lstm", *B.BASELINES}
+    assert len(chosen) == 2 and set(chosen) <= {"lstm", "comb", *statpeers.PEERS, *B.BASELINES}
