@@ -99,6 +99,14 @@ class Forecast:
         return frame
 
 
+def clip_at_zero(forecast: Forecast) -> Forecast:
+    """The forecast with negative point values and bounds raised to zero."""
+    from dataclasses import replace
+
+    return replace(forecast, point=np.maximum(forecast.point, 0.0),
+                   quantiles={q: np.maximum(v, 0.0) for q, v in forecast.quantiles.items()})
+
+
 def default_horizon(freq: str | None) -> int:
     """A natural horizon for the calendar: one season for seasonal data, a week for days, one
     day for sub-daily steps (48 half-hours, 24 hours; at most MAX_SUB_DAILY_HORIZON)."""
@@ -300,7 +308,14 @@ class Forecaster:
             return self.net(to_tensor(self.model_inputs(series), device))
 
     def predict(self, series: SeriesData, n_samples: int = 400) -> Forecast:
-        """Forecast the horizon after the last row of ``series``."""
+        """Forecast the horizon after the last row of ``series``; a series that has never been
+        negative is never forecast negative (its point and bounds are clipped at zero)."""
+        forecast = self._predict(series, n_samples)
+        if forecast.class_probs is None and len(series) and float(np.nanmin(series.y)) >= 0:
+            forecast = clip_at_zero(forecast)
+        return forecast
+
+    def _predict(self, series: SeriesData, n_samples: int) -> Forecast:
         if self.baseline is not None or self.chosen.kind == "comb":
             return self._predict_baseline(series)
         out = self.raw_output(series)  # (1, H, P)

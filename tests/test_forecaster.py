@@ -265,3 +265,31 @@ def test_short_series_calibrate_but_probabilistic_heads_and_classes_do_not(
                     model=ModelConfig(hidden=4, layers=1, dropout=0.0, head="gaussian"),
                     train=TrainConfig(epochs=1, device="cpu"))
     assert fit(series, run).calibration.shape == (0, 0)
+
+
+def test_a_never_negative_series_is_never_forecast_negative(
+    sample_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seattle's daily precipitation (real, never negative, mostly zero): whatever the model's raw
+    forecast and bounds, the forecast the tool gives is clipped at zero, and only there; a series
+    with negative values (minimum temperatures) keeps its negative forecasts."""
+    from dataclasses import replace
+
+    from forecast.api import load_series
+    from forecast.config import DataSpec, ModelConfig, RunConfig, TrainConfig, WindowConfig
+
+    run = RunConfig(window=WindowConfig(transform="level"), model=ModelConfig(hidden=4, layers=1),
+                    train=TrainConfig(epochs=1, device="cpu"))
+    for target, clipped in (("precipitation", True), ("temp_min", False)):
+        series = load_series(DataSpec(path=str(sample_data / "vega_seattle_weather.csv"), target=target))
+        assert (float(series.y.min()) >= 0) == clipped
+        forecaster = fit(series, run)
+        raw = forecaster._predict(series, 400)
+        shifted = replace(raw, point=raw.point - 50.0, quantiles={q: v - 50.0 for q, v in raw.quantiles.items()})
+        monkeypatch.setattr(forecaster, "_predict", lambda s, n, f=shifted: f)
+        given = forecaster.predict(series)
+        expect = (lambda v: np.maximum(v, 0.0)) if clipped else (lambda v: v)
+        np.testing.assert_array_equal(given.point, expect(shifted.point))
+        for q, values in shifted.quantiles.items():
+            np.testing.assert_array_equal(given.quantiles[q], expect(values))
+        assert (float(given.point.min()) >= 0) == clipped
