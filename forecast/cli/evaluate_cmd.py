@@ -135,7 +135,13 @@ def evaluate(
     s = _settings(bt, len(data))
     chosen = [f"input length {s['input_len']}, transform {s['transform']}: chosen on fold 1's "
               f"{s['first_train_rows']} training rows, kept for every fold"] if bt.models else []
-    render.notes([*data.notes, *chosen])
+    picks = []
+    for model, members in _chosen(bt).items():
+        if set(members) - {model}:  # the fits did not all keep the network: say what was scored
+            counts = ", ".join(f"{m} {members.count(m)}" for m in dict.fromkeys(members))
+            picks.append(f"{model}: the row scores what each fold's fit chose on its validation "
+                         f"windows ({counts} of {len(members)} fits)")
+    render.notes([*data.notes, *chosen, *picks])
     for line in board.warnings:
         render.err.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
     print_leaderboard(board, title=(
