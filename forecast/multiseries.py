@@ -87,6 +87,8 @@ class SeriesFit:
     val_loss: float | None = None
     error: str | None = None
     payload: dict[str, Any] | None = None
+    chosen: str = ""  # what the fit forecasts with: the network, a baseline, a peer or comb
+    kept_initial: bool = False  # training never beat the starting (training-mean) forecast
 
 
 def fit_payload(job: tuple[SeriesData, RunConfig, str]) -> SeriesFit:
@@ -106,7 +108,8 @@ def fit_payload(job: tuple[SeriesData, RunConfig, str]) -> SeriesFit:
     rep = forecaster.report
     return SeriesFit(series.name, name, len(series), None, time.perf_counter() - started,
                      rep.epochs_run if rep else 0, rep.best_val_loss if rep else None,
-                     payload=to_payload(forecaster, series, name))
+                     payload=to_payload(forecaster, series, name), chosen=forecaster.chosen.member,
+                     kept_initial=bool(rep and rep.kept_initial))
 
 
 def train_all_series(

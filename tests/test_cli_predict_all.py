@@ -46,3 +46,19 @@ def test_all_series_needs_a_multi_series_model(model_home: Path, capsys: pytest.
     assert code == 0, err
     code, _, err = invoke(capsys, "predict", "--all-series")
     assert code == 2 and "--all-series" in err
+
+
+def test_all_series_training_says_per_series_what_each_fit_uses(
+    shared_data: Path, model_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nyse = shared_data / "nyse_prices_split_adjusted_4sym.csv"
+    code, out, err = invoke(capsys, "train", nyse, "--all-series", "--json", *FAST)
+    assert code == 0, err
+    document = json.loads(out)
+    for row in document["models"]:
+        kept = row["kept_initial"] and row["chosen"] == "lstm"
+        said = [n for n in document["notes"] if n.startswith(f"{row['series']}: ")]
+        assert bool([n for n in said if "training-mean" in n]) == kept
+        assert bool([n for n in said if "forecasts with" in n]) == (row["chosen"] != "lstm")
+        code, shown, _ = invoke(capsys, "models", "show", row["model"], "--json")
+        assert json.loads(shown)["training"]["kept_initial"] == row["kept_initial"]

@@ -94,14 +94,21 @@ def _train_all(run: "RunConfig", jobs: int, backend: str, scheduler: str | None,
     results = train_all_series(run, jobs=jobs, backend=backend, scheduler=scheduler,
                                model_dir=model_dir)
     rows = [{"series": r.symbol, "model": r.name, "rows": r.rows, "epochs": r.epochs,
-             "val_loss": r.val_loss, "seconds": round(r.seconds, 2),
-             "path": r.path, "error": r.error} for r in results]
+             "val_loss": r.val_loss, "seconds": round(r.seconds, 2), "chosen": r.chosen,
+             "kept_initial": r.kept_initial, "path": r.path, "error": r.error} for r in results]
+    network = run.model.name
+    notes = [f"{r.symbol}: no epoch beat the training-mean forecast on the validation tail, so "
+             f"{r.name} forecasts the mean (for log returns: the drift)"
+             for r in results if r.kept_initial and r.chosen == network and not r.error]
+    notes += [f"{r.symbol}: the fit forecasts with {r.chosen}, which beat the {network} on validation"
+              for r in results if r.chosen and r.chosen != network and not r.error]
     if json_out:
-        render.print_json({"models": rows})
+        render.print_json({"models": rows, "notes": notes})
     else:
-        shown = pd.DataFrame(rows).drop(columns=["path", "error"])
+        render.notes(notes)
+        shown = pd.DataFrame(rows).drop(columns=["path", "error", "kept_initial"])
         shown.insert(1, "status", ["failed" if r.error else "saved" for r in results])
-        render.print_table(shown, title=f"{len(results)} series of {run.data.path}")
+        render.print_table(shown, title=f"{len(results)} series of {run.data.path}", whole=("model",))
         for r in results:
             if r.error:
                 render.err.print(f"{r.symbol}: {r.error}", highlight=False)
