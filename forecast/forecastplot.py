@@ -78,7 +78,8 @@ def forecast_figure(series: "SeriesData", forecast: "Forecast", *, model: str) -
     note = "" if categorical or bands else " (no intervals)"
     ax.set_title(f"{series.name}: {series.target}, {len(fut_x)} steps ahead from {model}{note}",
                  loc="left", fontsize=11)
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.legend(loc="best" if categorical else "upper left", fontsize=8, framealpha=0.85 if categorical else 0,
+              frameon=categorical)
     ax.grid(alpha=0.25)
     return fig
 
