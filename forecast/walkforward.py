@@ -169,19 +169,24 @@ def _fold_run(run: RunConfig, model: str, fold: int, warm: bool) -> RunConfig:
 
 
 def run_chain(series: SeriesData, run: RunConfig, model: str, chain: list[Fold],
-              refit_every: int, warm_start: bool, season: int = 1
+              refit_every: int, warm_start: bool, season: int = 1, prefit: Any = None
               ) -> tuple[list[pd.DataFrame], list[dict[str, Any]]]:
-    """Fit and forecast one model over a chain of folds, in order (one joblib task)."""
+    """Fit and forecast one model over a chain of folds, in order (one joblib task); a
+    ``prefit`` Forecaster (a saved model) forecasts every fold without being refit."""
     if model in statpeers.PEERS:
         return run_peer(series, model, chain, season)
     from forecast.forecaster import fit
     from forecast.parallel import one_thread
 
     with one_thread():  # the same arithmetic whatever --jobs is
-        frames, fits, fitted = [], [], None
+        frames, fits, fitted = [], [], prefit
+        if prefit is not None:  # no fit: the saved model, as it was trained
+            fits.append({"model": model, "fold": chain[0].index, "kind": "saved", "seconds": 0.0,
+                         "epochs": 0, "kept_initial": bool(getattr(prefit.report, "kept_initial", False)),
+                         "chosen": prefit.chosen.member})
         for fold in chain:
             part = rows(series, fold.train_start, fold.cutoff)
-            if fitted is None or fold.index % refit_every == 0:
+            if prefit is None and (fitted is None or fold.index % refit_every == 0):
                 warm = warm_start and fitted is not None
                 started = time.perf_counter()
                 fold_run = _fold_run(run, model, fold.index, warm)
@@ -275,9 +280,11 @@ def backtest(
     season: int | None = None,
     seed: int | None = None,
     on_task: Callable[[int, int], None] | None = None,
+    prefit: Any = None,
 ) -> Backtest:
     """Walk forward over ``series``: every model (networks of the zoo and statistical peers)
-    and every baseline on the same folds."""
+    and every baseline on the same folds. With ``prefit`` (a saved model's Forecaster) the
+    network is that model, forecasting every fold as it is, never refit."""
     from joblib import Parallel, delayed
 
     from forecast.data.calendar import season_length
@@ -286,6 +293,12 @@ def backtest(
     if refit_every < 1:
         raise ConfigError(f"--refit-every {refit_every}: must be >= 1 (1 refits every fold)")
     season = season or season_length(series.freq) or 1
+    if prefit is not None:  # the saved model is the one network; peers may run beside it
+        extra = [m for m in models if m not in statpeers.PEERS and m != prefit.run.model.name]
+        if extra:
+            raise ConfigError("a saved model is evaluated alone (peers and baselines run beside it); "
+                              f"drop the networks {', '.join(extra)} from --models")
+        models = (prefit.run.model.name, *[m for m in models if m in statpeers.PEERS])
     nets, peers = split_models(models, season, series.classes)
     started = time.perf_counter()
     horizon = horizon or run.window.horizon or default_horizon(series.freq)
@@ -294,13 +307,16 @@ def backtest(
     run = replace(run, window=replace(run.window, horizon=horizon))
     if seed is not None:
         run = replace(run, train=replace(run.train, seed=seed))
-    if nets:
+    if prefit is not None:
+        run = replace(prefit.run, window=replace(prefit.run.window, horizon=horizon))
+    elif nets:
         run = resolve_for_backtest(series, run, all_folds[0])
     tasks = [(m, c) for m in nets for c in chains(all_folds, refit_every, warm_start)]
     tasks += [(m, [f]) for m in peers for f in all_folds]
     frames, fits = baseline_frames(series, all_folds, season), []
     parallel = Parallel(n_jobs=jobs, return_as="generator_unordered")
-    results = parallel(delayed(run_chain)(series, run, m, c, refit_every, warm_start, season)
+    results = parallel(delayed(run_chain)(series, run, m, c, refit_every, warm_start, season,
+                                          prefit if m not in statpeers.PEERS else None)
                        for m, c in tasks)
     for done, (chain_frames, chain_fits) in enumerate(results, 1):
         frames += chain_frames

@@ -111,3 +111,29 @@ def test_evaluate_test_refuses_rows_inside_the_training_file(
     train.tail(30).to_csv(tmp_path / "inside.csv", index=False)
     code, _, err = invoke(capsys, "evaluate", tata[0], "--test", tmp_path / "inside.csv", *TRAIN[:-1])
     assert code == 4 and "inside the training file" in err
+
+
+def test_evaluate_a_saved_model_on_the_test_file(
+    tata: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """evaluate TRAIN --test TEST --model NAME: the saved model, not refit, scored beside the
+    baselines; its forecasts equal predict --rolling's."""
+    train, test = tata
+    code, out, err = invoke(capsys, "evaluate", train, "--test", test, "--model", "tata", "--models", "lstm",
+                            "--json", "--output", tmp_path / "folds.csv")
+    assert code == 0, err
+    board = {row["model"]: row for row in json.loads(out)["models"]}
+    assert {"lstm", "naive", "seasonal_naive"} <= set(board)
+    folds = pd.read_csv(tmp_path / "folds.csv", parse_dates=["cutoff", "ds"])
+    ours = folds[folds["model"] == "lstm"]
+    code, _, err = invoke(capsys, "predict", "--model", "tata", "--data", test, "--rolling",
+                          "--output", tmp_path / "rolling.csv")
+    assert code == 0, err
+    rolling = pd.read_csv(tmp_path / "rolling.csv", parse_dates=["cutoff", "ds"]).dropna(subset=["y"])
+    merged = ours.merge(rolling, on=["cutoff", "ds"], suffixes=("", "_cli"))
+    assert len(merged) == 16
+    np.testing.assert_allclose(merged["yhat"], merged["yhat_cli"], rtol=1e-12)
+    code, _, err = invoke(capsys, "evaluate", train, "--model", "tata")
+    assert code == 2 and "--test" in err
+    code, _, err = invoke(capsys, "evaluate", train, "--test", test, "--model", "tata", "--models", "gru")
+    assert code == 2 and "gru" in err

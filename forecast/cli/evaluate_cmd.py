@@ -87,6 +87,7 @@ def evaluate(
     warm_start: Annotated[bool, typer.Option("--warm-start", help="Refits fine-tune the previous fold's weights (1/8 of the epochs at 1/10 of --lr; folds then run in order).", rich_help_panel=EVAL)] = False,
     season: Annotated[int | None, typer.Option(min=1, help="Season length for seasonal naive and MASE (default: from the frequency).", rich_help_panel=EVAL)] = None,
     jobs: Annotated[int, typer.Option(help="Parallel fold chains (joblib; -1: all cores). Results do not depend on it.", rich_help_panel=EVAL)] = 1,
+    model: Annotated[str | None, typer.Option("--model", help="With --test: a saved model (name or .joblib) forecasts the test rows as it is, instead of a fit on PATH.", rich_help_panel=EVAL)] = None,
     test: Annotated[str | None, typer.Option("--test", help="Fit once on PATH, then forecast from every row of this test file (it follows or overlaps PATH); scored beside the baselines.", rich_help_panel=EVAL)] = None,
     plot: Annotated[str | None, typer.Option(help="Write a PNG of forecasts and error per fold.", rich_help_panel=o.OUTPUT)] = None,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the per-fold long table (.csv or .parquet).", rich_help_panel=o.OUTPUT)] = None,
@@ -116,15 +117,36 @@ def evaluate(
     _check_paths(output, plot)  # before minutes of training, not after
     from forecast.outputs import check_outputs
 
+    prefit = None
+    if model:  # a saved model, evaluated as it is on the test file
+        from dataclasses import replace
+
+        from forecast.errors import ConfigError
+
+        if not test:
+            raise ConfigError("--model evaluates a saved model on --test TEST.csv; give the test file")
+        _, model_path, prefit = api.load_model(model)
+        check_outputs({"--output": output, "--plot": plot}, [model_path])
+        trained = prefit.run.window.horizon
+        if horizon and horizon != trained:
+            raise ConfigError(f"--horizon {horizon}: model {model!r} forecasts {trained} steps; drop --horizon")
+        horizon = trained
+        if not run.data.target:
+            run = replace(run, data=replace(run.data, target=prefit.run.data.target or
+                                            (prefit.extra["payload"].get("data") or {}).get("target")))
     check_outputs({"--output": output, "--plot": plot}, [run.data.path, test])
     data = api.load_series(run.data)
     if test:  # the classic recipe: fit once on the training file, roll through the test file
         data, folds, step, refit_every, horizon = _with_test(data, run, test, horizon)
     names = o.split_list(models) if models else list(default_models(data, season))
+    if prefit is not None and not models:  # the saved model is the network; default peers beside it
+        from forecast import statpeers
+
+        names = [n for n in names if n in statpeers.PEERS]
     with _progress(not quiet and not json_out and render.err.is_terminal) as on_task:
         bt = backtest(data, run, models=names, folds=folds, horizon=horizon, step=step,
                       window=window_kind, train_size=train_size, refit_every=refit_every,
-                      warm_start=warm_start, jobs=jobs, season=season, on_task=on_task)
+                      warm_start=warm_start, jobs=jobs, season=season, on_task=on_task, prefit=prefit)
     board = leaderboard(bt)
     _write_files(bt, board, output, plot, data.name, data.target)
     if json_out:
