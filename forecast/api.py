@@ -160,18 +160,14 @@ def load_model(
     A global (multi-series) model becomes the Forecaster of one ``series``. What the
     caller should be told (a model used without its CURRENT pointer) goes to ``notes``.
     """
-    from forecast import paths, registry
+    from forecast import paths
     from forecast.bundle import from_payload
     from forecast.persistence import load_bundle
     from forecast.train import resolve_device
 
     root = paths.models_dir(model_dir)
-    if model and (model.endswith(".joblib") or "/" in model):
-        path = Path(model)  # a file the user named: theirs to choose
-        payload = load_bundle(path)
-    else:
-        path, note = registry.current_version(root, model)
-        payload = _load_newest_valid(root, path, note, notes)
+    path, note = _bundle_path(model, root)
+    payload = load_bundle(path) if note is None else _load_newest_valid(root, path, note, notes)
     check_finite_weights(payload, path)
     if payload.get("kind") == "global":
         from forecast.multiseries import forecaster_for
@@ -180,6 +176,17 @@ def load_model(
     else:
         forecaster = from_payload(payload, str(resolve_device(device)))
     return str(payload.get("name", path.stem)), path, forecaster
+
+
+def _bundle_path(model: str | None, root: Path) -> tuple[Path, str | None]:
+    """The file a model argument names: a .joblib path the user gave (theirs to choose), else
+    the CURRENT version of that model name (the latest model when None), with a note when a
+    missing pointer made it fall back to the newest version."""
+    if model and (model.endswith(".joblib") or "/" in model):
+        return Path(model), None
+    from forecast import registry
+
+    return registry.current_version(root, model)
 
 
 def _load_newest_valid(root: Path, path: Path, note: str | None, notes: list[str] | None) -> dict[str, Any]:
@@ -566,7 +573,7 @@ def model_info(name: str, model_dir: str | Path | None = None) -> dict[str, Any]
     root = paths.models_dir(model_dir)
     registry.check_name(name)  # a name, never a path
     notes: list[str] = []
-    _, path, forecaster = load_model(name, model_dir, notes=notes, series=_any_series(root, name))
+    _, path, forecaster = load_model(name, model_dir, notes=notes, series=first_global_series(name, model_dir))
     payload = forecaster.extra["payload"]
     report = dict(payload.get("report", {}))
     report.pop("history", None)
@@ -584,13 +591,15 @@ def model_info(name: str, model_dir: str | Path | None = None) -> dict[str, Any]
     }
 
 
-def _any_series(root: Path, name: str) -> str | None:
-    """A global model loads as one of its series; any one shows the whole model."""
-    from forecast import registry
+def first_global_series(model: str | None, model_dir: str | Path | None = None) -> str | None:
+    """A global model loads as one of its series (any one shows the whole model): its first
+    series; None for a per-series model, or a file load_model will report as broken."""
+    from forecast import paths
     from forecast.persistence import load_bundle
 
     try:
-        payload = load_bundle(registry.current_version(root, name)[0])
+        path, _ = _bundle_path(model, paths.models_dir(model_dir))
+        payload = load_bundle(path)
     except Exception:
         return None  # load_model reports it
     data = payload.get("data")

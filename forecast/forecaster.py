@@ -46,7 +46,6 @@ from forecast.transforms import SEASONAL, Scaler, TargetPipeline, lost_rows
 from forecast.windows import make_windows, n_windows
 
 QUANTILE_LEVELS = (0.05, 0.1, 0.5, 0.9, 0.95)
-PRICE_NAMES = {"close", "adj close", "adj_close", "adjclose", "price", "open", "high", "low", "last"}
 MIN_TRAIN_WINDOWS = 8
 MIN_CALIBRATION_WINDOWS = conformal.MIN_ERRORS  # out-of-sample error rows a point model needs for intervals
 SMALL_DATA_WINDOWS = 500  # below this: hidden 32, 1 layer, lr 3e-3 unless asked otherwise

@@ -186,7 +186,7 @@ def load(model: str, model_dir: str | Path | None = None) -> Model:
     """A saved model (a name from `forecast models list`, or a .joblib path), with its data re-read."""
     from forecast import api
 
-    _, path, first = api.load_model(model, model_dir, series=_first_series(model, model_dir))
+    _, path, first = api.load_model(model, model_dir, series=api.first_global_series(model, model_dir))
     payload = first.extra["payload"]
     if payload.get("kind") == "global":
         names = list(payload.get("data") or {})
@@ -195,20 +195,6 @@ def load(model: str, model_dir: str | Path | None = None) -> Model:
         loaded = {str((payload.get("data") or {}).get("name") or path.parent.name): first}
     series = {uid: _own_series(f) for uid, f in loaded.items()}
     return Model(loaded, series, str(payload.get("name") or model))
-
-
-def _first_series(model: str, model_dir: str | Path | None) -> str | None:
-    from forecast import paths, registry
-    from forecast.persistence import load_bundle
-
-    path = Path(model) if model.endswith(".joblib") or "/" in model else registry.current_path(
-        paths.models_dir(model_dir), model)
-    try:
-        payload = load_bundle(path)
-    except Exception:
-        return None  # load_model raises the real error
-    data = payload.get("data") or {}
-    return next(iter(data), None) if payload.get("kind") == "global" else None
 
 
 def _own_series(forecaster: "Forecaster") -> SeriesData:

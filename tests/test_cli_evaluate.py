@@ -126,3 +126,20 @@ def test_backtest_figure_at_horizon_one_draws_every_model(sample_data: Path) -> 
     assert len(lines["lstm"].get_xdata()) == 6 and len(lines["naive"].get_xdata()) == 6
     assert top.get_ylabel() == "Passengers" and len(top.collections) >= 1  # the 80% band
     assert bottom.get_yscale() == "log" and "log scale" in bottom.get_title(loc="left")
+
+
+def test_data_options_reach_evaluate(sample_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--freq, --calendar and --query are read by evaluate as by train (the same data seam)."""
+    msft = sample_data / "pmdarima_msft.csv"
+    tail = tmp_path / "msft.csv"
+    pd.read_csv(msft).tail(300).to_csv(tail, index=False)
+    code, out, err = run_cli([str(tail), "--models", "lstm", "--folds", "2", "--horizon", "2", "--freq", "D",
+                              "--json", *TINY], capsys)
+    assert code == 0, err
+    assert any("frequency: D (from --freq)" in n for n in json.loads(out)["notes"])
+    code, _, err = run_cli([str(tail), "--freq", "W-SUN", "--folds", "2", *TINY], capsys)
+    assert code == 4 and "--freq W-SUN" in err
+    code, _, err = run_cli([str(tail), "--calendar", "NOPE", "--folds", "2", *TINY], capsys)
+    assert code == 2 and "--calendar" in err
+    code, _, err = run_cli([str(tail), "--query", "SELECT 1", "--folds", "2", *TINY], capsys)
+    assert code == 2 and "--query runs on a DuckDB source" in err

@@ -74,6 +74,19 @@ def test_a_gap_or_another_series_is_refused(
     assert code == 2 and "--data" in err
 
 
+def _assert_equals_predict_rolling(ours: pd.DataFrame, test: Path, tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str], rtol: float) -> None:
+    """A backtest's forecasts (cutoff, ds, yhat) equal the saved model 'tata' rolled through the
+    test file by `predict --rolling`, on all 16 test days."""
+    code, _, err = invoke(capsys, "predict", "--model", "tata", "--data", test, "--rolling",
+                          "--output", tmp_path / "rolling.csv")
+    assert code == 0, err
+    rolling = pd.read_csv(tmp_path / "rolling.csv", parse_dates=["cutoff", "ds"]).dropna(subset=["y"])
+    merged = ours.merge(rolling, on=["cutoff", "ds"], suffixes=("", "_cli"))
+    assert len(merged) == 16
+    np.testing.assert_allclose(merged["yhat"], merged["yhat_cli"], rtol=rtol)
+
+
 def test_evaluate_test_file_recomputed_independently(
     tata: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -95,13 +108,7 @@ def test_evaluate_test_file_recomputed_independently(
     folds = pd.read_csv(tmp_path / "folds.csv", parse_dates=["cutoff", "ds"])
     ours = folds[folds["model"] == "lstm"].sort_values("cutoff")
     assert len(ours) == 16 and ours["cutoff"].iloc[0] == pd.Timestamp("2018-09-28")
-    code, _, err = invoke(capsys, "predict", "--model", "tata", "--data", test, "--rolling",
-                          "--output", tmp_path / "rolling.csv")
-    assert code == 0, err
-    rolling = pd.read_csv(tmp_path / "rolling.csv", parse_dates=["cutoff", "ds"]).dropna(subset=["y"])
-    merged = ours.merge(rolling, on=["cutoff", "ds"], suffixes=("", "_cli"))
-    assert len(merged) == 16
-    np.testing.assert_allclose(merged["yhat"], merged["yhat_cli"], rtol=1e-9)  # one fit, the same network
+    _assert_equals_predict_rolling(ours, test, tmp_path, capsys, rtol=1e-9)  # one fit, the same network
 
 
 def test_evaluate_test_refuses_rows_inside_the_training_file(
@@ -126,13 +133,7 @@ def test_evaluate_a_saved_model_on_the_test_file(
     assert {"lstm", "naive", "seasonal_naive"} <= set(board)
     folds = pd.read_csv(tmp_path / "folds.csv", parse_dates=["cutoff", "ds"])
     ours = folds[folds["model"] == "lstm"]
-    code, _, err = invoke(capsys, "predict", "--model", "tata", "--data", test, "--rolling",
-                          "--output", tmp_path / "rolling.csv")
-    assert code == 0, err
-    rolling = pd.read_csv(tmp_path / "rolling.csv", parse_dates=["cutoff", "ds"]).dropna(subset=["y"])
-    merged = ours.merge(rolling, on=["cutoff", "ds"], suffixes=("", "_cli"))
-    assert len(merged) == 16
-    np.testing.assert_allclose(merged["yhat"], merged["yhat_cli"], rtol=1e-12)
+    _assert_equals_predict_rolling(ours, test, tmp_path, capsys, rtol=1e-12)
     code, _, err = invoke(capsys, "evaluate", train, "--model", "tata")
     assert code == 2 and "--test" in err
     code, _, err = invoke(capsys, "evaluate", train, "--test", test, "--model", "tata", "--models", "gru")
