@@ -50,6 +50,11 @@ LONG = {"elecdemand": ["--train-size", "4000"]}
 
 
 def cases() -> list[tuple[str, Path, list[str]]]:
+    only = [k for k in os.environ.get("BENCH_INTERVALS_ONLY", "").split(",") if k]
+    return [c for c in _all_cases() if not only or c[0] in only]
+
+
+def _all_cases() -> list[tuple[str, Path, list[str]]]:
     out = [(k, SHARED / f, a.split()) for k, f, a in SHARED_CASES if (SHARED / f).exists()]
     if (TUNING / "reference.json").exists():
         for key, item in json.loads((TUNING / "reference.json").read_text()).items():
@@ -58,8 +63,15 @@ def cases() -> list[tuple[str, Path, list[str]]]:
             args[folds] = str(max(5, int(args[folds])))
             args += LONG.get(key, [])
             out.append((key, (ROOT / item["settings"]["file"]).resolve(), args))
-    only = [k for k in os.environ.get("BENCH_INTERVALS_ONLY", "").split(",") if k]
-    return [c for c in out if not only or c[0] in only]
+    return out
+
+
+def halves(keys: list[str]) -> tuple[list[str], list[str]]:
+    """The tuning half (every other series of the full list, from the first) on which the
+    calibration's settings were chosen, and the check half it was not looked at on."""
+    every = [k for k, _, _ in _all_cases()]
+    tune = set(every[0::2])
+    return [k for k in keys if k in tune], [k for k in keys if k not in tune]
 
 
 def evaluate(file: Path, args: list[str], home: Path, epochs: str | None) -> dict:
@@ -87,7 +99,7 @@ def evaluate(file: Path, args: list[str], home: Path, epochs: str | None) -> dic
 def run(quick: bool = False) -> str:
     epochs = os.environ.get("BENCH_INTERVALS_EPOCHS") or ("5" if quick else None)
     home = Path(tempfile.mkdtemp(prefix="bench-intervals-"))
-    rows, e80, e90, added, failed, noise = [], [], [], [], [], []
+    rows, e80, e90, added, failed, noise, keys = [], [], [], [], [], [], []
     for key, file, args in cases():
         print(f"   {key} ...", file=sys.stderr, flush=True)
         cache = Path(os.environ["BENCH_INTERVALS_CACHE"]) / f"{key}.json" if os.environ.get(
@@ -106,6 +118,7 @@ def run(quick: bool = False) -> str:
         d80, d90 = 100 * (r["c80"] - 0.8), 100 * (r["c90"] - 0.9)
         e80.append(abs(d80))
         e90.append(abs(d90))
+        keys.append(key)
         added.append((r["spent"], r["total"]))
         noise.append(100 * np.sqrt(0.8 * 0.2 / r["points"]))  # binomial sd of a perfect 80% band
         rows.append(f"| {key} | {r['folds']} x {r['horizon']} | {r['c80']:.2f} ({d80:+.0f}) | "
@@ -125,6 +138,13 @@ def run(quick: bool = False) -> str:
         f"per series, overlapping horizons) has a binomial sd of {np.mean(noise):.1f} points on "
         "average, more with correlated steps."
     )
+    tune, check = halves(keys)
+    for name, part in (("tuning half", tune), ("check half", check)):
+        idx = [keys.index(k) for k in part]
+        if idx:
+            summary += (f" {name.capitalize()} ({len(idx)} series): {np.mean([e80[i] for i in idx]):.1f} / "
+                        f"{np.mean([e90[i] for i in idx]):.1f} points, worst "
+                        f"{max(max(e80[i], e90[i]) for i in idx):.1f}.")
     note = f" with `--epochs {epochs}`" if epochs else ""
     return (
         "## Conformal intervals on every series (issue 16, goal 1)\n\n"

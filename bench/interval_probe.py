@@ -2,9 +2,10 @@
 
     python -m bench.interval_probe TIMES_FILE evaluate FILE ARGS...
 
-Writes the seconds spent inside forecast.conformal (calibration in every fit, quantiles in
-every prediction, a chosen baseline's extra calibration origins) to TIMES_FILE, so the
-benchmark can say what the intervals add to `forecast evaluate`.
+Writes the seconds spent on intervals (forecaster._conformal in every fit: the chosen member's
+errors at rolling origins, their rescaling and the conformal levels; in every prediction the
+rescaled calibration rows and conformal.quantiles) to TIMES_FILE, so the benchmark can say
+what the intervals add to `forecast evaluate`.
 """
 
 from __future__ import annotations
@@ -32,8 +33,11 @@ def timed(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def main() -> int:
     out, argv = Path(sys.argv[1]), sys.argv[2:]
-    for name in ("calibrate", "quantiles", "baseline_errors"):
-        setattr(conformal, name, timed(getattr(conformal, name)))
+    from forecast import forecaster
+
+    conformal.quantiles = timed(conformal.quantiles)
+    forecaster._conformal = timed(forecaster._conformal)
+    forecaster.Forecaster._calibration_rows = timed(forecaster.Forecaster._calibration_rows)
     from forecast.cli import main as cli_main
 
     start = time.perf_counter()

@@ -96,8 +96,11 @@ def _plain_conformal(state: dict[str, Any]) -> dict[str, Any]:
     levels = [float(q) for q in state["levels"]]
     if taus.ndim != 2 or len(taus) != len(levels):
         raise ValueError("conformal levels and taus disagree")
-    return {"levels": levels, "taus": taus, "gamma": float(state.get("gamma", 0.0)),
-            "n": int(state.get("n", 0)), "where": str(state.get("where", ""))}
+    out = {"levels": levels, "taus": taus, "gamma": float(state.get("gamma", 0.0)),
+           "n": int(state.get("n", 0)), "where": str(state.get("where", ""))}
+    if state.get("scale") is not None:  # [window, log, scale at fit end, power]: rescaled predictions
+        out["scale"] = [float(v) for v in state["scale"]]
+    return out
 
 
 def _train_report(payload: dict[str, Any]) -> TrainReport | None:

@@ -47,11 +47,21 @@ import numpy as np
 
 GAMMA = 0.01  # ACI step: a sustained 10-point excess of misses moves tau by 0.1 in 100 origins
 MIN_ERRORS = 3  # fewer out-of-sample error rows than this: no intervals
-# a net's validation tail shorter than this (a few overlapping windows of one stretch of time)
-# borrows the best baseline's error shape at recent origins, scaled by their validation MAE ratio
-SPLIT_MIN = 30
+# a net (or the net-and-peers combination) borrows the error rows of the best member that
+# refits at every origin, scaled by their validation MAE ratio shrunk towards 1 as if SHRINK
+# more validation windows had said 1 (the ratio is measured on the windows that early-stopped
+# the net and chose it: optimistic)
+SHRINK = 30
+# "reference": that member is the best baseline or statistical peer; "baselines": the best
+# baseline only (before 2026-11: peers were not reference members) -- bench/interval_lab.py
+BORROW = "reference"
 MAX_ORIGINS = 200  # calibration origins of a chosen baseline (its forecasts are cheap)
 ACI_ORIGINS = 2000  # the ACI walk covers at most this many of the most recent origins
+# normalised scores: each error row is divided by the local scale at its origin (the mean
+# absolute first difference of the last SCALE_WINDOW steps, at least two seasons) raised to
+# SCALE_POWER, and multiplied back by the scale at the forecast origin (1: fully scale-free)
+SCALE_WINDOW = 60
+SCALE_POWER = 1.0
 
 
 def cumulate(errors: np.ndarray, transform: str, season: int = 1) -> np.ndarray:
@@ -156,23 +166,82 @@ def quantiles(paths: np.ndarray, state: dict[str, Any], levels: tuple[float, ...
     return {q: stacked[j] for j, q in enumerate(levels)}
 
 
-def baseline_errors(pipeline: Any, y: np.ndarray, member: str, season: int, horizon: int,
-                    last_origin: int) -> np.ndarray:
-    """Model-space errors (N, H) of a baseline at up to MAX_ORIGINS origins ending at
-    ``last_origin`` (exclusive ends of the history, forecasting rows [o, o + H)): out of sample,
-    since a baseline fits nothing. Empty (0, H) where the transform is undefined (log of <= 0)."""
-    from forecast.selection import actuals, baseline_forecasts, levels_to_model
+def scale_window(season: int) -> int:
+    """Steps the local scale averages over: SCALE_WINDOW, at least two seasons."""
+    return max(SCALE_WINDOW, 2 * max(int(season), 1))
 
+
+def local_scale(y: np.ndarray, origins: np.ndarray, window: int, log: bool) -> np.ndarray:
+    """Mean absolute first difference of y (of log y when ``log``) over the ``window`` rows
+    before each origin (exclusive end): (N,). Non-finite or zero scales (a flat stretch, too
+    little history) become the median of the positive ones (1 when there are none)."""
+    v = np.asarray(y, dtype=np.float64)
+    if log:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = np.log(v)
+    d = np.abs(np.diff(v))  # d[t] = |v[t+1] - v[t]|
+    d = np.where(np.isfinite(d), d, 0.0)
+    csum = np.concatenate([[0.0], np.cumsum(d)])  # csum[k] = sum d[:k]
+    o = np.asarray(origins, dtype=np.int64)
+    hi = np.clip(o - 1, 0, len(d))  # differences inside rows [o - window, o): d[o-window .. o-2]
+    lo = np.clip(o - window, 0, len(d))
+    count = np.maximum(hi - lo, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(count > 0, (csum[hi] - csum[lo]) / np.maximum(count, 1), np.nan)
+    good = np.isfinite(out) & (out > 0)
+    fill = float(np.median(out[good])) if good.any() else 1.0
+    return np.where(good, out, fill)
+
+
+def rescale(errors: np.ndarray, origins: np.ndarray, y: np.ndarray, window: int, log: bool,
+            power: float = SCALE_POWER) -> tuple[np.ndarray, float]:
+    """Error rows (N, H) measured at ``origins`` expressed at the scale of the end of ``y``:
+    e_i * (s_end / s(o_i)) ** power, and s_end (the reference a prediction rescales from)."""
+    errors = np.asarray(errors, dtype=np.float64)
+    s_end = float(local_scale(y, np.array([len(y)]), window, log)[0])
+    if power == 0 or not len(errors):
+        return errors, s_end
+    s = local_scale(y, origins, window, log)  # (N,)
+    return errors * ((s_end / s) ** power)[:, None], s_end
+
+
+def baseline_origins(pipeline: Any, y: np.ndarray, season: int, horizon: int, last_origin: int,
+                     most: int = MAX_ORIGINS) -> np.ndarray:
+    """Up to ``most`` consecutive origins ending at ``last_origin`` (exclusive ends of the
+    history, forecasting rows [o, o + H) inside y) where a baseline and the transform's anchor
+    are defined: (N,) ints, possibly empty."""
     first = max(2, pipeline.rows_lost + 1, season)
     stop = min(last_origin, len(y) - horizon)
-    origins = np.arange(max(first, stop - MAX_ORIGINS + 1), stop + 1)
-    if len(origins) == 0:
+    return np.arange(max(first, stop - most + 1), stop + 1)
+
+
+def member_errors(pipeline: Any, y: np.ndarray, forecasts: np.ndarray | None, origins: np.ndarray,
+                  horizon: int) -> np.ndarray:
+    """Model-space errors (N, H) of level forecasts (N, H) made at ``origins``; (0, H) where
+    there are none or the transform is undefined on them (log of <= 0)."""
+    from forecast.selection import actuals, levels_to_model
+
+    if forecasts is None or not len(origins):
         return np.zeros((0, horizon))
     depth = max(1, pipeline.rows_lost)
     anchors = np.asarray(pipeline.anchor(np.stack([y[o - depth : o] for o in origins])))
-    forecast = baseline_forecasts(member, y, origins, horizon, season, False)  # (N, H) levels
-    z = levels_to_model(pipeline, forecast, anchors)
+    z = levels_to_model(pipeline, forecasts, anchors)
     truth = levels_to_model(pipeline, actuals(y, origins, horizon), anchors)
     if z is None or truth is None:
         return np.zeros((0, horizon))
     return np.asarray(truth - z, dtype=np.float64)
+
+
+def baseline_errors(pipeline: Any, y: np.ndarray, member: str, season: int, horizon: int,
+                    last_origin: int) -> tuple[np.ndarray, np.ndarray]:
+    """Model-space errors (N, H) of a baseline at up to MAX_ORIGINS origins ending at
+    ``last_origin`` and those origins (N,): out of sample, since a baseline fits nothing.
+    Empty where the transform is undefined (log of <= 0)."""
+    from forecast.selection import baseline_forecasts
+
+    origins = baseline_origins(pipeline, y, season, horizon, last_origin)
+    if not len(origins):
+        return np.zeros((0, horizon)), origins
+    forecast = baseline_forecasts(member, y, origins, horizon, season, False)  # (N, H) levels
+    errors = member_errors(pipeline, y, forecast, origins, horizon)
+    return errors, origins[: len(errors)] if len(errors) else origins[:0]
