@@ -1,9 +1,12 @@
-"""Conformal intervals from a model's own out-of-sample errors, per horizon step, with an
-adaptive update from the most recent errors.
+"""Conformal intervals from a model's own out-of-sample errors, per horizon step, normalised
+by the local volatility, with an adaptive update from the most recent errors.
 
-Scores. A fit keeps the model-space errors ``E`` (N, H) of the forecaster it chose, at N
-time-ordered origins whose forecasts it never trained on (its validation tail; for a chosen
-baseline, which fits nothing, up to :data:`MAX_ORIGINS` recent origins). A candidate future is
+Scores. A fit keeps model-space errors ``E`` (N, H) at N time-ordered origins whose forecasts
+nothing was fitted or chosen on: a chosen baseline's or statistical peer's own forecasts at up
+to :data:`MAX_ORIGINS` rolling origins (:func:`baseline_origins`: consecutive on short series,
+strided up to one horizon apart on long ones); a chosen net's (or combination's) are borrowed
+from the best such member, scaled by the validation MAE ratio (forecaster._borrowed_errors),
+since its own validation errors chose and early-stopped it. A candidate future is
 ``to_levels(z + e_i)``: the point forecast z (H,) plus one whole error row, so the steps of a
 path keep the errors' joint structure (differences and log returns add up). Every transform
 maps model space to levels through a positive linear cumulation ``C`` (identity for levels,
@@ -13,6 +16,13 @@ increasing map, so the level at step h is increasing in the score
     s_i[h] = (C e_i)[h],
 
 and an order statistic of the paths at step h is the path of that order statistic of s[:, h].
+
+Normalised scores (Papadopoulos et al. 2008; Lei et al. 2018, "locally weighted"): with
+sigma(o) the mean absolute first difference of y (of log y for log transforms) over the
+:func:`scale_window` steps before origin o, each row becomes e_i * (sigma(T) / sigma(o_i)) ** p
+(p = :data:`SCALE_POWER`), T the end of the training series, and a prediction from origin t
+multiplies the rows by (sigma(t) / sigma(T)) ** p: exchangeability is asked of errors in units
+of the recent volatility, so a calm stretch of history does not set the band of a wild one.
 
 Split conformal (Vovk et al. 2005; Lei et al. 2018), one-sided at every quantile level tau and
 step h: with s_(1) <= ... <= s_(n) the sorted scores,
@@ -207,12 +217,17 @@ def rescale(errors: np.ndarray, origins: np.ndarray, y: np.ndarray, window: int,
 
 def baseline_origins(pipeline: Any, y: np.ndarray, season: int, horizon: int, last_origin: int,
                      most: int = MAX_ORIGINS) -> np.ndarray:
-    """Up to ``most`` consecutive origins ending at ``last_origin`` (exclusive ends of the
+    """Up to ``most`` time-ordered origins ending at ``last_origin`` (exclusive ends of the
     history, forecasting rows [o, o + H) inside y) where a baseline and the transform's anchor
-    are defined: (N,) ints, possibly empty."""
+    are defined: consecutive where the history is short, else every ``stride``-th step
+    (stride = available origins / most, at most H), so that on long series the errors span
+    up to ``most`` horizons of time rather than a few days of half-hours: (N,) ints."""
     first = max(2, pipeline.rows_lost + 1, season)
     stop = min(last_origin, len(y) - horizon)
-    return np.arange(max(first, stop - most + 1), stop + 1)
+    if stop < first:
+        return np.zeros(0, dtype=np.int64)
+    stride = int(min(max(1, (stop - first + 1) // most), max(1, horizon)))
+    return np.arange(stop, first - 1, -stride)[:most][::-1].astype(np.int64)
 
 
 def member_errors(pipeline: Any, y: np.ndarray, forecasts: np.ndarray | None, origins: np.ndarray,

@@ -6,9 +6,13 @@ price with known parameters) within binomial tolerance, and the mechanics of a f
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from forecast import conformal
-from forecast.forecaster import QUANTILE_LEVELS
+from forecast.bundle import from_payload, to_payload
+from forecast.config import ModelConfig, RunConfig, TrainConfig, WindowConfig
+from forecast.data.series import SeriesData
+from forecast.forecaster import QUANTILE_LEVELS, fit
 from forecast.selection import baseline_forecasts, levels_to_model
 from forecast.transforms import Scaler, TargetPipeline
 from tests.test_conformal import garch_returns
@@ -93,3 +97,34 @@ def test_normalised_intervals_cover_a_heteroscedastic_random_walk() -> None:
         assert abs(normed.mean() - nominal) < 2.5 * sd + 0.01, (level, normed.mean())
         miss_normed, miss_plain = abs(normed[top].mean() - nominal), abs(plain[top].mean() - nominal)
         assert miss_normed < miss_plain, (level, normed[top].mean(), plain[top].mean())
+
+
+def test_a_fit_keeps_the_scale_and_predictions_follow_the_recent_volatility() -> None:
+    """A random walk whose steps double in its last 60 rows: the fitted state carries the scale
+    at the end of the training series; predicting from a copy whose last 60 steps are halved
+    again narrows the band about twofold; a saved and loaded bundle predicts
+    the same (rescaled) bands."""
+    rng = np.random.default_rng(4)
+    steps = rng.normal(0, 1, 400)
+    steps[-60:] *= 2
+    frame = pd.DataFrame({"v": 1000 + np.cumsum(steps)},
+                         index=pd.bdate_range("2020-01-01", periods=400, name="ds"))
+    series = SeriesData.from_frame(frame, "v", (), "B", "walk.csv", "walk")
+    run = RunConfig(window=WindowConfig(10, 3, "diff"), model=ModelConfig(hidden=4, layers=1),
+                    train=TrainConfig(epochs=1, device="cpu"))
+    fitted = fit(series, run)
+    window, log, s_fit, power = fitted.conformal["scale"]
+    assert power == conformal.SCALE_POWER and not log
+    assert np.isclose(s_fit, np.abs(np.diff(series.y[-int(window):])).mean())
+    wide = fitted.predict(series)
+    calm_frame = frame.copy()
+    calm_frame.iloc[-60:, 0] = calm_frame["v"].iloc[-61] + np.cumsum(steps[-60:] / 2)
+    calm_series = SeriesData.from_frame(calm_frame, "v", (), "B", "walk.csv", "walk")
+    calm = fitted.predict(calm_series)
+    ratio = (calm.quantiles[0.95] - calm.quantiles[0.05]) / (wide.quantiles[0.95] - wide.quantiles[0.05])
+    expected = (np.abs(np.diff(calm_frame["v"].to_numpy()[-int(window):])).mean() / s_fit) ** power
+    assert np.allclose(ratio, expected, rtol=0.05) and expected < 0.75
+    loaded = from_payload(to_payload(fitted, series, "walk"))
+    again = loaded.predict(calm_series)  # rescaled as before saving, not at the fit's scale
+    for q in QUANTILE_LEVELS:
+        assert np.allclose(again.quantiles[q], calm.quantiles[q])
