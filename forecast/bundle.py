@@ -100,6 +100,7 @@ def _plain_conformal(state: dict[str, Any]) -> dict[str, Any]:
            "n": int(state.get("n", 0)), "where": str(state.get("where", ""))}
     if state.get("scale") is not None:  # [window, log, scale at fit end, power]: rescaled predictions
         out["scale"] = [float(v) for v in state["scale"]]
+        out["row_scale"] = np.asarray(state.get("row_scale", ()), dtype=np.float64)  # (N,) per row
     return out
 
 

@@ -203,16 +203,23 @@ def local_scale(y: np.ndarray, origins: np.ndarray, window: int, log: bool) -> n
     return np.where(good, out, fill)
 
 
+def row_factors(origins: np.ndarray, y: np.ndarray, window: int, log: bool,
+                power: float = SCALE_POWER) -> tuple[np.ndarray, float]:
+    """Per-row factors (s_end / s(o_i)) ** power (N,) that put error rows measured at
+    ``origins`` at the scale of the end of ``y``, and s_end (what a prediction rescales from)."""
+    s_end = float(local_scale(y, np.array([len(y)]), window, log)[0])
+    if power == 0 or not len(origins):
+        return np.ones(len(origins)), s_end
+    return (s_end / local_scale(y, origins, window, log)) ** power, s_end
+
+
 def rescale(errors: np.ndarray, origins: np.ndarray, y: np.ndarray, window: int, log: bool,
             power: float = SCALE_POWER) -> tuple[np.ndarray, float]:
     """Error rows (N, H) measured at ``origins`` expressed at the scale of the end of ``y``:
-    e_i * (s_end / s(o_i)) ** power, and s_end (the reference a prediction rescales from)."""
+    e_i * (s_end / s(o_i)) ** power, and s_end (:func:`row_factors`)."""
     errors = np.asarray(errors, dtype=np.float64)
-    s_end = float(local_scale(y, np.array([len(y)]), window, log)[0])
-    if power == 0 or not len(errors):
-        return errors, s_end
-    s = local_scale(y, origins, window, log)  # (N,)
-    return errors * ((s_end / s) ** power)[:, None], s_end
+    factors, s_end = row_factors(origins, y, window, log, power)
+    return errors * factors[:, None], s_end
 
 
 def baseline_origins(pipeline: Any, y: np.ndarray, season: int, horizon: int, last_origin: int,

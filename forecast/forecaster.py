@@ -374,15 +374,17 @@ class Forecaster:
         return np.mean(members, axis=0)
 
     def _calibration_rows(self, series: SeriesData) -> np.ndarray:
-        """The calibration rows (N, H) at the local volatility of the end of ``series``: the
-        saved rows (at the scale of the end of the training series) times (s_now / s_fit) **
-        power (conformal.rescale); as saved when the state has no scale."""
+        """The calibration rows (N, H) at the local volatility of the end of ``series``: each
+        row times its factor to the end-of-training scale, times (s_now / s_fit) ** power
+        (conformal.rescale); as saved when the state has no scale (older bundles)."""
         scale = self.conformal.get("scale") if self.conformal else None
         if not scale or not len(self.calibration):
             return self.calibration
         window, log, s_fit, power = scale
+        factors = np.asarray(self.conformal.get("row_scale", ()), dtype=np.float64)
+        rows = self.calibration * factors[:, None] if len(factors) == len(self.calibration) else self.calibration
         s_now = float(conformal.local_scale(series.y, np.array([len(series.y)]), int(window), bool(log))[0])
-        return self.calibration * (s_now / s_fit) ** power if s_fit > 0 else self.calibration
+        return rows * (s_now / s_fit) ** power if s_fit > 0 else rows
 
     def _interval_paths(
         self, out: torch.Tensor, z: np.ndarray, last: Any, n_samples: int, series: SeriesData
@@ -584,11 +586,15 @@ def _conformal(series: SeriesData, winner: _Candidate, choice: Choice, errors: n
         origins = np.arange(recent.start, recent.stop) + winner.run.window.input_len + pipeline.rows_lost
     log = pipeline.transform in ("logret", "slogret")
     window = conformal.scale_window(season_of(series))
-    errors, s_end = conformal.rescale(errors, np.asarray(origins)[: len(errors)], series.y, window, log,
-                                      conformal.SCALE_POWER)
-    state = conformal.calibrate(errors, pipeline.transform, pipeline.season, QUANTILE_LEVELS, where)
+    # the rows stay as measured (generate bootstraps their first step, clusters and all); the
+    # state keeps each row's factor to the end-of-series scale and the scale itself
+    factors, s_end = conformal.row_factors(np.asarray(origins)[: len(errors)], series.y, window, log,
+                                           conformal.SCALE_POWER)
+    state = conformal.calibrate(errors * factors[:, None], pipeline.transform, pipeline.season,
+                                QUANTILE_LEVELS, where)
     if state and conformal.SCALE_POWER:
         state["scale"] = [float(window), float(log), s_end, float(conformal.SCALE_POWER)]
+        state["row_scale"] = factors.astype(np.float64)
     return (errors, state) if state else (np.zeros((0, 0)), {})
 
 

@@ -116,6 +116,9 @@ def test_a_fit_keeps_the_scale_and_predictions_follow_the_recent_volatility() ->
     window, log, s_fit, power = fitted.conformal["scale"]
     assert power == conformal.SCALE_POWER and not log
     assert np.isclose(s_fit, np.abs(np.diff(series.y[-int(window):])).mean())
+    # rows stay as measured (generate bootstraps them); rows from the calm stretch get ~2x
+    factors = fitted.conformal["row_scale"]
+    assert factors.shape == (len(fitted.calibration),) and np.median(factors) > 1.5
     wide = fitted.predict(series)
     calm_frame = frame.copy()
     calm_frame.iloc[-60:, 0] = calm_frame["v"].iloc[-61] + np.cumsum(steps[-60:] / 2)
