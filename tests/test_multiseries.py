@@ -165,6 +165,7 @@ def test_embedded_ids_save_load_and_predict(prices: Path, tmp_path: Path) -> Non
     assert model.net.encoding == "embedding" and model.run.model.n_features == 1 + width
     table = model.net.embedding.weight.detach().numpy()  # type: ignore[union-attr]
     assert table.shape == (4, width)
+    assert {len(r) for r in model.residuals.values()} == {M.GLOBAL_RESIDUAL_WINDOWS}  # the recent ones
     payload = M.to_global_payload(model, M.load_all(run), "emb")
     assert payload["series_ids"] == {"encoding": "embedding", "columns": width}
     np.testing.assert_array_equal(payload["weights"][M.EMBEDDING_KEY], table)
@@ -202,3 +203,21 @@ def test_auto_ids_and_one_hot_bundles_from_before_the_embedding(prices: Path) ->
     series = all_series[1]
     np.testing.assert_allclose(old.forecaster(series.name).predict(series).point,
                                model.forecaster(series.name).predict(series).point, rtol=1e-6)
+
+
+def test_global_size_and_schedule_come_from_all_windows(prices: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from forecast.train import resolve_training
+    from forecast.windows import n_windows
+
+    all_series = M.load_all(tiny_run(prices))
+    run = RunConfig(DataSpec(path=str(prices)), WindowConfig(input_len=5, horizon=2),
+                    train=TrainConfig(device="cpu"))
+    windows = sum(n_windows(len(s), 5, 2) for s in all_series)
+    resolved = M.global_run(all_series, run, 3)
+    assert (resolved.model.hidden, resolved.model.layers) == (64, 2)  # 7,000 windows: not small data
+    assert resolved.train.epochs == resolve_training(replace(run.train, lr=1e-3), windows).epochs
+    assert resolved.train.batch_size == 32 and resolved.model.n_features == 1 + 3
+    monkeypatch.setattr(M, "EPOCH_BATCHES", windows // (2 * M.GLOBAL_BATCH))  # more windows than an epoch
+    assert M.global_run(all_series, run).train.batch_size == M.GLOBAL_BATCH
+    asked = replace(run, train=replace(run.train, batch_size=48))
+    assert M.global_run(all_series, asked).train.batch_size == 48  # what the user asked stays
