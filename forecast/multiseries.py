@@ -48,6 +48,7 @@ from forecast.forecaster import (
 from forecast.models.base import ForecastNet
 from forecast.models.registry import build_model
 from forecast.parallel import one_thread, run_jobs
+from forecast.threads import threads_for
 from forecast.train import EPOCH_BATCHES, EpochStats, TrainReport, seed_everything, train_network
 from forecast.transforms import Scaler, TargetPipeline
 from forecast.windows import make_windows
@@ -367,9 +368,10 @@ def fit_global(all_series: list[SeriesData], run: RunConfig, *,
     y_val = np.concatenate([y[val] for _, y, _, val in parts])
     seed_everything(run.train.seed)
     net = GlobalNet(build_model(run.model), len(names), encoding)
-    report = train_network(net, x_train, y_train, x_val, y_val, run.train, on_epoch=on_epoch)
-    recent = [slice(max(0, len(x) - GLOBAL_RESIDUAL_WINDOWS), len(x)) for x, _, _, _ in parts]
-    residuals = {n: one_step_residuals(net, p[0][r], p[1][r]) for n, p, r in zip(names, parts, recent)}
+    with threads_for(net, run.train.batch_size):  # forecast.threads: work, machine and load decide
+        report = train_network(net, x_train, y_train, x_val, y_val, run.train, on_epoch=on_epoch)
+        recent = [slice(max(0, len(x) - GLOBAL_RESIDUAL_WINDOWS), len(x)) for x, _, _, _ in parts]
+        residuals = {n: one_step_residuals(net, p[0][r], p[1][r]) for n, p, r in zip(names, parts, recent)}
     return GlobalModel(run, names, pipelines, net, residuals, report)
 
 
