@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from forecast.data.fastcells import clean
 from forecast.errors import DataError
 
 if TYPE_CHECKING:
@@ -34,11 +35,14 @@ def read_csv_cells(path: Path, where: str) -> pd.DataFrame:
         raise DataError(f"{where}: cannot read as CSV ({detail}); check delimiters and quoting") from None
     raw.columns = [str(c).strip() for c in raw.columns]
     raw.index = pd.RangeIndex(2, len(raw) + 2)
-    raw = raw.fillna("").apply(lambda col: col.astype(object).str.strip())
-    raw = raw[(raw != "").any(axis=1)]
+    unique = raw.columns.is_unique
+    tidy = {c: unique and not raw[c].isna().any() and clean(raw[c]) for c in raw.columns}  # strip: no-op
+    raw = raw.fillna("").apply(lambda col: col if tidy[col.name] else col.astype(object).str.strip())
+    if not all(tidy.values()):  # a clean column has no empty cell, so no blank row
+        raw = raw[(raw != "").any(axis=1)]
     if raw.empty:
         raise DataError(f"{where}: the file has a header but no data rows; add rows")
-    _check_line_breaks(raw, where)
+    _check_line_breaks(raw[[c for c in raw.columns if not tidy[c]]], where)
     raw.attrs["sep"] = sep
     return raw
 
