@@ -34,11 +34,9 @@ def _matrix(cells: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     if width == 0:
         return None
     matrix = packed.view(np.uint8).reshape(len(values), width)  # (N, W)
-    lengths = np.count_nonzero(matrix, axis=1)  # (N,) text has no NUL bytes ...
-    pads = width - (matrix[:, ::-1] != 0).argmax(axis=1)  # (N,) ... index after the last non-NUL
-    pads[lengths == 0] = 0
-    if not np.array_equal(lengths, pads):  # an embedded NUL: let the general path see it
-        return None
+    lengths = np.count_nonzero(matrix, axis=1)  # (N,) the cells' lengths when none has a NUL
+    if not np.array_equal(lengths, cells.str.len().to_numpy()):  # a NUL (the packing drops
+        return None  # trailing ones): let the general path see it
     return matrix, lengths
 
 
