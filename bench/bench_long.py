@@ -272,7 +272,10 @@ def goals(rows: list[dict]) -> list[str]:
 
 def run(quick: bool = False) -> str:
     sizes = (20_000, 200_000) if quick else (200_000, 2_000_000)
-    rows = measure(sizes)
+    return render(measure(sizes))
+
+
+def render(rows: list[dict]) -> str:
     lines = [
         "## A long series trained with defaults (issue 15, section 2)",
         "",

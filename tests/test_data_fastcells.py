@@ -108,8 +108,11 @@ def test_odd_cells_read_the_same_or_fail_the_same(name: str, tmp_path: Path,
     assert fast == general
 
 
-def test_the_checks_themselves() -> None:
-    s = pd.Series
+@pytest.mark.parametrize("dtype", ["str", object])  # pyarrow-backed buffers, Python strings
+def test_the_checks_themselves(dtype: object) -> None:
+    def s(values: list[str]) -> pd.Series:
+        return pd.Series(values, dtype=dtype)  # type: ignore[call-overload]
+
     assert fastcells.plain_numbers(s(["1", "-2.5", "+.5", "7."]))
     assert not fastcells.plain_numbers(s(["1", "2.5.1"]))
     assert not fastcells.plain_numbers(s(["1", "1e5"]))  # exponents: the general path decides

@@ -20,9 +20,45 @@ _SPACE = np.zeros(256, dtype=bool)
 _SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
 
 
+def _arrow_matrix(cells: pd.Series) -> tuple[np.ndarray, np.ndarray] | None | bool:
+    """_matrix straight from the buffers of a pyarrow-backed string column (pandas' default
+    str dtype when pyarrow is installed): no Python string per cell is made. False when the
+    column is not one (the caller converts it instead)."""
+    chunked = getattr(cells.array, "_pa_array", None)
+    if chunked is None or not len(cells):
+        return False
+    import pyarrow as pa
+
+    array = chunked.combine_chunks() if hasattr(chunked, "combine_chunks") else chunked
+    if array.null_count or not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return False
+    offset_type = np.int32 if pa.types.is_string(array.type) else np.int64
+    _, offsets_buffer, data_buffer = array.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=offset_type)[array.offset : array.offset + len(array) + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    data = data[offsets[0] : offsets[-1]]  # (total bytes,) the cells' UTF-8, back to back
+    starts = (offsets[:-1] - offsets[0]).astype(np.int64)  # (N,)
+    lengths = np.diff(offsets).astype(np.int64)  # (N,) bytes = characters when all ASCII
+    if (data >= 128).any() or (data == 0).any():  # non-ASCII or a NUL: the general path
+        return None
+    width = int(lengths.max())
+    if width == 0:
+        return None
+    if (lengths == width).all():  # one length: the bytes are already the matrix
+        return data.reshape(len(lengths), width), lengths
+    matrix = np.zeros((len(lengths), width), dtype=np.uint8)  # (N, W)
+    for j in range(width):  # one column of bytes at a time: no (N, W) index array
+        has = lengths > j
+        matrix[has, j] = data[starts[has] + j]
+    return matrix, lengths
+
+
 def _matrix(cells: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     """Bytes (N, W) uint8 (zero padded) and lengths (N,) of an all-ASCII, all-str column, or
     None (non-ASCII, non-text, empty column, or a NUL byte, which the padding would hide)."""
+    direct = _arrow_matrix(cells)
+    if direct is not False:
+        return direct  # type: ignore[return-value]
     values = cells.to_numpy()
     if not len(values):
         return None
