@@ -129,3 +129,35 @@ def test_the_checks_themselves(dtype: object) -> None:
     assert not fastcells.clean(s(["a", ""])) and not fastcells.clean(s(["a", "b\nc"]))
     assert not fastcells.clean(s(["a", "é"]))  # non-ASCII: the general path
     assert not fastcells.clean(s(["a", "b\x00"])) and not fastcells.plain_numbers(s(["1", "2\x00"]))  # NUL
+
+
+def test_big_files_read_in_row_chunks_give_the_same_series(sample_data: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    cases = [*_real_files(sample_data)[:4]]
+    for path in cases:
+        whole = _read(path)
+        with monkeypatch.context() as m:  # every file "big", parsed 7 rows at a time
+            m.setattr(csv_mod, "CHUNK_BYTES", 0)
+            m.setattr(csv_mod, "CHUNK_ROWS", 7)
+            chunked = _read(path)
+        assert chunked == whole, path.name
+
+
+@pytest.mark.parametrize("name", ["blank row", "short row", "padded cells", "missing value"])
+def test_odd_files_read_in_row_chunks_the_same(name: str, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text(CASES[name], encoding="utf-8")
+    whole = _read(path)
+    monkeypatch.setattr(csv_mod, "CHUNK_BYTES", 0)
+    monkeypatch.setattr(csv_mod, "CHUNK_ROWS", 1)
+    assert _read(path) == whole
+
+
+def test_a_header_only_big_file_is_still_refused_as_before(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_text("date,y\n", encoding="utf-8")
+    before = _read(path)
+    monkeypatch.setattr(csv_mod, "CHUNK_BYTES", 0)
+    assert _read(path) == before and before[0] == "error"
