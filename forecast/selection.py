@@ -128,6 +128,17 @@ def levels_to_model(pipeline: TargetPipeline, forecast: np.ndarray, last: np.nda
 PEER_MEMBERS = ("autoets", "autotheta")  # statistical candidates of a fit (with statsforecast)
 COMB = "comb"  # the equal-weight mean of the net and the peers (M4's Comb idea)
 PEER_HISTORY = 2048  # the most recent rows a peer is fit on and run forward over (long series)
+# [issue 15, long series] a season longer than this is not modelled by the peers: they read one
+# season of rows at most, so statsforecast fits no seasonal term (it drops it when rows <= m).
+# AutoETS with one-minute data's 1,440-step season took 249 s on 2,048 rows (its admissibility
+# check finds the roots of a degree-1,440 polynomial), the whole 200,000-row fit's other work ~60 s.
+PEER_MAX_SEASON = 168
+
+
+def peer_history(season: int) -> int:
+    """[issue 15] The most recent rows a peer reads: PEER_HISTORY, or for a season above
+    PEER_MAX_SEASON one season of them (no seasonal term then)."""
+    return PEER_HISTORY if season <= PEER_MAX_SEASON else min(PEER_HISTORY, int(season))
 
 
 def peer_forecasts(name: str, y: np.ndarray, origins: np.ndarray, horizon: int,
@@ -148,12 +159,13 @@ def peer_forecasts(name: str, y: np.ndarray, origins: np.ndarray, horizon: int,
 
     model = getattr(sf, PEERS[name].cls)(season_length=max(int(season), 1))
     out = np.empty((len(origins), horizon))
+    rows = peer_history(season)  # [issue 15]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model.fit(np.asarray(y[max(0, origins[0] - PEER_HISTORY) : origins[0]], dtype=np.float64))
+            model.fit(np.asarray(y[max(0, origins[0] - rows) : origins[0]], dtype=np.float64))
             for i, o in enumerate(origins):
-                recent = np.asarray(y[max(0, o - PEER_HISTORY) : o], dtype=np.float64)
+                recent = np.asarray(y[max(0, o - rows) : o], dtype=np.float64)
                 out[i] = model.forward(y=recent, h=horizon)["mean"]
     except Exception:  # statsforecast raises bare ValueError/LinAlgError on odd data
         return None
@@ -238,7 +250,7 @@ def baseline_paths(
     if name in PEER_MEMBERS:  # the peer's forecast from the seed, plus accumulated errors
         from forecast.statpeers import forecast as peer_forecast
 
-        point = peer_forecast(name, hist[-PEER_HISTORY:], steps, season)[0][None, :]  # (1, steps)
+        point = peer_forecast(name, hist[-peer_history(season):], steps, season)[0][None, :]  # (1, steps)
         walk = np.cumsum(noise, axis=1)  # (paths, steps)
         return point * np.exp(walk) if transform in ("logret", "slogret") else point + walk
     buf = np.empty((paths, len(hist) + steps))
