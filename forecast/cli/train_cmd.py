@@ -209,8 +209,10 @@ def _interval_note(forecaster: Any) -> list[str]:
 
     state = forecaster.conformal
     if state:
+        scaled = (f", each scaled to the volatility of the {int(state['scale'][0])} steps before its origin"
+                  if state.get("scale") else "")
         return [f"intervals q0.05..q0.95: conformal, on {state['n']} out-of-sample error rows "
-                f"({state['where']}), adapted to the recent ones (ACI)"]
+                f"({state['where']}){scaled}, adapted to the recent ones (ACI)"]
     if forecaster.run.model.head != "point" or forecaster.pipeline.categorical:
         return []
     n = len(forecaster.calibration)
