@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from forecast import baselines as B
+from forecast.statpeers import MAX_HISTORY
 from forecast.transforms import TargetPipeline
 
 INNER_ORIGINS = 8  # baseline-only scoring origins at the end of a fit too short for a tail
@@ -155,7 +156,8 @@ COMB = "comb"  # the equal-weight mean of the net and the peers (M4's Comb idea)
 MEDIAN = "median"  # the median of the peers' forecasts, step by step: the anchor of the choice
 MARGIN = 0.2  # another member is chosen over the anchor only when its MAE is this much lower
 STAT_ORIGINS = 24  # the fewest origins the statistical members and baselines are scored on
-PEER_HISTORY = 2048  # the most recent rows a peer is fit on and run forward over (long series)
+PEER_HISTORY = MAX_HISTORY  # the most recent rows a peer is fit on and run forward over (long series)
+MIN_NET_ORIGINS = 10  # a shorter validation tail scores the nets and comb but cannot choose them
 
 
 def peer_names(season: int) -> tuple[str, ...]:
@@ -271,7 +273,9 @@ def choose_with_peers(
        there); another member replaces it only when its MAE is over MARGIN lower.
     2. At the tail (the only origins the nets were not trained on): the nets and ``comb`` (the
        equal-weight mean of the first net and the peers) replace step 1's member only when
-       their MAE is over MARGIN lower than its MAE there.
+       their MAE is over MARGIN lower than its MAE there, and only on a tail of at least
+       MIN_NET_ORIGINS origins (a short series' two or three overlapping windows say nothing:
+       on the tuning set the net won such tails and lost the test on usaccdeaths and euretail).
 
     Why an anchor and a margin: on the tuning set (19 series, folds of REFERENCE.md) picking
     the lowest validation MAE among singles and combinations scored a geometric mean of 1.15
@@ -307,7 +311,7 @@ def choose_with_peers(
         forecasts[name] = forecast
         kinds[name] = "comb" if name == COMB else "net"
     scores = {name: score(f, tail_truth, False) for name, f in forecasts.items()}
-    challengers = [name for name in scored]
+    challengers = [name for name in scored] if len(tail) >= MIN_NET_ORIGINS else []
     if challengers:
         best = min(challengers, key=lambda k: scores[k])
         if scores[best] < (1 - MARGIN) * scores[pick]:

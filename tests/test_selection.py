@@ -19,6 +19,7 @@ from forecast.forecaster import Forecaster, fit
 from forecast.rollout import data_seed, generate
 from forecast.selection import (
     MARGIN,
+    MIN_NET_ORIGINS,
     STAT_ORIGINS,
     Choice,
     baseline_paths,
@@ -92,9 +93,9 @@ def test_a_statistical_member_anchors_the_choice_with_the_peers(peer_fit, weak_f
 def test_choose_with_peers_keeps_the_anchor_within_the_margin() -> None:
     pytest.importorskip("statsforecast", reason="the stats extra is not installed")
     rng = np.random.default_rng(0)
-    t = np.arange(120, dtype=np.float64)
-    y = 10 + np.sin(2 * np.pi * t / 12) + 0.1 * rng.standard_normal(120)  # a season of 12
-    tail = np.arange(100, 109)
+    t = np.arange(140, dtype=np.float64)
+    y = 10 + np.sin(2 * np.pi * t / 12) + 0.1 * rng.standard_normal(140)  # a season of 12
+    tail = np.arange(110, 110 + MIN_NET_ORIGINS + 2)
     wide = widen(tail, 24)
     assert len(wide) == STAT_ORIGINS and np.array_equal(wide[-len(tail):], tail)
     truth = np.stack([y[o : o + 12] for o in tail])
@@ -107,6 +108,9 @@ def test_choose_with_peers_keeps_the_anchor_within_the_margin() -> None:
     near, _ = choose_with_peers(y, tail, wide, 12, 12, {"lstm": truth + 0.9 * mae * offset})
     far, _ = choose_with_peers(y, tail, wide, 12, 12, {"lstm": truth + 0.7 * mae * offset})
     assert near.member != "lstm" and far.member == "lstm"
+    short = tail[-(MIN_NET_ORIGINS - 1):]  # too few windows to trust even a perfect net
+    perfect, _ = choose_with_peers(y, short, widen(short, 24), 12, 12, {"lstm": truth[-len(short):]})
+    assert perfect.member != "lstm" and perfect.scores["lstm"] == 0.0
     if near.member == "comb":  # the mean of that net and the peers may beat the margin itself
         assert near.scores["comb"] < (1 - MARGIN) * near.scores[stat.member]
     else:
