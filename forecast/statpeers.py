@@ -17,6 +17,7 @@ peer runs; ``available()`` asks without importing it.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import warnings
 from dataclasses import dataclass
@@ -99,10 +100,29 @@ def forecast(name: str, history: np.ndarray, horizon: int, season: int
     predictive distribution where its intervals are mean +- z * sigma (else None). A fit that
     statsforecast refuses raises DataError.
     """
+    y = np.asarray(history, dtype=np.float64)[-MAX_HISTORY:]
+    key = (name, int(season), int(horizon), hashlib.sha1(y.tobytes()).hexdigest())
+    if key not in _FITTED:
+        if len(_FITTED) >= CACHE_SIZE:
+            _FITTED.pop(next(iter(_FITTED)))  # the oldest
+        _FITTED[key] = _forecast(name, y, horizon, season)
+    point, quantiles, sigma = _FITTED[key]
+    return (point.copy(), {q: v.copy() for q, v in quantiles.items()},
+            None if sigma is None else sigma.copy())
+
+
+CACHE_SIZE = 32
+_FITTED: dict[tuple[str, int, int, str], tuple[np.ndarray, dict[float, np.ndarray], np.ndarray | None]] = {}
+"""The last CACHE_SIZE peer forecasts by (peer, season, horizon, history): a fold's default
+evaluate fits each peer on the same rows twice, once for the leaderboard and once when the
+fold's model forecasts with it (a chosen peer or the median), so the second is a look-up."""
+
+
+def _forecast(name: str, y: np.ndarray, horizon: int, season: int
+              ) -> tuple[np.ndarray, dict[float, np.ndarray], np.ndarray | None]:
     import statsforecast.models as sf
 
     model = getattr(sf, PEERS[name].cls)(season_length=max(int(season), 1))
-    y = np.asarray(history, dtype=np.float64)[-MAX_HISTORY:]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # statsforecast warns on its own fallbacks
