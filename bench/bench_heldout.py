@@ -52,6 +52,7 @@ def run(quick: bool = False) -> str:
     cases = [c for c in SHARED_CASES if not only or c[0] in only]
     if quick:
         cases = cases[:2]
+    load_before = os.getloadavg()[0]
     home = Path(tempfile.mkdtemp(prefix="bench-heldout-"))
     rows, floor, ahead, ratios, total, n = [], 0, 0, [], 0.0, 0
     for key, name, args in cases:
@@ -86,5 +87,6 @@ def run(quick: bool = False) -> str:
         + "\n".join(rows) + "\n\n"
         f"Floor (ours <= best of naive/snaive/drift): **{floor} of {n}**. At or under the best of "
         f"AutoETS/AutoTheta/MSTL: **{ahead} of {n}**. Geometric mean ours / best peer: **{geo:.3f}**. "
-        f"Total evaluate time {total:.0f} s.\n"
+        f"Total evaluate time {total:.0f} s. Load average (1 min) {load_before:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} CPUs (other work shares them).\n"
     )

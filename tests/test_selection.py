@@ -20,6 +20,7 @@ from forecast.rollout import data_seed, generate
 from forecast.selection import (
     MARGIN,
     MIN_NET_ORIGINS,
+    NET_MARGIN,
     STAT_ORIGINS,
     Choice,
     baseline_paths,
@@ -80,9 +81,10 @@ def test_a_statistical_member_anchors_the_choice_with_the_peers(peer_fit, weak_f
     for name in B.BASELINES:
         assert chosen.scores[name] == pytest.approx(weak_fit.chosen.scores[name])
     # what was chosen is the anchor unless it beat the anchor by more than the margin
-    if chosen.member != "median":
-        scores = chosen.wide if chosen.member in chosen.wide else chosen.scores
-        assert scores[chosen.member] < (1 - MARGIN) * scores["median"]
+    if chosen.kind in ("peer", "baseline"):
+        assert chosen.wide[chosen.member] < (1 - MARGIN) * chosen.wide["median"]
+    elif chosen.kind in ("net", "comb"):  # the better of the two on the tail
+        assert chosen.scores[chosen.member] == min(chosen.scores["lstm"], chosen.scores["comb"])
     assert chosen.member in chosen.note() and "median" in chosen.note()
     point = peer_fit.predict(airline).point
     if chosen.kind == "median":  # the median of the peers refit on every row at predict time
@@ -105,16 +107,16 @@ def test_choose_with_peers_keeps_the_anchor_within_the_margin() -> None:
         assert stat.wide[stat.member] < (1 - MARGIN) * stat.wide[stat.anchor]
     mae = stat.scores[stat.member]
     offset = np.where(np.arange(12) % 2 == 0, 1.0, -1.0)  # a net whose MAE is a chosen share of it
-    near, _ = choose_with_peers(y, tail, wide, 12, 12, {"lstm": truth + 0.9 * mae * offset})
-    far, _ = choose_with_peers(y, tail, wide, 12, 12, {"lstm": truth + 0.7 * mae * offset})
-    assert near.member != "lstm" and far.member == "lstm"
+    worse, _ = choose_with_peers(y, tail, wide, 12, 12, {"lstm": truth + 1.1 * mae * offset})
+    better, _ = choose_with_peers(y, tail, wide, 12, 12, {"lstm": truth + 0.5 * (1 - NET_MARGIN) * mae * offset})
+    assert worse.member != "lstm" and better.member == "lstm"
+    if worse.member == "comb":  # the mean of that net and the peers may beat it by itself
+        assert worse.scores["comb"] < (1 - NET_MARGIN) * worse.scores[stat.member]
+    else:
+        assert worse.member == stat.member
     short = tail[-(MIN_NET_ORIGINS - 1):]  # too few windows to trust even a perfect net
     perfect, _ = choose_with_peers(y, short, widen(short, 24), 12, 12, {"lstm": truth[-len(short):]})
-    assert perfect.member != "lstm" and perfect.scores["lstm"] == 0.0
-    if near.member == "comb":  # the mean of that net and the peers may beat the margin itself
-        assert near.scores["comb"] < (1 - MARGIN) * near.scores[stat.member]
-    else:
-        assert near.member == stat.member
+    assert perfect.member not in ("lstm", "comb") and perfect.scores["lstm"] == 0.0
     # a price-like series: the random walk is the anchor
     walk = 100 + np.cumsum(rng.standard_normal(300))
     rw, _ = choose_with_peers(walk, np.arange(280, 289), widen(np.arange(280, 289), 24), 5, 1,
