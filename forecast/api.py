@@ -1,4 +1,9 @@
-"""The library's front door: what each CLI verb calls. Never prints."""
+"""The library's front door: what each CLI verb calls. Never prints.
+
+Finding and loading a model file lives in forecast.loading, joining test rows to a model's
+data in forecast.history, and the horizon a forecast is cut or extended to in forecast.horizon;
+the names used by callers are re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,9 @@ from typing import Any
 from forecast.config import DataSpec, RunConfig
 from forecast.data.series import SeriesData
 from forecast.errors import ConfigError, DataError, ForecastError
+from forecast.history import join_to_model_data, rolling_forecasts
+from forecast.horizon import checked_forecast, forecast_steps
+from forecast.loading import first_global_series, load_model, model_for_series, trained_on
 
 if False:  # typing only; keeps torch out of import time
     from forecast.forecaster import Forecast, Forecaster
@@ -101,42 +109,6 @@ def train(
     return TrainResult(name, path, forecaster, series, forecast, choice)
 
 
-def checked_forecast(forecaster: "Forecaster", series: SeriesData, what: str,
-                     notes: list[str] | None = None) -> "Forecast":
-    """Forecast, refusing NaN or infinite values; numpy's overflow warnings become one note.
-
-    From a saved model that is a broken model file (exit 5); from a fresh fit it is a
-    diverged training run (exit 1), with the cause named either way.
-    """
-    import warnings
-
-    import numpy as np
-
-    from forecast.errors import ForecastError, ModelFileError
-
-    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
-        warnings.simplefilter("always")
-        forecast = forecaster.predict(series)
-    values = [np.asarray(forecast.point, dtype=float)]
-    values += [np.asarray(v, dtype=float) for v in forecast.quantiles.values()]
-    if forecast.class_probs is not None:
-        values.append(np.asarray(forecast.class_probs, dtype=float))
-    if not all(np.isfinite(v).all() for v in values):
-        if notes is None:
-            raise ForecastError(
-                f"{what} forecasts NaN or infinite values (training diverged: lower --lr, "
-                "set --clip-norm, or check the data for extreme values)"
-            )
-        raise ModelFileError(
-            f"{what} forecasts NaN or infinite values: its weights or scaler state are broken, "
-            "or the data is far outside what it was trained on; retrain it"
-        )
-    if caught and notes is not None:
-        notes.append(f"numeric overflow while mapping the forecast back to levels "
-                     f"({caught[0].message}); the values are finite but extreme")
-    return forecast
-
-
 @dataclass(frozen=True)
 class PredictResult:
     name: str
@@ -146,94 +118,6 @@ class PredictResult:
     payload: dict[str, Any]
     notes: tuple[str, ...] = ()  # what the user should know beside the series' own notes
     rolling: dict[str, list[Any]] | None = None  # --rolling: a forecast from every test row
-
-
-def load_model(
-    model: str | None = None,
-    model_dir: str | Path | None = None,
-    device: str = "cpu",
-    series: str | None = None,
-    notes: list[str] | None = None,
-) -> tuple[str, Path, "Forecaster"]:
-    """Load a saved model by name (the latest trained when None) or by file path.
-
-    A global (multi-series) model becomes the Forecaster of one ``series``. What the
-    caller should be told (a model used without its CURRENT pointer) goes to ``notes``.
-    """
-    from forecast import paths
-    from forecast.bundle import from_payload
-    from forecast.persistence import load_bundle
-    from forecast.train import resolve_device
-
-    root = paths.models_dir(model_dir)
-    path, note = _bundle_path(model, root)
-    payload = load_bundle(path) if note is None else _load_newest_valid(root, path, note, notes)
-    check_finite_weights(payload, path)
-    if payload.get("kind") == "global":
-        from forecast.multiseries import forecaster_for
-
-        forecaster = forecaster_for(payload, series, str(resolve_device(device)))
-    else:
-        forecaster = from_payload(payload, str(resolve_device(device)))
-    return str(payload.get("name", path.stem)), path, forecaster
-
-
-def _bundle_path(model: str | None, root: Path) -> tuple[Path, str | None]:
-    """The file a model argument names: a .joblib path the user gave (theirs to choose), else
-    the CURRENT version of that model name (the latest model when None), with a note when a
-    missing pointer made it fall back to the newest version."""
-    if model and (model.endswith(".joblib") or "/" in model):
-        return Path(model), None
-    from forecast import registry
-
-    return registry.current_version(root, model)
-
-
-def _load_newest_valid(root: Path, path: Path, note: str | None, notes: list[str] | None) -> dict[str, Any]:
-    """The CURRENT version; with no pointer, the newest version that loads (said in a note)."""
-    from forecast import registry
-    from forecast.errors import ModelFileError
-    from forecast.persistence import load_bundle
-
-    if note is None:
-        return load_bundle(path)
-    candidates = [p for p in reversed(registry.versions(root, path.parent.name))]
-    errors = []
-    for candidate in candidates:
-        try:
-            payload = load_bundle(candidate)
-        except ModelFileError as err:
-            errors.append(f"{candidate.stem}: {str(err).split(': ', 1)[-1][:80]}")
-            continue
-        if notes is not None:
-            skipped = f" (skipped unreadable {', '.join(e.split(':')[0] for e in errors)})" if errors else ""
-            notes.append(note.replace(f"version {path.stem}", f"version {candidate.stem}") + skipped)
-        return payload
-    raise ModelFileError(f"{path.parent}: no version of this model loads ({'; '.join(errors)}); retrain it")
-
-
-def check_finite_weights(payload: dict[str, Any], path: Path) -> None:
-    """A model whose weights hold NaN or infinity is broken, whatever its checksum says."""
-    import numpy as np
-
-    from forecast.errors import ModelFileError
-
-    def arrays(value: Any) -> Any:
-        if isinstance(value, dict):
-            for item in value.values():
-                yield from arrays(item)
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                yield from arrays(item)
-        elif isinstance(value, np.ndarray) and value.dtype.kind == "f":
-            yield value
-
-    for key in ("weights", "pipeline", "pipelines", "calibration", "residuals"):
-        if any(not np.isfinite(a).all() for a in arrays(payload.get(key))):
-            raise ModelFileError(
-                f"{path}: the model's {key} contain NaN or infinite values (a diverged or damaged "
-                "model); retrain it"
-            )
 
 
 def predict(
@@ -257,10 +141,10 @@ def predict(
     from forecast.errors import DataError
 
     notes: list[str] = []
-    model = _model_for_series(model, series, model_dir, notes)
+    model = model_for_series(model, series, model_dir, notes)
     name, path, forecaster = load_model(model, model_dir, device, series, notes)
     payload = forecaster.extra["payload"]
-    trained = _trained_on(payload, forecaster)
+    trained = trained_on(payload, forecaster)
     spec = forecaster.run.data
     target = trained.get("target")
     if series and spec.series is None:  # a global model: the series asked for
@@ -294,107 +178,6 @@ def predict(
     table = rolling_forecasts(forecaster, loaded, first) if rolling else None
     forecast = forecast_steps(forecaster, loaded, horizon, f"model {name!r} ({path})", notes)
     return PredictResult(name, path, forecast, loaded, payload, tuple(notes), table)
-
-
-def join_to_model_data(own: SeriesData, new: SeriesData, where: str) -> tuple[SeriesData, int]:
-    """The model's own rows before ``new`` starts, then ``new``: (history, index of new's first row).
-
-    ``new`` may overlap the model's data (overlapping dates must hold the same values) or
-    follow it; a gap larger than any between the model's own rows is an error, since the
-    windows would silently skip it.
-    """
-    import numpy as np
-
-    before = int(np.searchsorted(own.dates, new.dates[0]))
-    overlap = np.intersect1d(own.dates, new.dates, return_indices=True)
-    if len(overlap[0]):
-        a, b = own.y[overlap[1]], new.y[overlap[2]]
-        differs = ~np.isclose(a, b, rtol=1e-9, atol=0.0)
-        if differs.any():
-            k = int(np.flatnonzero(differs)[0])
-            raise DataError(
-                f"{where}: row dated {str(overlap[0][k])[:10]} has {new.target} = {b[k]:g}, but the model's "
-                f"data ({own.source}) has {a[k]:g} there; it is not the same series"
-            )
-    elif before == len(own):  # new starts after the model's data: no gap allowed beyond the usual
-        missing, usual = _missing_steps(own, new.dates[0]), _largest_gap(own)
-        if missing is None or missing > usual:
-            between = "the calendar cannot bridge them" if missing is None else (
-                f"{missing} steps are missing in between")
-            raise DataError(
-                f"{where}: starts {str(new.dates[0])[:10]}, but the model's data ends "
-                f"{str(own.dates[-1])[:10]} and {between}; give the rows in between (or a file that "
-                "includes them)"
-            )
-    history = SeriesData(
-        np.concatenate([own.dates[:before], new.dates]),
-        np.concatenate([own.values[:before], new.values]),
-        new.target, new.features, new.freq or own.freq, new.source, new.name, new.classes,
-        (*new.notes, f"joined after the model's own data: {before} rows of {own.source} up to "
-         f"{str(own.dates[before - 1])[:10] if before else '-'}"), new.tz,
-    )
-    return history, before
-
-
-def _missing_steps(series: SeriesData, date: Any, limit: int = 400) -> int | None:
-    """Calendar steps of ``series.freq`` strictly between its last row and ``date`` (None: beyond)."""
-    import numpy as np
-
-    ahead = series.future_dates(limit)
-    position = int(np.searchsorted(ahead, date))
-    return position if position < limit and ahead[position] == date else None
-
-
-def _largest_gap(series: SeriesData, tail: int = 500) -> int:
-    """The most calendar steps missing between consecutive rows of the series' last ``tail`` rows."""
-    import numpy as np
-
-    dates = series.dates[-tail:]
-    if len(dates) < 2:
-        return 0
-    start = series.rows(len(series) - len(dates), len(series) - len(dates) + 1)
-    try:
-        calendar = np.concatenate([start.dates, start.future_dates(4 * len(dates))])
-    except Exception:
-        return 0
-    positions = np.searchsorted(calendar, dates)
-    return int(max(0, np.diff(positions).max() - 1))
-
-
-def rolling_forecasts(forecaster: "Forecaster", history: SeriesData, first: int) -> dict[str, list[Any]]:
-    """A forecast from every origin from row ``first - 1`` to the last row: the long table
-    (cutoff, step, ds, y, yhat, quantiles...); y is the actual where the data has it."""
-    import numpy as np
-
-    from forecast.data.dates import as_datetimes
-
-    window = forecaster.run.window.input_len or 1
-    start = max(first - 1, window + (forecaster.run.window.transform != "level") - 1)
-    if start >= len(history):
-        raise DataError(
-            f"{history.source}: {len(history)} rows in all, but the model reads {window} rows before "
-            "a forecast; give more history"
-        )
-    table: dict[str, list[Any]] = {}
-    for origin in range(start, len(history)):
-        forecast = forecaster.predict(history.head(origin + 1))
-        columns = forecast.columns()
-        rows = len(columns["ds"])
-        # step k is the k-th next row where the data has it (its own trading days), else the calendar's
-        known_dates = history.dates[origin + 1 : origin + 1 + rows]
-        known_y = history.y[origin + 1 : origin + 1 + rows].tolist()
-        columns["ds"] = [*as_datetimes(known_dates, history.tz), *columns["ds"][len(known_y):]]
-        extra = {
-            "cutoff": as_datetimes(history.dates[origin : origin + 1], history.tz) * rows,
-            "step": list(range(1, rows + 1)),
-            "y": [*known_y, *[float("nan")] * (rows - len(known_y))],
-        }
-        for key, values in {**extra, **columns}.items():
-            table.setdefault(key, []).extend(values)
-    order = ["cutoff", "step", "ds", "y", *[k for k in table if k not in ("cutoff", "step", "ds", "y")]]
-    if history.classes:
-        table["y"] = [history.classes[int(v)] if np.isfinite(v) else None for v in table["y"]]
-    return {k: table[k] for k in order}
 
 
 def predict_all_series(
@@ -439,102 +222,6 @@ def predict_all_series(
         if data.get("path") == (run.get("data") or {}).get("path") and data.get("series"):
             family.append(other)
     return [predict(model=m, model_dir=model_dir, device=device, horizon=horizon) for m in sorted(family)]
-
-
-def forecast_steps(forecaster: "Forecaster", series: SeriesData, steps: int | None, what: str,
-                   notes: list[str]) -> "Forecast":
-    """``steps`` ahead: the first ones of the trained horizon, or beyond it by rolling out.
-
-    Past the trained horizon H the model's own point forecasts are appended to the series
-    and it forecasts again (recursive rollout); those steps have no intervals, and a note says so.
-    """
-    from dataclasses import replace as replace_fields
-
-    import numpy as np
-
-    trained = forecaster.run.window.horizon or 1
-    first = checked_forecast(forecaster, series, what, notes)
-    if steps is None or steps == trained:
-        return first
-    if steps < 1:
-        raise ConfigError(f"--horizon {steps}: give 1 or more steps")
-    if steps < trained:
-        return replace_fields(
-            first, dates=first.dates[:steps], point=first.point[:steps],
-            quantiles={k: np.asarray(v)[:steps] for k, v in first.quantiles.items()},
-            class_probs=None if first.class_probs is None else first.class_probs[:steps],
-        )
-    if series.features:
-        raise ConfigError(
-            f"--horizon {steps}: the model was trained for {trained} steps and uses features "
-            f"({', '.join(series.features)}) whose future values are unknown; ask for at most {trained}"
-        )
-    dates, points, probs, history, step = [first.dates], [first.point], [first.class_probs], series, first
-    while sum(len(p) for p in points) < steps:
-        history = SeriesData(
-            np.concatenate([history.dates, step.dates]),
-            np.concatenate([history.values, np.asarray(step.point, dtype=float)[:, None]]),
-            history.target, history.features, history.freq, history.source, history.name,
-            history.classes, history.notes, history.tz,
-        )
-        step = checked_forecast(forecaster, history, what, notes)
-        dates.append(step.dates)
-        points.append(step.point)
-        probs.append(step.class_probs)
-    notes.append(
-        f"--horizon {steps}: the model was trained for {trained} steps; steps {trained + 1}..{steps} "
-        "are rolled out (its own forecasts fed back as inputs) and have no intervals"
-    )
-    return replace_fields(
-        first, dates=np.concatenate(dates)[:steps], point=np.concatenate(points)[:steps],
-        quantiles={}, class_probs=None if first.class_probs is None else np.concatenate(probs)[:steps],
-    )
-
-
-def _trained_on(payload: dict[str, Any], forecaster: "Forecaster") -> dict[str, Any]:
-    """Target and frequency of the data the forecaster was trained on (global: of its series)."""
-    run = forecaster.run.data
-    info = payload.get("data")
-    if payload.get("kind") == "global" and isinstance(info, dict):
-        info = info.get(run.series or "")
-    info = info if isinstance(info, dict) else {}
-    return {"target": info.get("target") or run.target, "freq": info.get("freq")}
-
-
-def _model_for_series(
-    model: str | None, series: str | None, model_dir: str | Path | None, notes: list[str]
-) -> str | None:
-    """With --series: the per-series model trained on that series, when ``model`` is not it.
-
-    A global model (one for all series) is left to load_model. A named model trained on
-    another series is an error that names the right one; with no name, the model of that
-    series is found among the saved ones (exactly one, else the error lists them).
-    """
-    if not series or (model and (model.endswith(".joblib") or "/" in model)):
-        return model
-    from forecast import paths, registry
-    from forecast.persistence import load_bundle
-
-    root = paths.models_dir(model_dir)
-    path, _ = registry.current_version(root, model)
-    try:
-        payload = load_bundle(path)
-    except Exception:
-        return model  # load_model reports it
-    run_series = (payload.get("run", {}).get("data", {}) or {}).get("series")
-    if payload.get("kind") == "global" or not run_series or run_series.lower() == series.lower():
-        return model
-    marker = f"-{registry.safe_name(series)}-".lower()
-    matches = [n for n in registry.model_names(root) if marker in f"{n}-".lower()]
-    if len(matches) == 1 and model is None:
-        notes.append(f"--series {series}: using model {matches[0]} (the latest model, "
-                     f"{path.parent.name}, was trained on {run_series})")
-        return matches[0]
-    which = f"model {model!r}" if model else f"the latest model ({path.parent.name})"
-    hint = (f"use --model {matches[0]}" if len(matches) == 1 else
-            f"pick one with --model ({', '.join(matches[:10])})" if matches else
-            "train one with --series " + series)
-    raise ConfigError(f"--series {series}: {which} was trained on series {run_series}, not {series}; {hint}")
 
 
 def saved_models(model_dir: str | Path | None = None) -> list[dict[str, Any]]:
@@ -589,23 +276,6 @@ def model_info(name: str, model_dir: str | Path | None = None) -> dict[str, Any]
         "library_versions": payload.get("versions"),
         "notes": notes,
     }
-
-
-def first_global_series(model: str | None, model_dir: str | Path | None = None) -> str | None:
-    """A global model loads as one of its series (any one shows the whole model): its first
-    series; None for a per-series model, or a file load_model will report as broken."""
-    from forecast import paths
-    from forecast.persistence import load_bundle
-
-    try:
-        path, _ = _bundle_path(model, paths.models_dir(model_dir))
-        payload = load_bundle(path)
-    except Exception:
-        return None  # load_model reports it
-    data = payload.get("data")
-    if payload.get("kind") == "global" and isinstance(data, dict) and data:
-        return str(next(iter(data)))
-    return None
 
 
 def rollback(

@@ -4,15 +4,22 @@
 and saves each as ``<file>-<symbol>-<model>``. ``fit_global`` fits ONE network
 on the windows of every series: each series keeps its own TargetPipeline
 (its transform, ``auto`` choosing per series, and a scaler fitted on that series
-only), and the inputs gain one one-hot column per series (the series id)::
+only), and the network learns which series a window is from through its id::
 
-    inputs (T, F) scaled by the series' own pipeline  ++  one-hot id (T, K)  ->  (T, F + K)
+    windows (N, L, F + 1): inputs scaled by the series' own pipeline ++ the series index
+    GlobalNet: index -> one-hot (K columns) or a learned embedding (D columns)
+               -> (B, L, F + K) or (B, L, F + D) -> the shared network
+
+One-hot ids for up to ``ONEHOT_MAX`` series (measured: bench/bench_global.py),
+a learned ``embedding_dim(K)``-wide embedding above. Windows carry the index, not
+the code, so their memory does not grow with the number of series.
 
 A saved global bundle predicts for any of its series: :func:`forecaster_for`
 returns an ordinary Forecaster for one series (its pipeline and the shared net
 behind :class:`SeriesIdNet`), so predict, rollout and generate work unchanged.
-One-hot ids cost K input columns, fine for tens of series; hundreds would want
-an embedding layer.
+The bundle keeps the shared network's weights under their usual names, the
+embedding table (K, D) under ``EMBEDDING_KEY`` and the encoding in ``series_ids``;
+bundles saved before the embedding (no ``series_ids``) are one-hot and still load.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from forecast.config import RunConfig
+from forecast.config import RunConfig, TrainConfig
 from forecast.data.series import SeriesData
 from forecast.errors import ConfigError, ForecastError, ModelFileError, NotFoundError
 from forecast.forecaster import (
@@ -41,7 +48,8 @@ from forecast.forecaster import (
 from forecast.models.base import ForecastNet
 from forecast.models.registry import build_model
 from forecast.parallel import one_thread, run_jobs
-from forecast.train import EpochStats, TrainReport, seed_everything, train_network
+from forecast.threads import threads_for
+from forecast.train import EPOCH_BATCHES, EpochStats, TrainReport, seed_everything, train_network
 from forecast.transforms import Scaler, TargetPipeline
 from forecast.windows import make_windows
 
@@ -138,21 +146,119 @@ def train_all_series(
     return done
 
 
+ONEHOT = "onehot"
+EMBEDDING = "embedding"
+ID_ENCODINGS = ("auto", ONEHOT, EMBEDDING)
+# auto: one-hot ids up to this many series, an embedding above. bench_global (random subsets of
+# K = 8 to 1,533 real series): no accuracy winner beyond seed noise either way; one-hot costs the
+# same time up to 32 series, 1.3x at 128, 3x at 512, 8x at 1,533 (K input columns per step).
+ONEHOT_MAX = 32
+EMBEDDING_KEY = "series_ids.embedding"  # the (K, D) table among a bundle's weights
+# each series keeps the one-step errors of its most recent windows only (its intervals): on
+# 1,533 series, errors on every window took a third of the fit (bench_global)
+GLOBAL_RESIDUAL_WINDOWS = 500
+# The default batch (32 windows) grows to GLOBAL_BATCH when the series hold more windows than
+# an epoch of EPOCH_BATCHES such batches: on 1,533 series 128 gave 1.9x the windows a second of
+# 32 and a lower MASE (bench_global). An explicit --batch-size 32 cannot be told from the default.
+DEFAULT_BATCH = TrainConfig.__dataclass_fields__["batch_size"].default
+GLOBAL_BATCH = 128
+
+
+def embedding_dim(n_series: int) -> int:
+    """Width of the learned id: about sqrt(K), 4 to 16 columns."""
+    return int(min(16, max(4, round(n_series ** 0.5))))
+
+
+def id_encoding(n_series: int, asked: str = "auto") -> tuple[str, int]:
+    """(encoding, columns it adds to the network's inputs) for ``n_series`` series."""
+    if asked not in ID_ENCODINGS:
+        raise ConfigError(f"series ids {asked!r}: choose {', '.join(ID_ENCODINGS)}")
+    encoding = asked if asked != "auto" else ONEHOT if n_series <= ONEHOT_MAX else EMBEDDING
+    return encoding, n_series if encoding == ONEHOT else embedding_dim(n_series)
+
+
+class GlobalNet(ForecastNet):
+    """The shared network behind its series-id encoder.
+
+    Its inputs carry the series index as their last column; it becomes the series'
+    one-hot code or its learned embedding before the shared network sees it::
+
+        x (B, L, F + 1) -> codes (B, W) -> (B, L, F + W) -> net -> (B, H, P)
+    """
+
+    supports_step = False
+
+    def __init__(self, net: ForecastNet, n_series: int, encoding: str) -> None:
+        torch.nn.Module.__init__(self)
+        self.config, self.head, self.net = net.config, net.head, net
+        self.n_series, self.encoding = n_series, encoding
+        self.width = id_encoding(n_series, encoding)[1]
+        self.embedding = torch.nn.Embedding(n_series, self.width) if encoding == EMBEDDING else None
+
+    # the trainer sets these on the network it trains: the shared network is the one that reads them
+    @property
+    def tbptt(self) -> int:  # type: ignore[override]
+        return int(self.net.tbptt)
+
+    @tbptt.setter
+    def tbptt(self, value: int) -> None:
+        self.net.tbptt = value
+
+    @property
+    def epoch_fraction(self) -> float:  # type: ignore[override]
+        return float(self.net.epoch_fraction)
+
+    @epoch_fraction.setter
+    def epoch_fraction(self, value: float) -> None:
+        self.net.epoch_fraction = value
+
+    def with_ids(self, x: Tensor) -> Tensor:
+        index = x[:, 0, -1].round().long()  # (B,)
+        if self.embedding is None:
+            codes = torch.nn.functional.one_hot(index, self.n_series).to(x.dtype)  # (B, K)
+        else:
+            codes = self.embedding(index).to(x.dtype)  # (B, D)
+        codes = codes[:, None, :].expand(-1, x.shape[1], -1)  # (B, L, W)
+        return torch.cat([x[..., :-1], codes], dim=-1)  # (B, L, F + W)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(self.with_ids(x))  # (B, H, P)
+
+    def loss(self, x: Tensor, y: Tensor) -> Tensor:
+        return self.net.loss(self.with_ids(x), y)
+
+    def weights(self) -> dict[str, np.ndarray]:
+        """Plain arrays: the shared network's state under its own names, plus the embedding."""
+        out = {k: v.detach().cpu().numpy().copy() for k, v in self.net.state_dict().items()}
+        if self.embedding is not None:
+            out[EMBEDDING_KEY] = self.embedding.weight.detach().cpu().numpy().copy()
+        return out
+
+    def load_weights(self, weights: dict[str, Any]) -> None:
+        state = {k: torch.from_numpy(np.asarray(v)) for k, v in weights.items() if k != EMBEDDING_KEY}
+        self.net.load_state_dict(state)
+        if self.embedding is not None:
+            table = torch.from_numpy(np.asarray(weights[EMBEDDING_KEY], dtype=np.float32))
+            if tuple(table.shape) != (self.n_series, self.width):
+                raise ValueError(f"embedding table {tuple(table.shape)}, expected "
+                                 f"{(self.n_series, self.width)}")
+            with torch.no_grad():
+                self.embedding.weight.copy_(table)
+
+
 class SeriesIdNet(ForecastNet):
-    """The global network seen as one series' network: appends that series' one-hot id."""
+    """The global network seen as one series' network: appends that series' index column."""
 
     supports_step = False  # encode/step re-feed windows through forward
 
-    def __init__(self, net: ForecastNet, index: int, n_series: int) -> None:
+    def __init__(self, net: GlobalNet, index: int) -> None:
         torch.nn.Module.__init__(self)
         self.config, self.head, self.tbptt, self.net = net.config, net.head, 0, net
-        onehot = torch.zeros(n_series)
-        onehot[index] = 1.0
-        self.register_buffer("onehot", onehot)
+        self.index = index
 
     def with_id(self, x: Tensor) -> Tensor:
-        ids = self.onehot.to(x.dtype).expand(x.shape[0], x.shape[1], -1)  # (B, L, K)
-        return torch.cat([x, ids], dim=-1)  # (B, L, F + K)
+        ids = x.new_full((x.shape[0], x.shape[1], 1), float(self.index))  # (B, L, 1)
+        return torch.cat([x, ids], dim=-1)  # (B, L, F + 1)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.net(self.with_id(x))  # (B, H, P)
@@ -165,10 +271,10 @@ class SeriesIdNet(ForecastNet):
 class GlobalModel:
     """One network for many series, each with its own pipeline."""
 
-    run: RunConfig  # model.n_features = F + K
-    names: tuple[str, ...]  # series ids, in one-hot order
+    run: RunConfig  # model.n_features = F + W (W: the id's columns, K one-hot or D embedded)
+    names: tuple[str, ...]  # series ids, in index order
     pipelines: dict[str, TargetPipeline]
-    net: ForecastNet
+    net: GlobalNet
     residuals: dict[str, np.ndarray]
     report: TrainReport | None = None
 
@@ -185,35 +291,52 @@ class GlobalModel:
         """An ordinary Forecaster for one series (predict, rollout and generate work)."""
         k = self.index(name)
         symbol = self.names[k]
-        n_features = self.run.model.n_features - len(self.names)
+        n_features = self.run.model.n_features - self.net.width
         run = replace(self.run, data=replace(self.run.data, series=symbol),
                       window=replace(self.run.window, transform=self.pipelines[symbol].transform),
                       model=replace(self.run.model, n_features=n_features))
-        view = SeriesIdNet(self.net, k, len(self.names)).to(next(self.net.parameters()).device)
+        view = SeriesIdNet(self.net, k).to(next(self.net.parameters()).device)
         return Forecaster(run, self.pipelines[symbol], view, self.residuals[symbol], self.report,
                           dict(extra or {}))
 
 
-def _series_windows(series: SeriesData, k: int, n: int, run: RunConfig,
+def _series_windows(series: SeriesData, k: int, run: RunConfig,
                     pipeline: TargetPipeline) -> tuple[np.ndarray, np.ndarray]:
-    """One series' windows with its id columns: X (N, L, F + K) float32, Y (N, H)."""
+    """One series' windows with its index column: X (N, L, F + 1) float32, Y (N, H)."""
     inputs, targets = pipeline.to_model_space(series.x, series.source)
-    ids = np.zeros((len(inputs), n))
-    ids[:, k] = 1.0
+    ids = np.full((len(inputs), 1), float(k))
     assert run.window.input_len is not None and run.window.horizon is not None
     x, y = make_windows(np.hstack([inputs, ids]), targets, run.window.input_len, run.window.horizon)
     return x.astype(np.float32), y.astype(np.float32)
 
 
-def global_run(all_series: list[SeriesData], run: RunConfig) -> RunConfig:
-    """Resolve the shared sizes on the shortest series; ``auto`` stays: each series picks its own."""
+def global_run(all_series: list[SeriesData], run: RunConfig, id_columns: int | None = None) -> RunConfig:
+    """Resolve the window on the shortest series (``auto`` stays: each series picks its own
+    transform), the network's size and the training schedule on the windows of all series
+    (an epoch of 1,000 series is not one of the shortest). The network's inputs gain
+    ``id_columns`` (default: one-hot, one per series)."""
+    from forecast.forecaster import SMALL_DATA_WINDOWS
+    from forecast.train import resolve_training
+    from forecast.windows import n_windows
+
     if any(s.classes for s in all_series):
         raise ConfigError("--global supports numeric targets only; train categorical series "
                           "with --all-series")
     resolved = resolve_run(run, min(all_series, key=len))
     window = replace(resolved.window, transform=run.window.transform)
-    n_features = resolved.model.n_features + len(all_series)
-    return replace(resolved, window=window, model=replace(resolved.model, n_features=n_features))
+    assert window.input_len is not None and window.horizon is not None
+    windows = sum(n_windows(len(s), window.input_len, window.horizon) for s in all_series)
+    small = windows < SMALL_DATA_WINDOWS
+    lr = (3e-3 if small else 1e-3) if run.train.lr is None else run.train.lr
+    batch = run.train.batch_size
+    if batch == DEFAULT_BATCH and windows > EPOCH_BATCHES * GLOBAL_BATCH:
+        batch = GLOBAL_BATCH  # an epoch of the step budget would see a sliver of the windows
+    train = resolve_training(replace(run.train, lr=lr, batch_size=batch), windows)
+    width = len(all_series) if id_columns is None else id_columns
+    model = replace(resolved.model, hidden=run.model.hidden or (32 if small else 64),
+                    layers=run.model.layers or (1 if small else 2),
+                    n_features=resolved.model.n_features + width)
+    return replace(resolved, window=window, model=model, train=train)
 
 
 def series_transform(run: RunConfig, series: SeriesData) -> str:
@@ -222,27 +345,33 @@ def series_transform(run: RunConfig, series: SeriesData) -> str:
 
 
 def fit_global(all_series: list[SeriesData], run: RunConfig, *,
-               on_epoch: Callable[[EpochStats], None] | None = None) -> GlobalModel:
-    """One network on every series' windows, each series scaled by its own pipeline."""
+               on_epoch: Callable[[EpochStats], None] | None = None,
+               ids: str = "auto") -> GlobalModel:
+    """One network on every series' windows, each series scaled by its own pipeline; ``ids``:
+    how the network tells series apart (auto, onehot, embedding)."""
     names = tuple(s.name for s in all_series)
     if len(set(names)) != len(names) or len(names) < 2:
-        raise ConfigError(f"--global needs two or more distinct series, got {', '.join(names)}")
-    run = global_run(all_series, run)
+        shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        raise ConfigError(f"--global needs two or more distinct series, got {shown}")
+    encoding, width = id_encoding(len(names), ids)
+    run = global_run(all_series, run, width)
     pipelines, parts = {}, []
     for k, series in enumerate(all_series):
         pipeline = TargetPipeline(series_transform(run, series), Scaler(run.window.scaler))
         pipelines[series.name] = pipeline.fit(series.x, series.source)
-        x, y = _series_windows(series, k, len(names), run, pipeline)
+        x, y = _series_windows(series, k, run, pipeline)
         train, val = split_validation(len(x), run.model.horizon, run.train.val_fraction)
         parts.append((x, y, train, val))
-    x_train = np.concatenate([x[train] for x, _, train, _ in parts])  # (N, L, F + K)
+    x_train = np.concatenate([x[train] for x, _, train, _ in parts])  # (N, L, F + 1)
     y_train = np.concatenate([y[train] for _, y, train, _ in parts])  # (N, H)
     x_val = np.concatenate([x[val] for x, _, _, val in parts])
     y_val = np.concatenate([y[val] for _, y, _, val in parts])
     seed_everything(run.train.seed)
-    net = build_model(run.model)
-    report = train_network(net, x_train, y_train, x_val, y_val, run.train, on_epoch=on_epoch)
-    residuals = {n: one_step_residuals(net, p[0], p[1]) for n, p in zip(names, parts)}
+    net = GlobalNet(build_model(run.model), len(names), encoding)
+    with threads_for(net, run.train.batch_size):  # forecast.threads: work, machine and load decide
+        report = train_network(net, x_train, y_train, x_val, y_val, run.train, on_epoch=on_epoch)
+        recent = [slice(max(0, len(x) - GLOBAL_RESIDUAL_WINDOWS), len(x)) for x, _, _, _ in parts]
+        residuals = {n: one_step_residuals(net, p[0][r], p[1][r]) for n, p, r in zip(names, parts, recent)}
     return GlobalModel(run, names, pipelines, net, residuals, report)
 
 
@@ -251,12 +380,13 @@ def to_global_payload(model: GlobalModel, all_series: list[SeriesData], name: st
     from forecast.bundle import data_info, to_payload
 
     first = all_series[0].name
-    base = Forecaster(model.run, model.pipelines[first], model.net, model.residuals[first],
+    base = Forecaster(model.run, model.pipelines[first], model.net.net, model.residuals[first],
                       model.report)
     payload = to_payload(base, all_series[0], name)
     del payload["pipeline"]  # a global bundle has one per series (and needs multiseries to load)
     payload.update({
-        "kind": GLOBAL_KIND, "series": list(model.names),
+        "kind": GLOBAL_KIND, "series": list(model.names), "weights": model.net.weights(),
+        "series_ids": {"encoding": model.net.encoding, "columns": model.net.width},
         "pipelines": {n: p.state() for n, p in model.pipelines.items()},
         "residuals": {n: r.astype(np.float64) for n, r in model.residuals.items()},
         "data": {s.name: data_info(s) for s in all_series},
@@ -271,9 +401,10 @@ def from_global_payload(payload: dict[str, Any], device: str = "cpu") -> GlobalM
 
     try:
         run = run_config_from_dict(payload["run"])
-        net = build_model(run.model)
-        net.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in payload["weights"].items()})
         names = tuple(str(n) for n in payload["series"])
+        ids = payload.get("series_ids") or {"encoding": ONEHOT}  # none before the embedding: one-hot
+        net = GlobalNet(build_model(run.model), len(names), str(ids["encoding"]))
+        net.load_weights(payload["weights"])
         pipelines = {n: TargetPipeline.from_state(payload["pipelines"][n]) for n in names}
         residuals = {n: np.asarray(payload["residuals"][n], dtype=np.float64) for n in names}
     except (KeyError, TypeError, ValueError, RuntimeError, ConfigError) as err:
@@ -313,5 +444,6 @@ def train_global(run: RunConfig, *, name: str | None = None, only: list[str] | N
 
 
 __all__ = ["symbols", "load_all", "train_all_series", "fit_global", "train_global", "GlobalModel",
-           "SeriesIdNet", "forecaster_for", "from_global_payload", "to_global_payload", "is_global",
+           "GlobalNet", "SeriesIdNet", "id_encoding", "embedding_dim", "ONEHOT_MAX",
+           "forecaster_for", "from_global_payload", "to_global_payload", "is_global",
            "SeriesFit"]

@@ -36,6 +36,7 @@ from forecast.errors import ConfigError, DataError, NotFoundError
 from forecast.forecaster import Forecaster
 from forecast.models.base import ForecastNet
 from forecast.transforms import SEASONAL
+from forecast.volatility import draw, noise_model
 
 MODES = ("stateful", "window")
 MAX_STEPS, MAX_PATHS, MAX_VALUES = 100_000, 100_000, 20_000_000
@@ -103,7 +104,11 @@ def rollout(
             window = torch.as_tensor(seed_window, dtype=torch.float32, device=device)  # (L, F)
             window = window.unsqueeze(0).expand(paths, -1, -1).contiguous()  # (N, L, F)
             noise = None
-            if bootstrap:  # all bootstrap noise drawn up front: (N, S)
+            clusters = noise_model(forecaster.residuals)  # tested on the long, time-ordered errors
+            if bootstrap and clusters.kind == "clustered":  # (N, S), see forecast.volatility
+                drawn = draw(residuals, clusters, paths, steps, np.random.default_rng(seed))
+                noise = temperature * torch.as_tensor(drawn, dtype=torch.float32, device=device)
+            elif bootstrap:  # all bootstrap noise drawn up front: (N, S)
                 res = torch.as_tensor(residuals, dtype=torch.float32, device=device)  # (R,)
                 idx = torch.randint(len(res), (paths, steps), generator=gen, device=device)
                 noise = temperature * res[idx]  # (N, S)
@@ -323,6 +328,7 @@ class Generation:
     dates: pd.DatetimeIndex  # (S,)
     seed: Seed
     classes: tuple[str, ...] = ()
+    noise: str = ""  # how the one-step errors were drawn (forecast.volatility), for numeric point models
 
     def table(self) -> pd.DataFrame:
         """Long table: path, step (both from 1), ds, value (class labels for class models)."""
@@ -357,7 +363,15 @@ def generate(
         values = forecaster.pipeline.to_levels(z, seed_anchor(forecaster, seed))  # (N, S)
     known = series.index[series.index <= seed.history.index[-1]]  # the calendar up to the seed
     dates = future_dates(known, series.freq, steps)
-    return Generation(values, dates, seed, series.classes)
+    return Generation(values, dates, seed, series.classes, _noise_said(forecaster, temperature))
+
+
+def _noise_said(forecaster: Forecaster, temperature: float) -> str:
+    """How a numeric point model's paths drew their errors; empty where no errors are drawn."""
+    if temperature <= 0 or forecaster.pipeline.categorical or (
+            forecaster.baseline is None and forecaster.net.head.probabilistic):
+        return ""
+    return noise_model(forecaster.residuals if forecaster.baseline is None else forecaster.step_errors()).describe()
 
 
 def _baseline_generation(forecaster: Forecaster, seed: Seed, steps: int, paths: int,

@@ -39,6 +39,7 @@ import numpy as np
 from forecast import baselines as B
 from forecast.statpeers import MAX_HISTORY
 from forecast.transforms import TargetPipeline
+from forecast.volatility import draw, noise_model
 
 INNER_ORIGINS = 8  # baseline-only scoring origins at the end of a fit too short for a tail
 
@@ -354,7 +355,7 @@ def baseline_paths(
     hist = np.asarray(history, dtype=np.float64)
     paths = paths if temperature > 0 and len(errors) else 1
     rng = np.random.default_rng(seed)
-    noise = (temperature * errors[rng.integers(len(errors), size=(paths, steps))]
+    noise = (temperature * draw(errors, noise_model(errors), paths, steps, rng)  # forecast.volatility
              if temperature > 0 and len(errors) else np.zeros((paths, steps)))
     if name in PEER_MEMBERS or name == MEDIAN:  # the peer's forecast, plus accumulated errors
         from forecast.statpeers import forecast as peer_forecast

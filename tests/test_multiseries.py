@@ -8,12 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from cli_runner import invoke
 
 from forecast import api, registry
 from forecast import multiseries as M
 from forecast.config import DataSpec, ModelConfig, RunConfig, TrainConfig, WindowConfig
-from forecast.errors import ConfigError, NotFoundError
+from forecast.errors import ConfigError, ModelFileError, NotFoundError
 from forecast.persistence import load_bundle
 
 FILE = "nyse_prices_split_adjusted_4sym.csv"
@@ -108,3 +109,115 @@ def test_cli_all_series_and_global(prices: Path, model_home: Path,
                               "--series", "DOW", "--json"])
     assert code == 0, err
     assert json.loads(out)["series"] == "DOW"
+
+
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every time the source file is parsed."""
+    from forecast.data import sources
+
+    calls: list[str] = []
+    real = sources.read_cells
+
+    def counted(spec: DataSpec):  # type: ignore[no-untyped-def]
+        calls.append(str(spec.path))
+        return real(spec)
+
+    monkeypatch.setattr(sources, "read_cells", counted)
+    return calls
+
+
+def test_all_series_parse_a_long_file_once(prices: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from forecast.data.sources import load_series
+
+    run = tiny_run(prices)
+    calls = _count_reads(monkeypatch)
+    every = M.load_all(run)
+    assert len(calls) == 1 and [s.name for s in every] == SYMBOLS
+    picked = M.load_all(run, ["zion", "AAL"])  # case-insensitive, in the order asked
+    assert len(calls) == 2 and [s.name for s in picked] == ["ZION", "AAL"]
+    for series in every:  # the same series as reading each one on its own
+        alone = load_series(replace(run.data, series=series.name))
+        assert alone.fingerprint() == series.fingerprint() and alone.notes == series.notes
+        assert alone.freq == series.freq and alone.source == series.source
+    with pytest.raises(NotFoundError, match="no series 'MSFT' in column 'symbol'; available: AAL"):
+        M.load_all(run, ["MSFT"])
+
+
+def test_wide_file_columns_parse_once(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from forecast.data.sources import load_series
+
+    wide = shared_data / "tuning" / "fpp2_visnights_wide_quarterly.csv"
+    spec = DataSpec(path=str(wide), targets=("all",))
+    calls = _count_reads(monkeypatch)
+    every = M.load_all(RunConfig(spec))
+    assert len(calls) == 1 and len(every) == 20 and every[0].name == "NSWMetro"
+    alone = load_series(replace(spec, series="QLDMetro"))
+    series = next(s for s in every if s.name == "QLDMetro")
+    assert alone.fingerprint() == series.fingerprint() and series.freq == alone.freq
+
+
+def test_embedded_ids_save_load_and_predict(prices: Path, tmp_path: Path) -> None:
+    from forecast.persistence import save_bundle
+
+    run = tiny_run(prices)
+    model = M.fit_global(M.load_all(run), run, ids="embedding")
+    width = M.embedding_dim(4)
+    assert model.net.encoding == "embedding" and model.run.model.n_features == 1 + width
+    table = model.net.embedding.weight.detach().numpy()  # type: ignore[union-attr]
+    assert table.shape == (4, width)
+    assert {len(r) for r in model.residuals.values()} == {M.GLOBAL_RESIDUAL_WINDOWS}  # the recent ones
+    payload = M.to_global_payload(model, M.load_all(run), "emb")
+    assert payload["series_ids"] == {"encoding": "embedding", "columns": width}
+    np.testing.assert_array_equal(payload["weights"][M.EMBEDDING_KEY], table)
+    path = tmp_path / "emb.joblib"
+    save_bundle(payload, path)
+    loaded = load_bundle(path)  # the safe format: plain data and arrays only
+    for symbol in SYMBOLS:
+        series = api.load_series(replace(run.data, series=symbol))
+        again = M.forecaster_for(loaded, symbol).predict(series).point
+        np.testing.assert_allclose(again, model.forecaster(symbol).predict(series).point, rtol=1e-6)
+    # what the shared network reads: each window's inputs followed by its series' embedding row
+    x = torch.zeros(4, 3, 2)  # (B, L, F + 1): one feature, then the series index
+    x[:, :, 1] = torch.arange(4.0)[:, None]
+    codes = model.net.with_ids(x).detach().numpy()  # (B, L, F + D)
+    np.testing.assert_array_equal(codes[:, :, 1:], np.repeat(table[:, None, :], 3, axis=1))
+    loaded["weights"][M.EMBEDDING_KEY] = table[:3]
+    with pytest.raises(ModelFileError, match="damaged or from another forecast version"):
+        M.from_global_payload(loaded)
+
+
+def test_auto_ids_and_one_hot_bundles_from_before_the_embedding(prices: Path) -> None:
+    assert M.id_encoding(4) == ("onehot", 4)
+    assert M.id_encoding(M.ONEHOT_MAX + 1) == ("embedding", M.embedding_dim(M.ONEHOT_MAX + 1))
+    assert M.id_encoding(1000, "onehot") == ("onehot", 1000)
+    with pytest.raises(ConfigError, match="choose auto, onehot, embedding"):
+        M.id_encoding(4, "hash")
+    run = tiny_run(prices)
+    all_series = M.load_all(run)
+    model = M.fit_global(all_series, run)
+    payload = M.to_global_payload(model, all_series, "old")
+    assert M.EMBEDDING_KEY not in payload["weights"]
+    del payload["series_ids"]  # what forecast saved before the embedding: one-hot, same weights
+    old = M.from_global_payload(payload)
+    assert old.net.encoding == "onehot"
+    series = all_series[1]
+    np.testing.assert_allclose(old.forecaster(series.name).predict(series).point,
+                               model.forecaster(series.name).predict(series).point, rtol=1e-6)
+
+
+def test_global_size_and_schedule_come_from_all_windows(prices: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from forecast.train import resolve_training
+    from forecast.windows import n_windows
+
+    all_series = M.load_all(tiny_run(prices))
+    run = RunConfig(DataSpec(path=str(prices)), WindowConfig(input_len=5, horizon=2),
+                    train=TrainConfig(device="cpu"))
+    windows = sum(n_windows(len(s), 5, 2) for s in all_series)
+    resolved = M.global_run(all_series, run, 3)
+    assert (resolved.model.hidden, resolved.model.layers) == (64, 2)  # 7,000 windows: not small data
+    assert resolved.train.epochs == resolve_training(replace(run.train, lr=1e-3), windows).epochs
+    assert resolved.train.batch_size == 32 and resolved.model.n_features == 1 + 3
+    monkeypatch.setattr(M, "EPOCH_BATCHES", windows // (2 * M.GLOBAL_BATCH))  # more windows than an epoch
+    assert M.global_run(all_series, run).train.batch_size == M.GLOBAL_BATCH
+    asked = replace(run, train=replace(run.train, batch_size=48))
+    assert M.global_run(all_series, asked).train.batch_size == 48  # what the user asked stays

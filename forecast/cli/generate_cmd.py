@@ -93,6 +93,8 @@ def generate(
             random_seed=random_seed, mode=mode.value,
         )
     summary = fanchart.summarize_generation(gen, threshold)
+    if gen.noise:
+        notes.append(f"noise: {gen.noise}")
     if output:
         write_table(gen.table(), output)
     if plot:
@@ -100,7 +102,8 @@ def generate(
         fanchart.plot_generation(plot, gen, series, title=title, threshold=threshold)
     head = {"model": name, "series": series.name, "target": series.target, "seed": seed.label,
             "mode": mode.value, "temperature": temperature, "random_seed": random_seed,
-            "last_date": seed.history.index[-1], "output": output, "plot": plot, "notes": notes}
+            "last_date": seed.history.index[-1], "output": output, "plot": plot, "noise": gen.noise,
+            "notes": notes}
     if json_out:
         render.print_json({**head, **summary})
         return

@@ -469,6 +469,19 @@ def symbols_in(raw: pd.DataFrame, spec: DataSpec, where: str) -> list[str]:
     return [] if symbol_col is None else sorted(raw[symbol_col][raw[symbol_col] != ""].unique())
 
 
+def symbol_rows(raw: pd.DataFrame, spec: DataSpec, where: str) -> dict[str, pd.DataFrame]:
+    """Each symbol's rows of a long-format table, in one pass (original row labels kept, so
+    errors name the file's rows); {} when it has no symbol column."""
+    symbol_col = _symbol_column(raw, _date_column(raw, spec, where)[0])
+    if symbol_col is None:
+        return {}
+    rows = raw[raw[symbol_col] != ""]
+    groups = {str(symbol): part for symbol, part in rows.groupby(symbol_col, sort=True)}
+    for part in groups.values():
+        part.attrs.update(raw.attrs)  # the reader's notes (the separator) go with every part
+    return groups
+
+
 def value_columns(raw: pd.DataFrame, spec: DataSpec, where: str) -> list[str]:
     """The columns ``--targets`` names (``all``: every numeric column but the dates and symbols)."""
     date_col, _ = _date_column(raw, spec, where)
@@ -487,4 +500,4 @@ def rows_text(items: Sequence[object]) -> str:
     return _rows(items)
 
 
-__all__ = ["series_from_cells", "symbols_in", "value_columns", "frequency", "exchange_freq", "rows_text"]
+__all__ = ["series_from_cells", "symbols_in", "symbol_rows", "value_columns", "frequency", "exchange_freq", "rows_text"]

@@ -152,14 +152,39 @@ def load_series(spec: DataSpec, snapshots: Path | None = None) -> SeriesData:
 def load_all(spec: DataSpec, only: list[str] | None = None,
              snapshots: Path | None = None) -> list[SeriesData]:
     """Every series of a long-format source, or every ``targets`` column of a wide one (or the
-    ``only`` ones), read and validated."""
+    ``only`` ones), read and validated. The source is parsed once, then split by symbol
+    (with ``snapshots``, each series goes through its own snapshot instead)."""
     if spec.ticker or not spec.path:
         raise ConfigError("--all-series / --global / --targets read a long or wide file; give its path")
-    names = only or series_names(spec)
+    if snapshots is not None:
+        names = only or series_names(spec)
+        _check_names(spec, names)
+        return [load_series(replace(spec, series=name), snapshots) for name in names]
+    from forecast.data.frame import series_from_cells, symbol_rows, value_columns
+
+    raw, where, path = read_cells(replace(spec, series=None))
+    source = spec.path if spec.path.startswith(_SQL) else str(path)
+    if spec.targets:
+        names = only or value_columns(raw, spec, where)
+        _check_names(spec, names)
+        return [series_from_cells(raw, replace(spec, target=name, series=None, targets=()), where,
+                                  source=source, name=name) for name in names]
+    groups = symbol_rows(raw, spec, where)
+    names = only or list(groups)
+    _check_names(spec, names)
+    out = []
+    for name in names:
+        key = name if name in groups else next((g for g in groups if g.lower() == name.lower()), None)
+        rows = raw if key is None else groups[key]  # unknown: the whole table says what there is
+        out.append(series_from_cells(rows, replace(spec, series=name), where, source=source,
+                                     name=path.stem))
+    return out
+
+
+def _check_names(spec: DataSpec, names: list[str]) -> None:
     if not names:
         raise ConfigError(f"{spec.path}: no symbol column (one series); --all-series and --global "
                           "need a long-format file with a symbol/ticker column")
-    return [load_series(replace(spec, series=name), snapshots) for name in names]
 
 
 __all__ = ["load_series", "load_all", "read_series", "read_cells", "series_names", "is_file", "absolute",
