@@ -86,6 +86,9 @@ def test_a_statistical_member_anchors_the_choice_with_the_peers(peer_fit, weak_f
     elif chosen.kind in ("net", "comb"):  # the better of the two on the tail
         assert chosen.scores[chosen.member] == min(chosen.scores["lstm"], chosen.scores["comb"])
     assert chosen.member in chosen.note() and "median" in chosen.note()
+    said = {"median": "nothing beat it", "net": "lower on the net's validation tail",
+            "comb": "lower on the net's validation tail"}.get(chosen.kind, "it beat median by more than 20%")
+    assert said in chosen.note()
     point = peer_fit.predict(airline).point
     if chosen.kind == "median":  # the median of the peers refit on every row at predict time
         expected = np.median([statpeers.forecast(n, airline.y, 12, 12)[0] for n in chosen.members], axis=0)
