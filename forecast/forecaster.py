@@ -53,6 +53,7 @@ SEASONAL_STRENGTH = 0.5  # F_s above which auto deseasonalises (seasonal differe
 MIN_SEASONS = 4  # ... when the series spans at least this many seasons
 MAX_INPUT_LEN = 336  # a default window never reads more steps (two weeks of hours)
 PEER_ORIGINS = 48  # the most validation origins scored when the statistical peers compete
+CALIBRATION_ORIGINS = 256  # ... while a chosen net calibrates on up to this many of its own
 RESIDUAL_WINDOWS = 20_000  # the most recent windows whose one-step errors a model keeps
 
 
@@ -529,6 +530,13 @@ def _floor(series: SeriesData, recipe: RunConfig, candidates: list[_Candidate]) 
     if choice.kind == "net":
         calibrated = not net.head.probabilistic and not categorical
         calibration = errors[winner.name] if calibrated else np.zeros((0, 0))
+        tail = _origins(winner)
+        if calibrated and where == "validation tail" and len(origins) < min(len(tail), CALIBRATION_ORIGINS):
+            # the peers were scored at fewer origins (each runs forward from every one): the
+            # net's own errors at up to CALIBRATION_ORIGINS of its validation windows
+            tail = tail[np.linspace(0, len(tail) - 1, min(len(tail), CALIBRATION_ORIGINS)).round().astype(int)]
+            idx = tail - winner.run.window.input_len - winner.pipeline.rows_lost
+            calibration = point_errors(net, winner.x[idx], winner.y[idx])
         recent = slice(max(0, len(winner.x) - RESIDUAL_WINDOWS), len(winner.x))  # one-step errors
         residuals = point_errors(net, winner.x[recent], winner.y[recent])[:, 0].copy()
     else:  # a baseline, a statistical peer or the combination: its errors as a point model's
