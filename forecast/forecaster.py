@@ -22,12 +22,12 @@ from forecast.models.base import ForecastNet
 from forecast.models.registry import build_model
 from forecast.selection import (
     INNER_ORIGINS,
-    PEER_HISTORY,
     Choice,
     baseline_forecast,
     choose,
     choose_with_peers,
     levels_to_model,
+    peer_history,
     table,
     widen,
 )
@@ -137,11 +137,18 @@ def _sub_daily(freq: str | None) -> bool:
 
 def default_input_len(freq: str | None, horizon: int, n_rows: int) -> int:
     """Two seasons (at least 20 steps and twice the horizon), capped by the data length and by
-    MAX_INPUT_LEN (two seasons of one-minute data would be 2,880 recurrent steps a window)."""
+    MAX_INPUT_LEN (two seasons of one-minute data would be 2,880 recurrent steps a window).
+    A season longer than MAX_INPUT_LEN (minutes, seconds) cannot be seen in a window anyway: the
+    seasonal transform carries it (a difference at lag m, anchored on the last m levels, chosen
+    for a strong season), so the window holds the recent steps: the horizon, at least 20 (168
+    for one-minute data: its recurrent cost a step is half of 336's; issue 15)."""
     from forecast.data.calendar import season_length
 
     season = season_length(freq) or 1
-    wanted = min(MAX_INPUT_LEN, max(2 * season if season > 1 else 0, 20, 2 * horizon))
+    if season > MAX_INPUT_LEN:
+        wanted = min(MAX_INPUT_LEN, max(20, horizon))
+    else:
+        wanted = min(MAX_INPUT_LEN, max(2 * season if season > 1 else 0, 20, 2 * horizon))
     cap = max(2, (n_rows - horizon) // 3)
     return int(min(wanted, cap))
 
@@ -227,7 +234,8 @@ def resolve_run(run: RunConfig, series: SeriesData) -> RunConfig:
     windows = n_windows(len(series) - lost, input_len, horizon)
     small = windows < SMALL_DATA_WINDOWS  # a smaller, faster-learning net for short series
     train = resolve_training(
-        replace(run.train, lr=(3e-3 if small else 1e-3) if run.train.lr is None else run.train.lr), windows
+        replace(run.train, lr=(3e-3 if small else 1e-3) if run.train.lr is None else run.train.lr), windows,
+        input_len,
     )
     model = replace(
         run.model,
@@ -366,7 +374,7 @@ class Forecaster:
             raise ConfigError(f"this model forecasts with {chosen.member}, which needs statsforecast; "
                               f"install it with: {statpeers.INSTALL}")
         names = (chosen.member,) if chosen.kind == "peer" else chosen.members
-        recent = series.y[-PEER_HISTORY:]  # the rows the peers were validated on at most
+        recent = series.y[-peer_history(chosen.season):]  # the rows the peers were validated on [issue 15]
         members = [statpeers.forecast(n, recent, horizon, chosen.season)[0] for n in names]
         if chosen.kind == "median":
             return np.median(members, axis=0)

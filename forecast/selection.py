@@ -169,6 +169,17 @@ def peer_names(season: int, price_like: bool = False) -> tuple[str, ...]:
     """The statistical members of a fit with this season: MSTL needs a season > 1, and a price's
     calendar (5 trading days) is no season to decompose."""
     return tuple(n for n in PEER_MEMBERS if n != "mstl" or (season > 1 and not price_like))
+# [issue 15, long series] a season longer than this is not modelled by the peers: they read one
+# season of rows at most, so statsforecast fits no seasonal term (it drops it when rows <= m).
+# AutoETS with one-minute data's 1,440-step season took 249 s on 2,048 rows (its admissibility
+# check finds the roots of a degree-1,440 polynomial), the whole 200,000-row fit's other work ~60 s.
+PEER_MAX_SEASON = 168
+
+
+def peer_history(season: int) -> int:
+    """[issue 15] The most recent rows a peer reads: PEER_HISTORY, or for a season above
+    PEER_MAX_SEASON one season of them (no seasonal term then)."""
+    return PEER_HISTORY if season <= PEER_MAX_SEASON else min(PEER_HISTORY, int(season))
 
 
 def peer_forecasts(name: str, y: np.ndarray, origins: np.ndarray, horizon: int,
@@ -189,12 +200,13 @@ def peer_forecasts(name: str, y: np.ndarray, origins: np.ndarray, horizon: int,
 
     model = getattr(sf, PEERS[name].cls)(season_length=max(int(season), 1))
     out = np.empty((len(origins), horizon))
+    rows = peer_history(season)  # [issue 15]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model.fit(np.asarray(y[max(0, origins[0] - PEER_HISTORY) : origins[0]], dtype=np.float64))
+            model.fit(np.asarray(y[max(0, origins[0] - rows) : origins[0]], dtype=np.float64))
             for i, o in enumerate(origins):
-                recent = np.asarray(y[max(0, o - PEER_HISTORY) : o], dtype=np.float64)
+                recent = np.asarray(y[max(0, o - rows) : o], dtype=np.float64)
                 out[i] = model.forward(y=recent, h=horizon)["mean"]
     except Exception:  # statsforecast raises bare ValueError/LinAlgError on odd data
         return None
@@ -367,7 +379,7 @@ def baseline_paths(
         from forecast.statpeers import forecast as peer_forecast
 
         names = (members or peer_names(season)) if name == MEDIAN else (name,)
-        point = np.median([peer_forecast(n, hist[-PEER_HISTORY:], steps, season)[0] for n in names],
+        point = np.median([peer_forecast(n, hist[-peer_history(season):], steps, season)[0] for n in names],
                           axis=0)[None, :]  # (1, steps)
         walk = np.cumsum(noise, axis=1)  # (paths, steps)
         return point * np.exp(walk) if transform in ("logret", "slogret") else point + walk

@@ -60,24 +60,44 @@ STEP_BUDGET, MIN_EPOCHS, MAX_EPOCHS = 600, 5, 300
 # An epoch draws at most this many batches of windows (without replacement): on a long series
 # training cost follows the step budget, not the number of rows.
 EPOCH_BATCHES = 250
+# ... of windows up to REF_LEN steps; longer windows cost more per step (a recurrent net runs
+# every step of the window), so an epoch of L-step windows draws EPOCH_BATCHES x REF_LEN / L
+# batches (at least MIN_EPOCH_BATCHES). Epochs still give about STEP_BUDGET steps, so a long
+# series of short windows trains 1,250 steps and one of 168-step windows ~600 (issue 15: a
+# 2M-row one-minute series spent 1,250 steps x 336 window steps, ~110 s of a busy core).
+REF_LEN, MIN_EPOCH_BATCHES = 64, 50
 VAL_WINDOWS = 4096  # early stopping scores at most this many validation windows, evenly spaced
+# ... and at most this many recurrent steps' worth of them (4,096 windows of 64 steps), at least
+# 1,024 windows: 336-step windows of one-minute data score 1,024 (an epoch's validation then costs
+# about what 1,024 x 336 steps forward do, not four times that)
+VAL_STEPS, MIN_VAL_WINDOWS = VAL_WINDOWS * 64, 1024
 # Above this many bytes of float32 windows, batches are gathered from the strided window views
 # one at a time instead of copying every window into one tensor (rows x window would not fit).
 DENSE_BYTES = 256 * 2**20
 
 
-def epoch_batches(n_train: int, batch_size: int) -> int:
-    """Batches in one epoch: every window once, or EPOCH_BATCHES sampled ones on long series."""
-    return max(1, min(EPOCH_BATCHES, math.ceil(n_train / batch_size)))
+def val_windows(input_len: int) -> int:
+    """How many validation windows early stopping scores for windows of ``input_len`` steps."""
+    return max(MIN_VAL_WINDOWS, min(VAL_WINDOWS, VAL_STEPS // max(1, input_len)))
 
 
-def resolve_training(train: TrainConfig, windows: int) -> TrainConfig:
+def epoch_batches(n_train: int, batch_size: int, input_len: int = 0) -> int:
+    """Batches in one epoch: every window once, or a sample on long series: EPOCH_BATCHES of
+    them for windows up to REF_LEN steps, proportionally fewer for longer ones."""
+    most = EPOCH_BATCHES
+    if input_len > REF_LEN:
+        most = max(MIN_EPOCH_BATCHES, EPOCH_BATCHES * REF_LEN // input_len)
+    return max(1, min(most, math.ceil(n_train / batch_size)))
+
+
+def resolve_training(train: TrainConfig, windows: int, input_len: int = 0) -> TrainConfig:
     """Fill epochs, patience, lr. Epochs: about STEP_BUDGET optimizer steps (small data needs
-    more passes), MIN_EPOCHS to MAX_EPOCHS; an epoch is at most EPOCH_BATCHES batches, so a
-    long series trains MIN_EPOCHS x EPOCH_BATCHES = 1,250 steps whatever its length."""
+    more passes), MIN_EPOCHS to MAX_EPOCHS; an epoch is at most EPOCH_BATCHES batches (fewer for
+    windows over REF_LEN steps), so a long series trains MIN_EPOCHS x EPOCH_BATCHES = 1,250
+    steps whatever its length (about STEP_BUDGET for long windows)."""
     epochs = train.epochs
     if epochs is None:
-        batches = epoch_batches(int(windows * (1 - train.val_fraction)), train.batch_size)
+        batches = epoch_batches(int(windows * (1 - train.val_fraction)), train.batch_size, input_len)
         epochs = int(min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(STEP_BUDGET / batches))))
     patience = train.patience if train.patience is not None else max(8, epochs // 4)
     if train.lr is not None and not train.lr > 0:
@@ -117,7 +137,7 @@ class Windows:
     (strided view) arrays with each batch gathered and copied on demand."""
 
     def __init__(self, x: np.ndarray, y: np.ndarray, device: torch.device) -> None:
-        self.device, self.n = device, len(x)
+        self.device, self.n, self.input_len = device, len(x), int(x.shape[1])
         self.dense = x.size * 4 <= DENSE_BYTES
         if self.dense:
             self.x, self.y = to_tensor(x, device), to_tensor(y, device)  # (N, L, F), (N, H)
@@ -135,12 +155,20 @@ class Windows:
         return to_tensor(self.x_np[rows], self.device), to_tensor(self.y_np[rows], self.device)
 
 
+def _val_picks(n: int, input_len: int) -> np.ndarray:
+    """The validation windows early stopping scores: all, or val_windows(input_len) evenly
+    spaced ones, the same every epoch (only those are ever copied: issue 15's 2M-row minute
+    series held 200,000 x 168 validation windows, 134 MB, to score 1,024 of them)."""
+    most = val_windows(input_len)
+    if n <= most:
+        return np.arange(n)
+    return torch.linspace(0, n - 1, most).round().long().numpy()
+
+
 def _evaluate(net: ForecastNet, data: Windows, batch: int) -> float:
     net.eval()
     total = 0.0
     picks = torch.arange(len(data))
-    if len(data) > VAL_WINDOWS:  # evenly spaced, the same ones every epoch
-        picks = torch.linspace(0, len(data) - 1, VAL_WINDOWS).round().long()
     picks = picks.to(data.device) if data.dense else picks
     with torch.no_grad():
         for start in range(0, len(picks), batch * 8):
@@ -161,7 +189,7 @@ def _train_epoch(
     stopped by ``on_step(step, steps)``)."""
     net.train()
     order = torch.randperm(len(data), generator=generator)
-    order = order[: epoch_batches(len(data), config.batch_size) * config.batch_size]
+    order = order[: epoch_batches(len(data), config.batch_size, data.input_len) * config.batch_size]
     order = order.to(data.device) if data.dense else order
     total, seen = torch.zeros((), device=data.device), 0
     steps = math.ceil(len(order) / config.batch_size)
@@ -193,12 +221,13 @@ def train_network(
     on_step: Callable[[StepStats], bool] | None = None,
 ) -> TrainReport:
     """Fit ``net`` in place on windows x (N, L, F), y (N, H); keep the best-validation weights."""
-    config = resolve_training(config, len(x_train) + len(x_val))
+    config = resolve_training(config, len(x_train) + len(x_val), x_train.shape[1])
     assert config.epochs is not None and config.patience is not None
     device = resolve_device(config.device)
     net.to(device)
     net.tbptt = config.tbptt
-    train_data, val_data = Windows(x_train, y_train, device), Windows(x_val, y_val, device)
+    picks = _val_picks(len(x_val), x_val.shape[1])  # (V,) the scored ones, gathered once
+    train_data, val_data = Windows(x_train, y_train, device), Windows(x_val[picks], y_val[picks], device)
     optimizer = Adam(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     generator = torch.Generator().manual_seed(config.seed)
     use_val = len(val_data) > 0
@@ -244,6 +273,6 @@ def train_network(
         kept_initial=kept_initial,
         interrupted=interrupted,
         n_train=len(train_data),
-        n_val=len(val_data),
+        n_val=len(x_val),
         history=history,
     )

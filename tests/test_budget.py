@@ -73,5 +73,28 @@ def test_a_sampled_epoch_draws_epoch_batches(sample_data: Path, monkeypatch: pyt
 def test_the_default_window_of_high_frequency_data_is_capped() -> None:
     from forecast.forecaster import MAX_INPUT_LEN, default_input_len
 
-    assert default_input_len("min", 60, 2_000_000) == MAX_INPUT_LEN  # not 2 x 1,440
+    # a season longer than the cap (1,440 minutes) is the seasonal transform's: the window
+    # holds the horizon's worth of recent steps (at least 20), never 2 x 1,440
+    assert default_input_len("min", 168, 2_000_000) == 168
+    assert default_input_len("min", 5, 2_000_000) == 20
+    assert default_input_len("min", 600, 2_000_000) == MAX_INPUT_LEN
     assert default_input_len("30min", 48, 17_000) == 96  # two daily seasons, as before
+    assert default_input_len("h", 168, 17_000) == MAX_INPUT_LEN  # 2 x 168 hours, as before
+
+
+def test_long_windows_draw_fewer_batches_an_epoch_and_train_about_the_step_budget() -> None:
+    config = TrainConfig(batch_size=32, val_fraction=0.1)
+    assert epoch_batches(1_800_000, 32, T.REF_LEN) == T.EPOCH_BATCHES
+    assert epoch_batches(1_800_000, 32, 168) == T.EPOCH_BATCHES * T.REF_LEN // 168  # 95
+    assert epoch_batches(1_800_000, 32, 10_000) == T.MIN_EPOCH_BATCHES
+    assert epoch_batches(640, 32, 168) == 20  # short data: every window once, as before
+    short, long = resolve_training(config, 2_000_000, 20), resolve_training(config, 2_000_000, 168)
+    assert short.epochs * epoch_batches(1_800_000, 32, 20) == 1250
+    steps = long.epochs * epoch_batches(1_800_000, 32, 168)
+    assert T.STEP_BUDGET <= steps < 1250  # about the step budget, a ceiling of epochs above it
+
+
+def test_validation_scores_fewer_windows_when_they_are_long() -> None:
+    assert T.val_windows(20) == T.VAL_WINDOWS
+    assert T.val_windows(336) == T.MIN_VAL_WINDOWS  # 4,096 x 64 / 336 = 780, raised to 1,024
+    assert T.val_windows(128) == 2048

@@ -50,10 +50,18 @@ def _modal_step(index: pd.DatetimeIndex) -> str | int | None:
     steps = steps[steps > 0]
     if len(steps) == 0:
         return None
-    kinds = pd.Series([_step_kind(int(s)) for s in steps])
-    counts = kinds.value_counts()
-    if counts.iloc[0] / len(steps) >= _MIN_SHARE:
-        return counts.index[0]
+    # bucket the distinct steps only (a 2M-row minute file has a handful), then count per bucket;
+    # a tie goes to the bucket seen first
+    values, first, counts = np.unique(steps, return_index=True, return_counts=True)
+    totals: dict[str | int, list[int]] = {}
+    for value, seen, count in zip(values.tolist(), first.tolist(), counts.tolist()):
+        kind = _step_kind(int(value))
+        total = totals.setdefault(kind, [0, seen])
+        total[0] += count
+        total[1] = min(total[1], seen)
+    kind, (count, _) = min(totals.items(), key=lambda item: (-item[1][0], item[1][1]))
+    if count / len(steps) >= _MIN_SHARE:
+        return kind
     return _DAY if _is_business_daily(steps) else None
 
 

@@ -22,6 +22,7 @@ from pandas.tseries.frequencies import to_offset
 from forecast.config import DataSpec
 from forecast.data.calendar import infer_freq
 from forecast.data.dates import STEPS, STEPS_FREQ, step_dates
+from forecast.data.fastcells import plain_numbers, same_layout
 from forecast.data.numbers import looks_numeric, plain, spelling
 from forecast.data.series import SeriesData
 from forecast.errors import ConfigError, DataError, NotFoundError
@@ -58,6 +59,8 @@ def _is_numeric(cells: pd.Series, spelled: bool = True) -> bool:
 
     ``spelled``: in any common spelling (1,234.5 / 101,288 / "5.2"); else plain only.
     """
+    if plain_numbers(cells):  # every cell a plain number (a long clean column: no per-cell work)
+        return True
     present = ~_is_missing(cells)
     numbers = looks_numeric(cells) if spelled else _as_numbers(cells).notna()
     return bool(present.any()) and bool(numbers[present].mean() > 0.5)
@@ -157,16 +160,36 @@ def _date_column(raw: pd.DataFrame, spec: DataSpec, where: str) -> tuple[str, li
 def _is_step_index(cells: pd.Series, by_name: bool = True) -> bool:
     """Whole numbers that are not all bare years (1959, 1960, ...) or yyyymmdd days, or, in a
     column named like a step or time (t, time, seconds), any plain numbers (0.5, 1.0, ...)."""
-    present = cells[~_is_missing(cells)]
+    whole = len(cells) >= 2 and plain_numbers(cells, integers=True)  # no per-cell work when so
+    if not whole and not _first_is_number(cells):  # e.g. a date column: no need to test every cell
+        return False
+    present = cells if whole else cells[~_is_missing(cells)]
     if len(present) < 2:
         return False
-    if present.str.fullmatch(_INTEGER).all():  # bare years and 20200131-style days are dates
-        return not (present.str.fullmatch(_YEAR).all() or present.str.fullmatch(r"(19|20)\d{6}").all())
+    if whole or present.str.fullmatch(_INTEGER).all():  # bare years and 20200131-style days are dates
+        return not (_all_match(present, _YEAR) or _all_match(present, re.compile(r"(19|20)\d{6}")))
     return by_name and bool(_as_numbers(present).notna().all())
+
+
+def _first_is_number(cells: pd.Series) -> bool:
+    """The first present cell is a plain number (else no test of every cell can pass); True
+    when every cell is missing (the caller decides then)."""
+    head = cells.head(64)
+    present = head[~_is_missing(head)]
+    if present.empty:
+        return True
+    return bool(_as_numbers(present.iloc[:1]).notna().iloc[0])
+
+
+def _all_match(cells: pd.Series, pattern: re.Pattern[str]) -> bool:
+    """Every cell matches ``pattern`` whole (the first cell is tried alone first)."""
+    return bool(pattern.fullmatch(cells.iloc[0])) and bool(cells.str.fullmatch(pattern).all())
 
 
 def _steps(cells: pd.Series, where: str, column: str) -> pd.Series:
     """Step numbers as the datetime64 seconds SeriesData keeps, or a DataError naming bad rows."""
+    if plain_numbers(cells, integers=True):  # whole numbers in every cell
+        return pd.Series(step_dates(cells.astype("int64").to_numpy()), index=cells.index)
     numbers = _as_numbers(cells)
     bad = numbers.isna() | np.isinf(numbers)
     if bad.any():
@@ -181,6 +204,9 @@ def _steps(cells: pd.Series, where: str, column: str) -> pd.Series:
 
 def _dates(cells: pd.Series, spec: DataSpec, where: str, column: str, notes: list[str]) -> pd.Series:
     """Parsed wall-clock dates for the rows, or a DataError naming the bad rows."""
+    parsed = _one_layout_dates(cells)
+    if parsed is not None:
+        return parsed
     offsets, text = _offsets(cells)
     parsed = _parse_dates(text, _decide_dayfirst(text, spec, where, column, notes))
     bad = parsed.isna()
@@ -193,6 +219,24 @@ def _dates(cells: pd.Series, spec: DataSpec, where: str, column: str, notes: lis
     if not offsets.empty:
         notes.append(f"timestamps had UTC offsets ({', '.join(sorted(offsets.unique()))}); "
                      "kept their local wall-clock times, tz-naive")
+    return parsed
+
+
+def _one_layout_dates(cells: pd.Series) -> pd.Series | None:
+    """The dates of a column whose cells all share one layout (fastcells.same_layout) that
+    _offsets and _to_iso leave as it is (e.g. '2020-01-01 09:30'), parsed as _dates would
+    parse them without its per-cell rewriting; None when that does not hold or a cell fails."""
+    if not same_layout(cells):
+        return None
+    head = cells.iloc[:1]
+    offsets, text = _offsets(head)
+    if not offsets.empty or text.iloc[0] != head.iloc[0] or _to_iso(head, False).iloc[0] != head.iloc[0]:
+        return None
+    if not text.str.extract(_DMY).dropna().empty:  # d/m/y: the day order is decided on all rows
+        return None
+    parsed = pd.to_datetime(cells, format="ISO8601", errors="coerce")
+    if parsed.isna().any() or getattr(parsed.dtype, "tz", None) is not None:
+        return None
     return parsed
 
 
@@ -289,6 +333,10 @@ def _choose(raw: pd.DataFrame, spec: DataSpec, where: str, skip: set[str], notes
 def _numbers(cells: pd.Series, where: str, column: str, sep: str, notes: list[str]) -> pd.Series:
     """A numeric column in any common spelling (noted); text, stray quotes or infinite
     cells are a DataError naming the rows."""
+    if sep != ";" and plain_numbers(cells):  # plain in every cell: no spelling to decide
+        values = pd.to_numeric(cells, errors="coerce").astype("float64")
+        if not (values.isna().any() or np.isinf(values).any()):
+            return values
     quoted = cells.str.contains('"', regex=False)
     if quoted.any():
         raise DataError(
@@ -320,6 +368,8 @@ def _numbers(cells: pd.Series, where: str, column: str, sep: str, notes: list[st
 
 def _categories(cells: pd.Series, where: str, column: str) -> tuple[pd.Series, tuple[str, ...]] | None:
     """Class codes (0..C-1, labels sorted) when the present cells are text; None if numbers."""
+    if plain_numbers(cells):
+        return None
     present = ~_is_missing(cells)
     numeric = looks_numeric(cells) & present
     if not present.any() or numeric.sum() * 2 > present.sum():

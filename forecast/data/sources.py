@@ -116,7 +116,32 @@ def read_series(spec: DataSpec) -> SeriesData:
         return series_from_cells(raw, column, where, source=source, name=spec.series)
     raw, where, path = read_cells(spec)
     source = spec.path if spec.path and spec.path.startswith(_SQL) else str(path)
-    return series_from_cells(raw, spec, where, source=source, name=path.stem)
+    series = series_from_cells(raw, spec, where, source=source, name=path.stem)
+    if len(raw) >= RELEASE_ROWS:
+        del raw
+        release_memory()
+    return series
+
+
+RELEASE_ROWS = 100_000
+
+
+def release_memory() -> None:
+    """Hand freed heap pages back to the OS: pyarrow's pool (pandas' str columns) and glibc's
+    (malloc_trim; nothing elsewhere). Reading a long file frees its text cells, but both keep
+    the pages: after the 2M-row minute CSV ~270 MB that then counted in every later peak of
+    the process (issue 15: <= 1 GB)."""
+    import ctypes
+    import gc
+    import sys
+
+    gc.collect()
+    if "pyarrow" in sys.modules:
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, musl, Windows)
+        pass
 
 
 def series_names(spec: DataSpec) -> list[str]:
