@@ -80,6 +80,7 @@ def run(quick: bool = False) -> str:
     keys = [k for k in ref if not only or k in only]
     if quick:
         keys = keys[:3]
+    load_before = os.getloadavg()[0]
     home = Path(tempfile.mkdtemp(prefix="bench-tuning-"))
     rows, ratios, floor, ahead, readable, unreadable, total = [], [], 0, 0, 0, [], 0.0
     for key in keys:
@@ -112,7 +113,8 @@ def run(quick: bool = False) -> str:
         f"Floor (MASE <= best of naive/snaive/drift): **{floor} of {readable}**. "
         f"Ahead (MASE <= best statsforecast model): **{ahead} of {readable}** (goal >= {need}). "
         f"Geometric mean ours / best statistical: **{geo:.3f}** (goal <= 0.95). "
-        f"Total evaluate time {total:.0f} s."
+        f"Total evaluate time {total:.0f} s. Load average (1 min) {load_before:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} CPUs (other work shares them)."
     )
     return (
         "## Tuning set: default `forecast evaluate` against the reference (issue 12)\n\n"

@@ -21,16 +21,15 @@ from forecast.errors import ConfigError, DataError
 from forecast.models.base import ForecastNet
 from forecast.models.registry import build_model
 from forecast.selection import (
-    COMB,
     INNER_ORIGINS,
-    PEER_MEMBERS,
     Choice,
     baseline_forecast,
     choose,
+    choose_with_peers,
     levels_to_model,
-    peer_forecasts,
     peer_history,
     table,
+    widen,
 )
 from forecast.train import (
     VAL_WINDOWS,
@@ -53,7 +52,8 @@ TREND_SHARE = 0.5  # R^2 of a linear trend above which the target is differenced
 SEASONAL_STRENGTH = 0.5  # F_s above which auto deseasonalises (seasonal differences)
 MIN_SEASONS = 4  # ... when the series spans at least this many seasons
 MAX_INPUT_LEN = 336  # a default window never reads more steps (two weeks of hours)
-PEER_ORIGINS = 256  # the most validation origins scored when the statistical peers compete
+PEER_ORIGINS = 48  # the most validation origins scored when the statistical peers compete
+CALIBRATION_ORIGINS = 256  # ... while a chosen net calibrates on up to this many of its own
 RESIDUAL_WINDOWS = 20_000  # the most recent windows whose one-step errors a model keeps
 
 
@@ -285,7 +285,7 @@ class Forecaster:
         """The simple baseline or statistical peer this model forecasts (and generates) with, or
         None when it uses its network (alone, or in the equal-weight combination)."""
         chosen = self.chosen
-        return chosen.member if chosen.kind in ("baseline", "peer") else None
+        return chosen.member if chosen.kind in ("baseline", "peer", "median") else None
 
     def step_errors(self) -> np.ndarray:
         """One-step model-space errors to bootstrap in rollouts: (R,). Out of sample (the
@@ -365,7 +365,7 @@ class Forecaster:
     def _member_point(self, series: SeriesData, horizon: int) -> np.ndarray:
         """The chosen non-net member's point forecast (H,) from every row of ``series``: a
         baseline; a statistical peer refit on the series (statsforecast, ~0.2 s on monthly
-        data); or the mean of the net's forecast and the peers'."""
+        data); the median of the peers; or the mean of the net's forecast and the peers'."""
         chosen = self.chosen
         if chosen.kind == "baseline":
             return baseline_forecast(chosen.member, series.y, horizon, chosen.season,
@@ -373,9 +373,11 @@ class Forecaster:
         if not statpeers.available():
             raise ConfigError(f"this model forecasts with {chosen.member}, which needs statsforecast; "
                               f"install it with: {statpeers.INSTALL}")
-        names = (chosen.member,) if chosen.kind == "peer" else PEER_MEMBERS
+        names = (chosen.member,) if chosen.kind == "peer" else chosen.members
         recent = series.y[-peer_history(chosen.season):]  # the rows the peers were validated on [issue 15]
         members = [statpeers.forecast(n, recent, horizon, chosen.season)[0] for n in names]
+        if chosen.kind == "median":
+            return np.median(members, axis=0)
         if chosen.kind == "comb":
             z = self.net.head.point(self.raw_output(series)).cpu().double().numpy()[0]  # (H,)
             members.append(self.pipeline.to_levels(z, self.pipeline.anchor(series.y)))
@@ -536,16 +538,27 @@ def _floor(series: SeriesData, recipe: RunConfig, candidates: list[_Candidate]) 
     # the net as trained: both keep the (first) net, and the scores still say how it compares
     keep_net = (first.net.head.probabilistic and not categorical) or (
         where == "inner origins" and run.train.val_fraction <= 0)
-    others = (_peer_members(series, origins, horizon, season, nets.get(first.name))
-              if where == "validation tail" and _peers_apply(series, candidates, run) else {})
-    choice, forecasts = choose(series.y, origins, horizon, season, categorical, nets, where,
-                               keep_net=keep_net, others=others)
+    if where == "validation tail" and _peers_apply(series, candidates, run):
+        assert run.window.input_len is not None  # widened origins keep two seasons before them
+        wide = widen(origins, max(2 * season, run.window.input_len, 2 * horizon))
+        choice, forecasts = choose_with_peers(series.y, origins, wide, horizon, season, nets,
+                                              price_like=series.price_like, keep_net=keep_net)
+    else:
+        choice, forecasts = choose(series.y, origins, horizon, season, categorical, nets, where,
+                                   keep_net=keep_net)
     saved = choice.as_dict()
     winner = next((c for c in candidates if c.name == choice.member), first)
     pipeline, net = winner.pipeline, winner.net
     if choice.kind == "net":
         calibrated = not net.head.probabilistic and not categorical
         calibration = errors[winner.name] if calibrated else np.zeros((0, 0))
+        tail = _origins(winner)
+        if calibrated and where == "validation tail" and len(origins) < min(len(tail), CALIBRATION_ORIGINS):
+            # the peers were scored at fewer origins (each runs forward from every one): the
+            # net's own errors at up to CALIBRATION_ORIGINS of its validation windows
+            tail = tail[np.linspace(0, len(tail) - 1, min(len(tail), CALIBRATION_ORIGINS)).round().astype(int)]
+            idx = tail - winner.run.window.input_len - winner.pipeline.rows_lost
+            calibration = point_errors(net, winner.x[idx], winner.y[idx])
         recent = slice(max(0, len(winner.x) - RESIDUAL_WINDOWS), len(winner.x))  # one-step errors
         residuals = point_errors(net, winner.x[recent], winner.y[recent])[:, 0].copy()
     else:  # a baseline, a statistical peer or the combination: its errors as a point model's
@@ -658,23 +671,6 @@ def _peers_apply(series: SeriesData, candidates: list[_Candidate], run: RunConfi
     head keeps the net) and a validation tail (val_fraction > 0)."""
     return (statpeers.available() and not series.classes and len(candidates) == 1
             and not candidates[0].net.head.probabilistic and run.train.val_fraction > 0)
-
-
-def _peer_members(series: SeriesData, origins: np.ndarray, horizon: int, season: int,
-                  net: np.ndarray | None) -> dict[str, tuple[str, np.ndarray]]:
-    """AutoETS and AutoTheta (statsforecast) at the validation origins, and the equal-weight
-    mean of the net and both ("comb", M4's Comb idea: no weights fitted on the short tail):
-    name -> (kind, forecasts (N, H) levels). A peer that cannot fit is left out."""
-    if not len(origins):
-        return {}
-    out: dict[str, tuple[str, np.ndarray]] = {}
-    for name in PEER_MEMBERS:
-        forecast = peer_forecasts(name, series.y, origins, horizon, season)
-        if forecast is not None:
-            out[name] = ("peer", forecast)
-    if net is not None and len(out) == len(PEER_MEMBERS):
-        out[COMB] = ("comb", np.mean([net, *(f for _, f in out.values())], axis=0))
-    return out
 
 
 def point_errors(net: ForecastNet, x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -393,4 +393,4 @@ def _baseline_generation(forecaster: Forecaster, seed: Seed, steps: int, paths: 
         )
     return baseline_paths(chosen.member, history, steps, paths, season=chosen.season, errors=errors,
                           transform=forecaster.pipeline.transform, temperature=temperature,
-                          seed=random_seed)
+                          seed=random_seed, members=chosen.members)

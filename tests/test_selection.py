@@ -18,10 +18,16 @@ from forecast.data.csv import read_csv_series
 from forecast.forecaster import Forecaster, fit
 from forecast.rollout import data_seed, generate
 from forecast.selection import (
+    MARGIN,
+    MIN_NET_ORIGINS,
+    NET_MARGIN,
+    STAT_ORIGINS,
     Choice,
     baseline_paths,
     choose,
+    choose_with_peers,
     levels_to_model,
+    widen,
 )
 from forecast.transforms import Scaler, TargetPipeline
 
@@ -61,24 +67,64 @@ def peer_fit(airline):
 
 
 def test_without_statsforecast_the_choice_is_the_nets_and_baselines_only(weak_fit) -> None:
-    assert not set(weak_fit.chosen.scores) & {"autoets", "autotheta", "comb"}
+    assert not set(weak_fit.chosen.scores) & {"autoets", "autotheta", "mstl", "median", "comb"}
 
 
-def test_a_statistical_peer_that_wins_on_validation_is_chosen(peer_fit, weak_fit, airline) -> None:
+def test_a_statistical_member_anchors_the_choice_with_the_peers(peer_fit, weak_fit, airline) -> None:
     chosen = peer_fit.chosen
-    assert {"autoets", "autotheta", "comb", "lstm", *B.BASELINES} == set(chosen.scores)
-    assert chosen.scores[chosen.member] == min(chosen.scores.values())
-    # on Airline both peers beat every simple baseline on the validation windows
-    best_baseline = min(chosen.scores[b] for b in B.BASELINES)
-    assert max(chosen.scores["autoets"], chosen.scores["autotheta"]) < best_baseline
-    # the same baselines' scores as without statsforecast: the same origins
+    peers = {"autoets", "autotheta", "mstl"}
+    assert {*peers, "median", "comb", "lstm", *B.BASELINES} == set(chosen.scores)
+    assert chosen.anchor == "median" and set(chosen.members) == peers
+    # the statistical members and baselines were scored at more origins than the net's tail
+    assert chosen.wide_windows >= max(chosen.windows, 24) and set(chosen.wide) == {*peers, "median", *B.BASELINES}
+    # the same baselines' scores at the tail as without statsforecast: the same origins
     for name in B.BASELINES:
         assert chosen.scores[name] == pytest.approx(weak_fit.chosen.scores[name])
-    assert chosen.kind in ("peer", "comb") and chosen.member in chosen.note()
+    # what was chosen is the anchor unless it beat the anchor by more than the margin
+    if chosen.kind in ("peer", "baseline"):
+        assert chosen.wide[chosen.member] < (1 - MARGIN) * chosen.wide["median"]
+    elif chosen.kind in ("net", "comb"):  # the better of the two on the tail
+        assert chosen.scores[chosen.member] == min(chosen.scores["lstm"], chosen.scores["comb"])
+    assert chosen.member in chosen.note() and "median" in chosen.note()
+    said = {"median": "nothing beat it", "net": "lower on the net's validation tail",
+            "comb": "lower on the net's validation tail"}.get(chosen.kind, "it beat median by more than 20%")
+    assert said in chosen.note()
     point = peer_fit.predict(airline).point
-    if chosen.kind == "peer":  # refit on every row at predict time
-        assert peer_fit.baseline == chosen.member
-        np.testing.assert_allclose(point, statpeers.forecast(chosen.member, airline.y, 12, 12)[0])
+    if chosen.kind == "median":  # the median of the peers refit on every row at predict time
+        expected = np.median([statpeers.forecast(n, airline.y, 12, 12)[0] for n in chosen.members], axis=0)
+        np.testing.assert_allclose(point, expected)
+
+
+def test_choose_with_peers_keeps_the_anchor_within_the_margin() -> None:
+    pytest.importorskip("statsforecast", reason="the stats extra is not installed")
+    rng = np.random.default_rng(0)
+    t = np.arange(140, dtype=np.float64)
+    y = 10 + np.sin(2 * np.pi * t / 12) + 0.1 * rng.standard_normal(140)  # a season of 12
+    tail = np.arange(110, 110 + MIN_NET_ORIGINS + 2)
+    wide = widen(tail, 24)
+    assert len(wide) == STAT_ORIGINS and np.array_equal(wide[-len(tail):], tail)
+    truth = np.stack([y[o : o + 12] for o in tail])
+    stat, forecasts = choose_with_peers(y, tail, wide, 12, 12, {"lstm": None})
+    assert stat.kind in ("median", "peer", "baseline") and forecasts["median"].shape == (len(tail), 12)
+    if stat.member != stat.anchor:  # it beat the anchor by the margin at the wide origins
+        assert stat.wide[stat.member] < (1 - MARGIN) * stat.wide[stat.anchor]
+    mae = stat.scores[stat.member]
+    offset = np.where(np.arange(12) % 2 == 0, 1.0, -1.0)  # a net whose MAE is a chosen share of it
+    worse, _ = choose_with_peers(y, tail, wide, 12, 12, {"lstm": truth + 1.1 * mae * offset})
+    better, _ = choose_with_peers(y, tail, wide, 12, 12, {"lstm": truth + 0.5 * (1 - NET_MARGIN) * mae * offset})
+    assert worse.member != "lstm" and better.member == "lstm"
+    if worse.member == "comb":  # the mean of that net and the peers may beat it by itself
+        assert worse.scores["comb"] < (1 - NET_MARGIN) * worse.scores[stat.member]
+    else:
+        assert worse.member == stat.member
+    short = tail[-(MIN_NET_ORIGINS - 1):]  # too few windows to trust even a perfect net
+    perfect, _ = choose_with_peers(y, short, widen(short, 24), 12, 12, {"lstm": truth[-len(short):]})
+    assert perfect.member not in ("lstm", "comb") and perfect.scores["lstm"] == 0.0
+    # a price-like series: the random walk is the anchor
+    walk = 100 + np.cumsum(rng.standard_normal(300))
+    rw, _ = choose_with_peers(walk, np.arange(280, 289), widen(np.arange(280, 289), 24), 5, 1,
+                              {"lstm": None}, price_like=True)
+    assert rw.anchor == "naive" and "mstl" not in rw.members
 
 
 def test_a_peer_choice_survives_saving_and_loading(peer_fit, airline) -> None:
@@ -92,7 +138,7 @@ def test_the_combination_is_the_mean_of_the_net_and_the_peers(peer_fit, airline)
                       choice={**peer_fit.choice, "member": "comb", "kind": "comb"})
     net = Forecaster(peer_fit.run, peer_fit.pipeline, peer_fit.net, peer_fit.residuals,
                      choice={**peer_fit.choice, "member": "lstm", "kind": "net"})
-    peers = [statpeers.forecast(n, airline.y, 12, 12)[0] for n in ("autoets", "autotheta")]
+    peers = [statpeers.forecast(n, airline.y, 12, 12)[0] for n in ("autoets", "autotheta", "mstl")]
     expected = np.mean([net.predict(airline).point, *peers], axis=0)
     np.testing.assert_allclose(comb.predict(airline).point, expected)
     loaded = from_payload(to_payload(comb, airline, "airline-lstm"))
@@ -109,6 +155,14 @@ def test_generate_with_a_chosen_peer(peer_fit, airline) -> None:
     paths = generate(peer, airline, seed, steps=24, paths=20, temperature=1.0, random_seed=3)
     assert paths.values.shape == (20, 24) and np.isfinite(paths.values).all()
     assert len(np.unique(paths.values[:, 0])) > 1  # bootstrapped one-step errors
+    median = Forecaster(peer_fit.run, peer_fit.pipeline, peer_fit.net, peer_fit.residuals,
+                        calibration=peer_fit.calibration,
+                        choice={**peer_fit.choice, "member": "median", "kind": "median"})
+    flat = generate(median, airline, data_seed(median, airline, None, False), steps=24, paths=20,
+                    temperature=0.0)
+    expected = np.median([statpeers.forecast(n, airline.y, 24, 12)[0] for n in ("autoets", "autotheta", "mstl")],
+                         axis=0)
+    np.testing.assert_allclose(flat.values[0], expected)
 
 
 def test_a_net_that_loses_on_validation_forecasts_with_the_best_baseline(weak_fit, airline) -> None:
@@ -225,6 +279,14 @@ def test_choice_round_trips_as_plain_data() -> None:
     choice = Choice("naive", "baseline", "mae", {"naive": 1.0, "lstm": 2.0}, 10, "validation tail", 7)
     assert Choice.from_dict(choice.as_dict(), "lstm") == choice
     assert Choice.from_dict({}, "gru").member == "gru"
+    anchored = Choice("median", "median", "mae", {"median": 1.0}, 9, "validation tail", 12,
+                      {"median": 1.1, "naive": 2.0}, 24, ("autoets", "autotheta", "mstl"), "median")
+    data = anchored.as_dict()
+    assert Choice.from_dict(data, "lstm") == anchored
+    assert all(isinstance(v, (str, int, float, list, dict)) for v in data.values())  # plain data
+    # a "comb" saved before members were recorded averaged AutoETS and AutoTheta
+    old = Choice.from_dict({"member": "comb", "kind": "comb", "scores": {"comb": 1.0}}, "lstm")
+    assert old.members == ("autoets", "autotheta")
 
 
 def test_class_targets_see_their_own_past_as_one_hot_inputs(sample_data: Path) -> None:
@@ -259,4 +321,4 @@ def test_train_prints_the_choice_and_evaluate_reports_it_per_fold(
     code, out, err = invoke(capsys, "evaluate", airline, *tiny, "--folds", "2", "--json")
     assert code == 0, err
     chosen = json.loads(out)["chosen"]["lstm"]
-    assert len(chosen) == 2 and set(chosen) <= {"lstm", "comb", *statpeers.PEERS, *B.BASELINES}
+    assert len(chosen) == 2 and set(chosen) <= {"lstm", "comb", "median", *statpeers.PEERS, *B.BASELINES}

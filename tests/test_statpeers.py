@@ -141,3 +141,22 @@ def test_a_peer_that_fails_a_fold_is_left_out_with_a_warning(airline: SeriesData
     assert bt.peers == ("autoets",) and "autotheta" not in set(bt.table["model"])
     board = leaderboard(bt)
     assert any(w.startswith("autotheta left out: fold 1: autotheta could not fit") for w in board.warnings)
+
+
+@needs_stats
+def test_a_repeated_fit_is_a_lookup_that_callers_cannot_corrupt(airline: SeriesData) -> None:
+    import statsforecast.models as sf
+
+    statpeers._FITTED.clear()
+    first, quantiles, sigma = statpeers.forecast("autoets", airline.y, 12, 12)
+    direct = sf.AutoETS(season_length=12).forecast(y=airline.y.astype(float), h=12)["mean"]
+    np.testing.assert_allclose(first, direct)
+    first[:] = 0.0  # a caller that writes into what it got
+    quantiles[0.9][:] = 0.0
+    again, quantiles_again, _ = statpeers.forecast("autoets", airline.y, 12, 12)
+    np.testing.assert_allclose(again, direct)
+    assert len(statpeers._FITTED) == 1 and np.all(quantiles_again[0.9] > again)
+    # the last MAX_HISTORY rows only: a longer history with the same tail is the same fit
+    long = np.concatenate([np.full(statpeers.MAX_HISTORY, 100.0), airline.y])
+    np.testing.assert_allclose(statpeers.forecast("autotheta", long, 12, 12)[0],
+                               statpeers.forecast("autotheta", long[-statpeers.MAX_HISTORY:], 12, 12)[0])
