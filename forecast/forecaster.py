@@ -22,11 +22,13 @@ from forecast.models.base import ForecastNet
 from forecast.models.registry import build_model
 from forecast.selection import (
     INNER_ORIGINS,
+    PEER_MEMBERS,
     Choice,
     baseline_forecast,
     choose,
     choose_with_peers,
     levels_to_model,
+    peer_forecasts,
     peer_history,
     table,
     widen,
