@@ -85,6 +85,8 @@ def ours(file: Path, target: str, series: str | None, folds: int, head: str | No
     subprocess.run(args, capture_output=True, text=True, cwd=ROOT, check=True,
                    env={**os.environ, "FORECAST_HOME": str(home)})
     table = pd.read_csv(out, parse_dates=["cutoff", "ds"])
+    if "model" in table:  # the default leaderboard adds baselines and peers: keep the network's rows
+        table = table[table["model"] == table["model"].iloc[0]]
     return table[table["q0.05"].notna()] if "q0.05" in table else table.iloc[0:0]
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -277,6 +277,7 @@ class GlobalModel:
     net: GlobalNet
     residuals: dict[str, np.ndarray]
     report: TrainReport | None = None
+    choices: dict[str, dict[str, Any]] = field(default_factory=dict)  # series -> Choice.as_dict()
 
     def index(self, name: str) -> int:
         """Position of a series (exact name, else case-insensitive); NotFoundError otherwise."""
@@ -297,7 +298,15 @@ class GlobalModel:
                       model=replace(self.run.model, n_features=n_features))
         view = SeriesIdNet(self.net, k).to(next(self.net.parameters()).device)
         return Forecaster(run, self.pipelines[symbol], view, self.residuals[symbol], self.report,
-                          dict(extra or {}))
+                          dict(extra or {}), choice=dict(self.choices.get(symbol, {})))
+
+    def chosen_counts(self) -> dict[str, int]:
+        """How many series forecast with each member (the net, or a baseline that beat it)."""
+        counts: dict[str, int] = {}
+        for name in self.names:
+            member = str(self.choices.get(name, {}).get("member", self.run.model.name))
+            counts[member] = counts.get(member, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
 def _series_windows(series: SeriesData, k: int, run: RunConfig,
@@ -372,7 +381,34 @@ def fit_global(all_series: list[SeriesData], run: RunConfig, *,
         report = train_network(net, x_train, y_train, x_val, y_val, run.train, on_epoch=on_epoch)
         recent = [slice(max(0, len(x) - GLOBAL_RESIDUAL_WINDOWS), len(x)) for x, _, _, _ in parts]
         residuals = {n: one_step_residuals(net, p[0][r], p[1][r]) for n, p, r in zip(names, parts, recent)}
-    return GlobalModel(run, names, pipelines, net, residuals, report)
+        choices = {s.name: series_choice(s, net, pipelines[s.name], p, run)
+                   for s, p in zip(all_series, parts)}
+    return GlobalModel(run, names, pipelines, net, residuals, report, choices)
+
+
+MIN_SERIES_ORIGINS = 3  # fewer validation windows of a series cannot tell the net from a baseline
+
+
+def series_choice(series: SeriesData, net: GlobalNet, pipeline: TargetPipeline,
+                  part: tuple[np.ndarray, np.ndarray, slice, slice], run: RunConfig) -> dict[str, Any]:
+    """The floor for one series of a global model: the global net against the simple baselines
+    (naive, seasonal naive, drift, mean) on that series' own validation windows, which the net
+    never trained on (selection.choose: the net is used only if its MAE is lower). Without
+    MIN_SERIES_ORIGINS such windows the net is kept and the choice says so (empty: the net)."""
+    from forecast.forecaster import _anchors, point_errors, season_of
+    from forecast.selection import choose
+
+    x, y, _, val = part
+    idx = np.arange(len(x))[val]  # (N,) the series' validation windows
+    if len(idx) < MIN_SERIES_ORIGINS:
+        return {}
+    assert run.window.input_len is not None
+    origins = idx + run.window.input_len + pipeline.rows_lost  # the row each window forecasts from
+    errors = point_errors(net, x[idx], y[idx])  # (N, H) model space
+    levels = pipeline.to_levels(y[idx] - errors, _anchors(pipeline, series.y, origins))  # (N, H)
+    choice, _ = choose(series.y, origins, run.model.horizon, season_of(series), False,
+                       {run.model.name: levels})
+    return choice.as_dict()
 
 
 def to_global_payload(model: GlobalModel, all_series: list[SeriesData], name: str) -> dict[str, Any]:
@@ -389,6 +425,7 @@ def to_global_payload(model: GlobalModel, all_series: list[SeriesData], name: st
         "series_ids": {"encoding": model.net.encoding, "columns": model.net.width},
         "pipelines": {n: p.state() for n, p in model.pipelines.items()},
         "residuals": {n: r.astype(np.float64) for n, r in model.residuals.items()},
+        "choices": model.choices,
         "data": {s.name: data_info(s) for s in all_series},
     })
     return payload
@@ -407,11 +444,29 @@ def from_global_payload(payload: dict[str, Any], device: str = "cpu") -> GlobalM
         net.load_weights(payload["weights"])
         pipelines = {n: TargetPipeline.from_state(payload["pipelines"][n]) for n in names}
         residuals = {n: np.asarray(payload["residuals"][n], dtype=np.float64) for n in names}
+        choices = _checked_choices(payload.get("choices") or {}, names, run.model.name)
     except (KeyError, TypeError, ValueError, RuntimeError, ConfigError) as err:
         raise ModelFileError(f"global model {payload.get('name', '?')!r} is damaged or from another "
                              f"forecast version ({type(err).__name__}); retrain it") from None
     net.to(torch.device(device)).eval()
-    return GlobalModel(run, names, pipelines, net, residuals, _train_report(payload))
+    return GlobalModel(run, names, pipelines, net, residuals, _train_report(payload), choices)
+
+
+def _checked_choices(raw: Any, names: tuple[str, ...], net_name: str) -> dict[str, dict[str, Any]]:
+    """A bundle's per-series choices, exactly: known series, the net or a simple baseline
+    (anything else is a damaged or crafted file: ValueError)."""
+    from forecast.selection import Choice, table
+
+    allowed = {(net_name, "net"), *((b, "baseline") for b in table(False))}
+    if not isinstance(raw, dict) or not set(raw) <= set(names):
+        raise ValueError("choices")
+    out = {}
+    for name, data in raw.items():
+        choice = Choice.from_dict(data, net_name)
+        if (choice.member, choice.kind) not in allowed:
+            raise ValueError("choices")
+        out[str(name)] = choice.as_dict()
+    return out
 
 
 def is_global(payload: dict[str, Any]) -> bool:

@@ -221,3 +221,52 @@ def test_global_size_and_schedule_come_from_all_windows(prices: Path, monkeypatc
     assert M.global_run(all_series, run).train.batch_size == M.GLOBAL_BATCH
     asked = replace(run, train=replace(run.train, batch_size=48))
     assert M.global_run(all_series, asked).train.batch_size == 48  # what the user asked stays
+
+
+def test_each_series_of_a_global_model_has_the_floor(prices: Path, tmp_path: Path) -> None:
+    """Per series, the global net is used only where it beats the simple baselines on that
+    series' validation windows; elsewhere the best baseline forecasts, saved and reloaded."""
+    from forecast.persistence import save_bundle
+    from forecast.selection import baseline_forecast, table
+
+    run = tiny_run(prices)
+    all_series = M.load_all(run)
+    model = M.fit_global(all_series, run)
+    assert set(model.choices) == set(SYMBOLS)
+    for series in all_series:
+        choice = model.choices[series.name]
+        assert choice["windows"] >= M.MIN_SERIES_ORIGINS and {"lstm", "naive", "drift"} <= set(choice["scores"])
+        best_baseline = min((k for k in choice["scores"] if k in table(False)), key=choice["scores"].get)
+        net_wins = choice["scores"]["lstm"] < choice["scores"][best_baseline]
+        assert choice["member"] == ("lstm" if net_wins else best_baseline)
+        point = model.forecaster(series.name).predict(series).point
+        if not net_wins:  # the forecast is that baseline's, from the series' own rows
+            expected = baseline_forecast(best_baseline, series.y, 2, choice["season"], False)
+            np.testing.assert_allclose(point, expected, rtol=1e-9)
+    # a network scrambled past usefulness loses to a baseline on every series
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for p in model.net.parameters():
+            p.normal_(0.0, 3.0)
+    parts = []
+    for k, series in enumerate(all_series):
+        x, y = M._series_windows(series, k, model.run, model.pipelines[series.name])
+        train, val = M.split_validation(len(x), model.run.model.horizon, model.run.train.val_fraction)
+        parts.append((x, y, train, val))
+    scrambled = {s.name: M.series_choice(s, model.net, model.pipelines[s.name], p, model.run)
+                 for s, p in zip(all_series, parts)}
+    assert all(c["kind"] == "baseline" for c in scrambled.values()), scrambled
+    # the choices travel in the bundle, checked exactly on the way back
+    model.choices = scrambled
+    payload = M.to_global_payload(model, all_series, "floor")
+    path = tmp_path / "floor.joblib"
+    save_bundle(payload, path)
+    loaded = load_bundle(path)
+    aal, chosen = all_series[0], scrambled["AAL"]
+    assert M.forecaster_for(loaded, "AAL").chosen.member == chosen["member"]
+    np.testing.assert_allclose(M.forecaster_for(loaded, "AAL").predict(aal).point,
+                               baseline_forecast(chosen["member"], aal.y, 2, chosen["season"], False), rtol=1e-9)
+    for bad in ({"AAL": {"member": "autoets", "kind": "peer"}}, {"MSFT": {"member": "naive", "kind": "baseline"}},
+                {"AAL": ["naive"]}, ["AAL"], {"AAL": {"member": "naive", "kind": "net"}}):
+        with pytest.raises(ModelFileError, match="damaged or from another forecast version"):
+            M.from_global_payload({**loaded, "choices": bad})

@@ -134,6 +134,7 @@ def _train_global(run: "RunConfig", name: str | None, model_dir: str | None, jso
         "windows": rep.n_train + rep.n_val, "epochs_run": rep.epochs_run,
         "best_epoch": rep.best_epoch, "train_loss": rep.final_train_loss,
         "val_loss": rep.best_val_loss, "seconds": round(rep.seconds, 2),
+        "chosen": model.chosen_counts(),
     }
     if json_out:
         render.print_json(summary)
@@ -143,5 +144,11 @@ def _train_global(run: "RunConfig", name: str | None, model_dir: str | None, jso
         f"{summary['transform']}, window {summary['input_len']} -> {summary['horizon']}) on "
         f"{len(model.names)} series ({summary['windows']} windows): {rep.epochs_run} epochs, "
         f"{rep.seconds:.1f}s", highlight=False)
+    net_count = summary["chosen"].get(model.run.model.name, 0)
+    others = ", ".join(f"{k} {v}" for k, v in summary["chosen"].items() if k != model.run.model.name)
+    render.out.print(
+        f"the network forecasts {net_count} of {len(model.names)} series"
+        + (f"; a simple baseline beat it on the validation windows of the others ({others})" if others else ""),
+        highlight=False)
     render.out.print(f"saved to {path}; predict one series with: forecast predict --model "
                      f"{model_name} --series {model.names[0]}", highlight=False)
