@@ -43,7 +43,10 @@ through the origins in time order, each level tau_t (per step) moves after each 
 Q_t is the conformal bound of the other N - 1 scores. Over the sequence the miss rate is
 held at the nominal one, so when the recent errors grew (a volatility regime) the levels end
 wider than split conformal alone would put them. The final levels (Q, H) are what the fit keeps
-and what predictions use.
+and what predictions use. After the fit, ``predict --rolling`` and ``evaluate --test`` keep
+walking: as each test row arrives, every earlier forecast with a step on that row updates that
+step's levels once (:func:`update_online`), so the bands follow the test period's own misses;
+the saved model is not changed.
 
 Everything here is plain numpy; the state a fit saves is plain data (:func:`calibrate`).
 """
@@ -152,6 +155,25 @@ def calibrate(errors: np.ndarray, transform: str, season: int, levels: tuple[flo
     taus = aci_levels(cumulate(errors, transform, season), levels, gamma)
     return {"levels": [float(q) for q in levels], "taus": taus.astype(np.float64),
             "gamma": float(gamma), "n": int(len(errors)), "where": where}
+
+
+def update_online(state: dict[str, Any], bounds: dict[float, np.ndarray], actual: float, step: int) -> None:
+    """One ACI step as an outcome arrives after the fit (``predict --rolling``, ``evaluate
+    --test``): ``actual`` is the value at ``step`` (0-based) of a forecast whose bounds per
+    level were ``bounds`` (level -> (H,)); each level's tau at that step moves by the update of
+    the module docstring, judged in level space (the bounds are increasing in the score, so
+    the indicator is the same). Changes ``state`` in place; a state without levels is left."""
+    if not state or not np.isfinite(actual):
+        return
+    gamma = float(state.get("gamma", GAMMA))
+    taus = np.asarray(state["taus"], dtype=np.float64).copy()  # (Q, H)
+    for j, tau0 in enumerate(float(q) for q in state["levels"]):
+        bound_h = np.asarray(bounds.get(tau0, ()), dtype=np.float64)
+        if tau0 == 0.5 or step >= min(len(bound_h), taus.shape[1]):
+            continue
+        below = 1.0 if actual <= bound_h[step] else 0.0
+        taus[j, step] += gamma * (tau0 - below)
+    state["taus"] = taus
 
 
 def quantiles(paths: np.ndarray, state: dict[str, Any], levels: tuple[float, ...]) -> dict[float, np.ndarray]:

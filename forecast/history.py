@@ -86,7 +86,6 @@ def rolling_forecasts(forecaster: "Forecaster", history: SeriesData, first: int)
     (cutoff, step, ds, y, yhat, quantiles...); y is the actual where the data has it."""
     import numpy as np
 
-    from forecast.data.dates import as_datetimes
 
     window = forecaster.run.window.input_len or 1
     start = max(first - 1, window + (forecaster.run.window.transform != "level") - 1)
@@ -96,22 +95,58 @@ def rolling_forecasts(forecaster: "Forecaster", history: SeriesData, first: int)
             "a forecast; give more history"
         )
     table: dict[str, list[Any]] = {}
-    for origin in range(start, len(history)):
-        forecast = forecaster.predict(history.head(origin + 1))
-        columns = forecast.columns()
-        rows = len(columns["ds"])
-        # step k is the k-th next row where the data has it (its own trading days), else the calendar's
-        known_dates = history.dates[origin + 1 : origin + 1 + rows]
-        known_y = history.y[origin + 1 : origin + 1 + rows].tolist()
-        columns["ds"] = [*as_datetimes(known_dates, history.tz), *columns["ds"][len(known_y):]]
-        extra = {
-            "cutoff": as_datetimes(history.dates[origin : origin + 1], history.tz) * rows,
-            "step": list(range(1, rows + 1)),
-            "y": [*known_y, *[float("nan")] * (rows - len(known_y))],
-        }
-        for key, values in {**extra, **columns}.items():
-            table.setdefault(key, []).extend(values)
+    saved_state = forecaster.conformal
+    state = {**saved_state, "taus": np.asarray(saved_state.get("taus", ()), dtype=np.float64)} \
+        if saved_state else {}
+    pending: list[tuple[int, dict[float, np.ndarray]]] = []  # (origin, bounds) awaiting outcomes
+    object.__setattr__(forecaster, "conformal", state)  # the loop's copy; the saved state is restored
+    try:
+        for origin in range(start, len(history)):
+            _learn_outcomes(state, pending, history.y, origin)
+            forecast = forecaster.predict(history.head(origin + 1))
+            if state and forecast.quantiles:
+                pending.append((origin, {float(q): np.asarray(v, dtype=np.float64)
+                                         for q, v in forecast.quantiles.items()}))
+            _append_rows(table, forecast, history, origin)
+    finally:
+        object.__setattr__(forecaster, "conformal", saved_state)
     order = ["cutoff", "step", "ds", "y", *[k for k in table if k not in ("cutoff", "step", "ds", "y")]]
     if history.classes:
         table["y"] = [history.classes[int(v)] if np.isfinite(v) else None for v in table["y"]]
     return {k: table[k] for k in order}
+
+
+def _learn_outcomes(state: dict[str, Any], pending: list[tuple[int, dict[float, Any]]], y: Any,
+                    origin: int) -> None:
+    """Online ACI (conformal.update_online): before forecasting from ``origin``, every earlier
+    forecast whose step lands on row ``origin`` (now known) updates that step's levels once."""
+    from forecast.conformal import update_online
+
+    keep = []
+    for made, bounds in pending:
+        step = origin - made - 1  # the newest known row, ``origin``, is step origin - made of it
+        if 0 <= step:
+            update_online(state, bounds, float(y[origin]), step)
+        width = len(next(iter(bounds.values()))) if bounds else 0
+        if step + 1 < width:
+            keep.append((made, bounds))
+    pending[:] = keep
+
+
+def _append_rows(table: dict[str, list[Any]], forecast: Any, history: SeriesData, origin: int) -> None:
+    """One origin's forecast as rows of the long table (cutoff, step, ds, y, yhat, quantiles...)."""
+    from forecast.data.dates import as_datetimes
+
+    columns = forecast.columns()
+    rows = len(columns["ds"])
+    # step k is the k-th next row where the data has it (its own trading days), else the calendar's
+    known_dates = history.dates[origin + 1 : origin + 1 + rows]
+    known_y = history.y[origin + 1 : origin + 1 + rows].tolist()
+    columns["ds"] = [*as_datetimes(known_dates, history.tz), *columns["ds"][len(known_y):]]
+    extra = {
+        "cutoff": as_datetimes(history.dates[origin : origin + 1], history.tz) * rows,
+        "step": list(range(1, rows + 1)),
+        "y": [*known_y, *[float("nan")] * (rows - len(known_y))],
+    }
+    for key, values in {**extra, **columns}.items():
+        table.setdefault(key, []).extend(values)
