@@ -166,6 +166,7 @@ def update_online(state: dict[str, Any], bounds: dict[float, np.ndarray], actual
     if not state or not np.isfinite(actual):
         return
     gamma = float(state.get("gamma", GAMMA))
+    gamma = gamma if 0.0 <= gamma <= 1.0 else GAMMA  # a file's step outside [0, 1] (or NaN) is not trusted
     taus = np.asarray(state["taus"], dtype=np.float64).copy()  # (Q, H)
     for j, tau0 in enumerate(float(q) for q in state["levels"]):
         bound_h = np.asarray(bounds.get(tau0, ()), dtype=np.float64)

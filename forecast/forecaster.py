@@ -44,6 +44,7 @@ from forecast.train import (
     train_network,
 )
 from forecast.transforms import SEASONAL, Scaler, TargetPipeline, lost_rows
+from forecast.volatility import NoiseModel, noise_model
 from forecast.windows import make_windows, n_windows
 
 QUANTILE_LEVELS = (0.05, 0.1, 0.5, 0.9, 0.95)
@@ -289,6 +290,11 @@ class Forecaster:
         chosen = self.chosen
         return chosen.member if chosen.kind in ("baseline", "peer", "median") else None
 
+    def noise(self) -> NoiseModel:
+        """How generated paths draw one-step errors (forecast.volatility), tested on the longest
+        time-ordered run of them: a net's training residuals, a chosen member's step errors."""
+        return noise_model(self.residuals if self.baseline is None else self.step_errors())
+
     def step_errors(self) -> np.ndarray:
         """One-step model-space errors to bootstrap in rollouts: (R,). Out of sample (the
         validation windows) where the model is calibrated, else the training windows'."""
@@ -499,7 +505,7 @@ def _origins(c: _Candidate) -> np.ndarray:
     return np.arange(c.val_part.start, c.val_part.stop) + c.run.window.input_len + c.pipeline.rows_lost
 
 
-def _anchors(pipeline: TargetPipeline, y: np.ndarray, origins: np.ndarray) -> np.ndarray:
+def anchors(pipeline: TargetPipeline, y: np.ndarray, origins: np.ndarray) -> np.ndarray:
     """What to_levels continues from at each origin: (N,), or (N, m) for a seasonal transform."""
     depth = max(1, pipeline.rows_lost)
     return np.asarray(pipeline.anchor(np.stack([y[o - depth : o] for o in origins])))
@@ -533,7 +539,7 @@ def _floor(series: SeriesData, recipe: RunConfig, candidates: list[_Candidate]) 
         idx = origins - c.run.window.input_len - c.pipeline.rows_lost  # its windows at those origins
         errors[c.name] = point_errors(c.net, c.x[idx], c.y[idx])  # (N, H) model space
         if where == "validation tail":
-            nets[c.name] = c.pipeline.to_levels(c.y[idx] - errors[c.name], _anchors(c.pipeline, series.y, origins))
+            nets[c.name] = c.pipeline.to_levels(c.y[idx] - errors[c.name], anchors(c.pipeline, series.y, origins))
         else:
             nets[c.name] = None
     # a probabilistic head is asked for its distribution, and no validation (val_fraction 0) for
@@ -564,7 +570,7 @@ def _floor(series: SeriesData, recipe: RunConfig, candidates: list[_Candidate]) 
         recent = slice(max(0, len(winner.x) - RESIDUAL_WINDOWS), len(winner.x))  # one-step errors
         residuals = point_errors(net, winner.x[recent], winner.y[recent])[:, 0].copy()
     else:  # a baseline, a statistical peer or the combination: its errors as a point model's
-        z = levels_to_model(pipeline, forecasts[choice.member], _anchors(pipeline, series.y, origins))
+        z = levels_to_model(pipeline, forecasts[choice.member], anchors(pipeline, series.y, origins))
         idx = origins - run.window.input_len - pipeline.rows_lost
         member_errors = winner.y[idx] - z if z is not None and not categorical else np.zeros((0, horizon))
         calibration, residuals = member_errors, member_errors[:, 0].copy()

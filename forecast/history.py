@@ -7,6 +7,7 @@ with no silent gap, and :func:`rolling_forecasts` forecasts from each test origi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from forecast.data.series import SeriesData
@@ -95,21 +96,17 @@ def rolling_forecasts(forecaster: "Forecaster", history: SeriesData, first: int)
             "a forecast; give more history"
         )
     table: dict[str, list[Any]] = {}
-    saved_state = forecaster.conformal
-    state = {**saved_state, "taus": np.asarray(saved_state.get("taus", ()), dtype=np.float64)} \
-        if saved_state else {}
+    saved = forecaster.conformal
+    state = {**saved, "taus": np.asarray(saved["taus"], dtype=np.float64)} if saved else {}
+    live = replace(forecaster, conformal=state)  # the loop's own levels; the model's stay as saved
     pending: list[tuple[int, dict[float, np.ndarray]]] = []  # (origin, bounds) awaiting outcomes
-    object.__setattr__(forecaster, "conformal", state)  # the loop's copy; the saved state is restored
-    try:
-        for origin in range(start, len(history)):
-            _learn_outcomes(state, pending, history.y, origin)
-            forecast = forecaster.predict(history.head(origin + 1))
-            if state and forecast.quantiles:
-                pending.append((origin, {float(q): np.asarray(v, dtype=np.float64)
-                                         for q, v in forecast.quantiles.items()}))
-            _append_rows(table, forecast, history, origin)
-    finally:
-        object.__setattr__(forecaster, "conformal", saved_state)
+    for origin in range(start, len(history)):
+        _learn_outcomes(state, pending, history.y, origin)
+        forecast = live.predict(history.head(origin + 1))
+        if state and forecast.quantiles:
+            pending.append((origin, {float(q): np.asarray(v, dtype=np.float64)
+                                     for q, v in forecast.quantiles.items()}))
+        _append_rows(table, forecast, history, origin)
     order = ["cutoff", "step", "ds", "y", *[k for k in table if k not in ("cutoff", "step", "ds", "y")]]
     if history.classes:
         table["y"] = [history.classes[int(v)] if np.isfinite(v) else None for v in table["y"]]

@@ -395,7 +395,7 @@ def series_choice(series: SeriesData, net: GlobalNet, pipeline: TargetPipeline,
     (naive, seasonal naive, drift, mean) on that series' own validation windows, which the net
     never trained on (selection.choose: the net is used only if its MAE is lower). Without
     MIN_SERIES_ORIGINS such windows the net is kept and the choice says so (empty: the net)."""
-    from forecast.forecaster import _anchors, point_errors, season_of
+    from forecast.forecaster import anchors, point_errors, season_of
     from forecast.selection import choose
 
     x, y, _, val = part
@@ -405,7 +405,7 @@ def series_choice(series: SeriesData, net: GlobalNet, pipeline: TargetPipeline,
     assert run.window.input_len is not None
     origins = idx + run.window.input_len + pipeline.rows_lost  # the row each window forecasts from
     errors = point_errors(net, x[idx], y[idx])  # (N, H) model space
-    levels = pipeline.to_levels(y[idx] - errors, _anchors(pipeline, series.y, origins))  # (N, H)
+    levels = pipeline.to_levels(y[idx] - errors, anchors(pipeline, series.y, origins))  # (N, H)
     choice, _ = choose(series.y, origins, run.model.horizon, season_of(series), False,
                        {run.model.name: levels})
     return choice.as_dict()

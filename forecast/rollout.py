@@ -36,7 +36,7 @@ from forecast.errors import ConfigError, DataError, NotFoundError
 from forecast.forecaster import Forecaster
 from forecast.models.base import ForecastNet
 from forecast.transforms import SEASONAL
-from forecast.volatility import draw, noise_model
+from forecast.volatility import NoiseModel, draw
 
 MODES = ("stateful", "window")
 MAX_STEPS, MAX_PATHS, MAX_VALUES = 100_000, 100_000, 20_000_000
@@ -78,10 +78,12 @@ def rollout(
     temperature: float = 1.0,
     seed: int = 0,
     mode: str = "stateful",
+    noise: NoiseModel | None = None,
 ) -> np.ndarray:
     """Generate ``steps`` model-space values after ``seed_window`` (L, F): -> (paths, steps).
 
     Temperature 0 gives one deterministic path (1, steps). Same seed, same paths on CPU.
+    ``noise``: how a point head's errors are drawn (default: ``forecaster.noise()``).
     """
     _check_sizes(steps, paths, temperature, mode)
     check_can_generate(forecaster)
@@ -104,8 +106,8 @@ def rollout(
             window = torch.as_tensor(seed_window, dtype=torch.float32, device=device)  # (L, F)
             window = window.unsqueeze(0).expand(paths, -1, -1).contiguous()  # (N, L, F)
             noise = None
-            clusters = noise_model(forecaster.residuals)  # tested on the long, time-ordered errors
-            if bootstrap and clusters.kind == "clustered":  # (N, S), see forecast.volatility
+            clusters = (noise or forecaster.noise()) if bootstrap else None
+            if clusters is not None and clusters.kind == "clustered":  # (N, S), see forecast.volatility
                 drawn = draw(residuals, clusters, paths, steps, np.random.default_rng(seed))
                 noise = temperature * torch.as_tensor(drawn, dtype=torch.float32, device=device)
             elif bootstrap:  # all bootstrap noise drawn up front: (N, S)
@@ -355,27 +357,23 @@ def generate(
 
     A model whose fit chose a simple baseline continues the seed with that baseline plus
     bootstrapped one-step validation errors (selection.baseline_paths)."""
+    draws_errors = temperature > 0 and not forecaster.pipeline.categorical and not (
+        forecaster.baseline is None and forecaster.net.head.probabilistic)
+    noise = forecaster.noise() if draws_errors else None  # once: it draws and it is reported
     if forecaster.baseline is not None:
-        values = _baseline_generation(forecaster, seed, steps, paths, temperature, random_seed, mode)
+        values = _baseline_generation(forecaster, seed, steps, paths, temperature, random_seed, mode, noise)
     else:
         z = rollout(forecaster, seed.window, steps=steps, paths=paths, temperature=temperature,
-                    seed=random_seed, mode=mode)  # (N, S) model space
+                    seed=random_seed, mode=mode, noise=noise)  # (N, S) model space
         values = forecaster.pipeline.to_levels(z, seed_anchor(forecaster, seed))  # (N, S)
     known = series.index[series.index <= seed.history.index[-1]]  # the calendar up to the seed
     dates = future_dates(known, series.freq, steps)
-    return Generation(values, dates, seed, series.classes, _noise_said(forecaster, temperature))
-
-
-def _noise_said(forecaster: Forecaster, temperature: float) -> str:
-    """How a numeric point model's paths drew their errors; empty where no errors are drawn."""
-    if temperature <= 0 or forecaster.pipeline.categorical or (
-            forecaster.baseline is None and forecaster.net.head.probabilistic):
-        return ""
-    return noise_model(forecaster.residuals if forecaster.baseline is None else forecaster.step_errors()).describe()
+    return Generation(values, dates, seed, series.classes, noise.describe() if noise else "")
 
 
 def _baseline_generation(forecaster: Forecaster, seed: Seed, steps: int, paths: int,
-                         temperature: float, random_seed: int, mode: str) -> np.ndarray:
+                         temperature: float, random_seed: int, mode: str,
+                         noise: NoiseModel | None) -> np.ndarray:
     """(N, S) levels or class codes from the chosen baseline, seeded by the seed's levels."""
     from forecast.selection import baseline_paths, class_baseline_paths
 
@@ -393,4 +391,4 @@ def _baseline_generation(forecaster: Forecaster, seed: Seed, steps: int, paths: 
         )
     return baseline_paths(chosen.member, history, steps, paths, season=chosen.season, errors=errors,
                           transform=forecaster.pipeline.transform, temperature=temperature,
-                          seed=random_seed, members=chosen.members)
+                          seed=random_seed, members=chosen.members, noise=noise)

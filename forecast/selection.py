@@ -40,7 +40,7 @@ import numpy as np
 from forecast import baselines as B
 from forecast.statpeers import MAX_HISTORY
 from forecast.transforms import TargetPipeline
-from forecast.volatility import draw, noise_model
+from forecast.volatility import NoiseModel, draw, noise_model
 
 INNER_ORIGINS = 8  # baseline-only scoring origins at the end of a fit too short for a tail
 
@@ -359,8 +359,10 @@ def baseline_paths(
     temperature: float,
     seed: int,
     members: tuple[str, ...] = (),
+    noise: NoiseModel | None = None,
 ) -> np.ndarray:
-    """Generated continuations of a numeric baseline: (paths, steps) levels.
+    """Generated continuations of a numeric baseline: (paths, steps) levels. ``noise``: how the
+    errors are drawn (forecast.volatility; default: tested on ``errors`` themselves).
 
     A statistical peer (autoets, autotheta, mstl) or their median is fit once on the seed history and its
     ``steps``-step forecast is perturbed by the running sum of the drawn errors (a random walk
@@ -373,7 +375,7 @@ def baseline_paths(
     hist = np.asarray(history, dtype=np.float64)
     paths = paths if temperature > 0 and len(errors) else 1
     rng = np.random.default_rng(seed)
-    noise = (temperature * draw(errors, noise_model(errors), paths, steps, rng)  # forecast.volatility
+    drawn = (temperature * draw(errors, noise or noise_model(errors), paths, steps, rng)  # forecast.volatility
              if temperature > 0 and len(errors) else np.zeros((paths, steps)))
     if name in PEER_MEMBERS or name == MEDIAN:  # the peer's forecast, plus accumulated errors
         from forecast.statpeers import forecast as peer_forecast
@@ -381,7 +383,7 @@ def baseline_paths(
         names = (members or peer_names(season)) if name == MEDIAN else (name,)
         point = np.median([peer_forecast(n, hist[-peer_history(season):], steps, season)[0] for n in names],
                           axis=0)[None, :]  # (1, steps)
-        walk = np.cumsum(noise, axis=1)  # (paths, steps)
+        walk = np.cumsum(drawn, axis=1)  # (paths, steps)
         return point * np.exp(walk) if transform in ("logret", "slogret") else point + walk
     buf = np.empty((paths, len(hist) + steps))
     buf[:, : len(hist)] = hist
@@ -398,7 +400,7 @@ def baseline_paths(
             point = total / n
         else:
             raise ValueError(f"no generator for baseline {name!r}")
-        value = point * np.exp(noise[:, t]) if transform == "logret" else point + noise[:, t]
+        value = point * np.exp(drawn[:, t]) if transform == "logret" else point + drawn[:, t]
         buf[:, n] = value
         total += value
     return buf[:, len(hist) :]

@@ -104,7 +104,11 @@ def test_cli_all_series_and_global(prices: Path, model_home: Path,
     assert code == 0, err
     assert [m["series"] for m in json.loads(out)["models"]] == SYMBOLS
     code, out, err = run_cli(["train", str(prices), "--global", *TINY, "-q"])
-    assert code == 0, err and "trained global" in out
+    assert code == 0, err
+    assert "trained global" in out and "the network forecasts" in out and " of 4 series" in out
+    code, out, err = run_cli(["train", str(prices), "--global", *TINY, "--json"])
+    assert code == 0, err
+    assert sum(json.loads(out)["chosen"].values()) == 4  # each series: the network or a baseline
     code, out, err = run_cli(["predict", "--model", "nyse_prices_split_adjusted_4sym-global-lstm",
                               "--series", "DOW", "--json"])
     assert code == 0, err
