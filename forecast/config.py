@@ -22,6 +22,7 @@ HeadName = Literal["point", "gaussian", "studentt", "quantile", "class"]
 LossName = Literal["mse", "mae", "huber"]
 Regime = Literal["seq2vec", "seq2seq"]
 DeviceName = Literal["auto", "cpu", "cuda"]
+Precision = Literal["fp32", "bf16", "fp16"]
 Activation = Literal["tanh", "relu"]
 AttentionScore = Literal["additive", "dot"]
 
@@ -171,6 +172,8 @@ class TrainConfig:
         0, "Truncated BPTT chunk length (0: full backpropagation).", low=0)
     device: DeviceName = option("auto", "{choices}.")
     weight_decay: float = 0.0
+    precision: Precision = option(  # mixed precision for the forward pass and loss; weights stay fp32
+        "fp32", "Training arithmetic: {choices} (bf16/fp16: mixed precision, for CUDA; weights stay fp32).")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import time
@@ -54,6 +55,8 @@ class TrainReport:
     history: list[tuple[float, float | None]] = field(default_factory=list)
     kept_initial: bool = False  # training never beat the starting weights on validation
     interrupted: bool = False  # an on_step hook stopped it (Ctrl-C); the best weights so far are kept
+    precision: str = "fp32"  # the arithmetic of the training forward passes (weights are fp32)
+    skipped_steps: int = 0  # fp16 steps skipped for gradients that overflowed
 
 
 STEP_BUDGET, MIN_EPOCHS, MAX_EPOCHS = 600, 5, 300
@@ -177,6 +180,49 @@ def _evaluate(net: ForecastNet, data: Windows, batch: int) -> float:
     return total / max(1, len(picks))
 
 
+def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager[object]:
+    """Mixed precision for a forward pass and its loss (``fp32``: none). Matrix products and
+    recurrent kernels run in bf16/fp16 where torch's autocast lists them; the weights, their
+    gradients and Adam's state stay fp32, so a bundle saved after mixed-precision training is the
+    same kind of file as any other."""
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    dtypes = {"bf16": torch.bfloat16, "fp16": torch.float16}
+    if precision not in dtypes:
+        raise ConfigError(f"--precision {precision!r}: choose fp32, bf16 or fp16")
+    return torch.autocast(device.type, dtype=dtypes[precision])
+
+
+class LossScale:
+    """Dynamic loss scaling for fp16 training, the rule of ``torch.amp.GradScaler``: gradients of
+    ``loss x scale`` keep small values out of fp16's underflow; a step whose unscaled gradients are
+    not finite is skipped and the scale halved; after ``growth_interval`` clean steps it doubles.
+    (GradScaler itself wants a ``torch.optim.Optimizer``; forecast.optim.Adam is not one.) With
+    ``enabled=False`` (fp32, bf16: bf16 has fp32's exponent range) it is the plain step."""
+
+    def __init__(self, enabled: bool, scale: float = 2.0**16, growth_interval: int = 2000) -> None:
+        self.enabled, self.scale, self.growth_interval = enabled, scale if enabled else 1.0, growth_interval
+        self.clean_steps, self.skipped = 0, 0
+
+    def backward(self, loss: torch.Tensor) -> None:
+        (loss * self.scale if self.enabled else loss).backward()
+
+    def unscale(self, params: list[torch.nn.Parameter]) -> bool:
+        """Divide the gradients by the scale; False (and a smaller scale) when one is inf/nan."""
+        if not self.enabled:
+            return True
+        grads = [p.grad for p in params if p.grad is not None]
+        torch._foreach_mul_(grads, 1.0 / self.scale)
+        finite = bool(torch.stack([torch.isfinite(g).all() for g in grads]).all()) if grads else True
+        if not finite:
+            self.scale, self.clean_steps, self.skipped = self.scale / 2, 0, self.skipped + 1
+            return False
+        self.clean_steps += 1
+        if self.clean_steps >= self.growth_interval:
+            self.scale, self.clean_steps = self.scale * 2, 0
+        return True
+
+
 def _train_epoch(
     net: ForecastNet,
     optimizer: Adam,
@@ -184,10 +230,12 @@ def _train_epoch(
     config: TrainConfig,
     generator: torch.Generator,
     on_step: Callable[[int, int], bool] | None = None,
+    scaler: LossScale | None = None,
 ) -> tuple[float, bool]:
     """One pass over shuffled batches (at most EPOCH_BATCHES of them): (mean training loss,
     stopped by ``on_step(step, steps)``)."""
     net.train()
+    scaler = scaler or LossScale(False)
     order = torch.randperm(len(data), generator=generator)
     order = order[: epoch_batches(len(data), config.batch_size, data.input_len) * config.batch_size]
     order = order.to(data.device) if data.dense else order
@@ -196,13 +244,15 @@ def _train_epoch(
     for step, start in enumerate(range(0, len(order), config.batch_size), 1):
         idx = order[start : start + config.batch_size]
         xb, yb = data.batch(idx)
-        loss = net.loss(xb, yb)
+        with autocast(data.device, config.precision):
+            loss = net.loss(xb, yb)
         optimizer.zero_grad()
-        loss.backward()
-        if config.clip_norm > 0:
-            torch.nn.utils.clip_grad_norm_(net.parameters(), config.clip_norm)
-        optimizer.step()
-        total += loss.detach() * len(idx)
+        scaler.backward(loss)
+        if scaler.unscale(optimizer.params):  # False: fp16 overflow, the step is skipped
+            if config.clip_norm > 0:
+                torch.nn.utils.clip_grad_norm_(net.parameters(), config.clip_norm)
+            optimizer.step()
+        total += loss.detach().float() * len(idx)
         seen += len(idx)
         if on_step is not None and on_step(step, steps):
             return float(total) / seen, True
@@ -224,12 +274,16 @@ def train_network(
     config = resolve_training(config, len(x_train) + len(x_val), x_train.shape[1])
     assert config.epochs is not None and config.patience is not None
     device = resolve_device(config.device)
+    if config.precision == "fp16" and device.type != "cuda":
+        raise ConfigError(f"--precision fp16 needs a CUDA GPU (training here runs on {device.type}, where torch "
+                          "has no fp16 recurrent kernels); use --precision bf16 or fp32")
     net.to(device)
     net.tbptt = config.tbptt
     picks = _val_picks(len(x_val), x_val.shape[1])  # (V,) the scored ones, gathered once
     train_data, val_data = Windows(x_train, y_train, device), Windows(x_val[picks], y_val[picks], device)
     optimizer = Adam(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     generator = torch.Generator().manual_seed(config.seed)
+    scaler = LossScale(config.precision == "fp16")
     use_val = len(val_data) > 0
     # Epoch 0 competes: a fresh net (zero output projection) forecasts the training mean,
     # which for returns is the drift forecast; trained weights must beat it on validation.
@@ -242,7 +296,8 @@ def train_network(
     step_hook = None if on_step is None else (lambda s, n: on_step(StepStats(epoch, epochs, s, n)))
     for epoch in range(1, config.epochs + 1):
         net.epoch_fraction = (epoch - 1) / max(1, config.epochs - 1)  # teacher-forcing decay
-        train_loss, interrupted = _train_epoch(net, optimizer, train_data, config, generator, step_hook)
+        train_loss, interrupted = _train_epoch(
+            net, optimizer, train_data, config, generator, step_hook, scaler)
         val_loss = _evaluate(net, val_data, config.batch_size) if use_val else None
         score = val_loss if val_loss is not None else train_loss
         if score < best_loss:
@@ -272,6 +327,8 @@ def train_network(
         stopped_early=stopped_early,
         kept_initial=kept_initial,
         interrupted=interrupted,
+        precision=config.precision,
+        skipped_steps=scaler.skipped,
         n_train=len(train_data),
         n_val=len(x_val),
         history=history,

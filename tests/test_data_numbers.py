@@ -6,7 +6,10 @@ spreadsheets export them: decimal commas with ';', quoted thousands, broken quot
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
+import re
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +17,7 @@ import pandas as pd
 import pytest
 from cli_runner import invoke
 
+import forecast.data
 from forecast.data.numbers import looks_numeric, plain, spelling
 
 ROWS = 300
@@ -134,3 +138,46 @@ def test_ambiguous_dot_in_a_semicolon_file_is_refused() -> None:
 def test_mixed_decimal_marks_are_refused() -> None:
     with pytest.raises(ValueError, match="both decimal commas and decimal points"):
         spelling(pd.Series(["1,5", "2.25"], dtype=object), ",", "f.csv", "price")
+
+
+# ---------------------------------------------------------------- RE2 (pyarrow) patterns
+
+
+def _reader_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    found = []
+    for info in pkgutil.iter_modules(forecast.data.__path__):
+        module = importlib.import_module(f"forecast.data.{info.name}")
+        found += [(f"{info.name}.{k}", v) for k, v in vars(module).items() if isinstance(v, re.Pattern)]
+    return found
+
+
+def test_every_reader_pattern_compiles_under_re2() -> None:
+    """pandas before 3.1 hands .str regexes on pyarrow-backed strings to pyarrow's RE2 (seen on a
+    GPU machine's pandas: '\\u00a0' and a look-behind were internal errors on every spelled
+    number); RE2 has neither, so every pattern the readers keep must compile there too."""
+    pc = pytest.importorskip("pyarrow.compute")
+    import pyarrow as pa
+
+    patterns = _reader_patterns()
+    assert {"numbers._SPELLED", "numbers._GROUPS", "frame._OFFSET"} <= {name for name, _ in patterns}
+    for name, pattern in patterns:
+        try:
+            pc.match_substring_regex(pa.array(["1"]), pattern=pattern.pattern)
+        except pa.ArrowInvalid as err:
+            pytest.fail(f"{name} {pattern.pattern!r} is not RE2: {err}")
+
+
+def test_offsets_are_cut_alike_by_python_and_re2() -> None:
+    pc = pytest.importorskip("pyarrow.compute")
+    import pyarrow as pa
+
+    from forecast.data.frame import _OFFSET, _offsets
+
+    cells = ["2020-01-01 10:00+02:00", "2020-01-01T10:00:00Z", "2020-01-01 10:00 -0530", "1959-Q1"]
+    offsets, rest = _offsets(pd.Series(cells, dtype="string[pyarrow]"))
+    assert list(rest) == ["2020-01-01 10:00", "2020-01-01T10:00:00", "2020-01-01 10:00", "1959-Q1"]
+    assert list(offsets) == ["+02:00", "Z", "-0530"]
+    by_re2 = pc.replace_substring_regex(pa.array(cells[:3]), pattern=_OFFSET.pattern, replacement=r"\1")
+    assert by_re2.to_pylist() == list(rest[:3])
+    spaced = pd.Series(["1\u00a0234,5", "1\u202f234,5"], dtype="string[pyarrow]")
+    assert looks_numeric(spaced).all()

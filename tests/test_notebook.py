@@ -19,7 +19,7 @@ from forecast.errors import ConfigError, DataError
 ROOT = Path(__file__).resolve().parent.parent
 AIRLINE = ROOT / "sample_data" / "sktime_airline.csv"
 MSFT = ROOT / "sample_data" / "pmdarima_msft.csv"
-SMALL = {"epochs": 2, "hidden": 4, "layers": 1}
+SMALL = {"epochs": 2, "hidden": 4, "layers": 1, "device": "cpu"}  # predictions compared to 1e-10: one device
 
 
 def test_fit_predict_equals_the_cli_on_the_same_data(model_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -29,7 +29,7 @@ def test_fit_predict_equals_the_cli_on_the_same_data(model_home: Path, capsys: p
     assert list(table.columns[:3]) == ["unique_id", "ds", "yhat"] and len(table) == 6
     assert pd.api.types.is_datetime64_any_dtype(table["ds"]) and table["ds"].iloc[0] == pd.Timestamp("1961-01-01")
     code, out, err = invoke(capsys, "train", AIRLINE, "--horizon", "6", "--epochs", "2", "--hidden", "4",
-                            "--layers", "1", "--json")
+                            "--layers", "1", "--device", "cpu", "--json")
     assert code == 0, err
     cli = [row["yhat"] for row in json.loads(out)["forecast"]]
     np.testing.assert_allclose(table["yhat"].to_numpy(), cli, rtol=1e-10)  # same defaults, same answer

@@ -41,13 +41,17 @@ def _check_param(param: Any, key: schema.Key) -> None:
     """The click parameter typer built says what the schema key says."""
     dashed = "--" + key.name.replace("_", "-")
     assert dashed in param.opts, (key.name, param.opts)
-    assert (param.min, param.max) == (key.low, key.high), key.name
+    bounds = param if hasattr(param, "min") else param.type  # typer's option, or click's range type
+    assert (getattr(bounds, "min", None), getattr(bounds, "max", None)) == (key.low, key.high), key.name
     assert param.help == key.help and "{choices}" not in param.help, key.name
     assert param.rich_help_panel == key.panel, key.name
     default = getattr(param.default, "value", param.default)
     assert default == (None if key.kind == "list" else key.default), key.name
     if key.listed:  # a click choice
-        assert [m.value for m in param.type_descriptor.annotation] == list(key.choices or ()), key.name
+        descriptor = getattr(param, "type_descriptor", None)  # typer >= 0.29; before it, click's Choice
+        members = descriptor.annotation if descriptor else param.type.choices
+        listed = [getattr(m, "value", m) for m in members]
+        assert listed == list(key.choices or ()), key.name
 
 
 def _toml(table: str, run_cls: type[RunConfig] = RunConfig) -> Any:

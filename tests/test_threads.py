@@ -136,7 +136,9 @@ def test_for_training_counts_the_resolved_network_without_moving_the_seed(sample
     assert torch.equal(after, torch.rand(3))
     assert choice.threads == 1 and "small network" in choice.reason  # airline: LSTM 32 x 1
     big = RunConfig(model=ModelConfig(name="lstm", hidden=256, layers=3), train=TrainConfig(batch_size=256))
-    assert T.for_training(big, series).threads == T.decide(BIG).threads
+    # the big network is given more than one thread wherever the machine has them (on 2 CPUs: all
+    # of them; on 16, the work need not fill every core)
+    assert T.for_training(big, series).threads >= min(2, T.decide(BIG).threads)
 
 
 def test_torch_threads_restores_the_count() -> None:
@@ -149,7 +151,7 @@ def test_torch_threads_restores_the_count() -> None:
     assert torch.get_num_threads() == before
 
 
-TINY = ("--epochs", "2", "--hidden", "8", "--layers", "1", "--batch-size", "64")
+TINY = ("--epochs", "2", "--hidden", "8", "--layers", "1", "--batch-size", "64", "--device", "cpu")  # threads: CPU
 
 
 def test_cli_threads_option_and_json(capsys: pytest.CaptureFixture[str], model_home: Path,

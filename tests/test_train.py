@@ -233,6 +233,68 @@ def test_training_on_cuda_reports_the_device() -> None:
     assert np.isfinite(forecaster.predict(make_series()).point).all()
 
 
+# ---------------------------------------------------------------- mixed precision
+
+
+def _learnable(n: int = 96) -> tuple[np.ndarray, np.ndarray]:
+    """Windows whose target is their own mean: a net that trains at all beats the fresh one."""
+    x = np.random.default_rng(3).normal(size=(n, 8, 1))
+    return x, np.repeat(x.mean(axis=1), 2, axis=1)  # (N, 8, 1), (N, 2)
+
+
+@pytest.mark.parametrize("name", ["lstm", "peephole"])
+def test_bf16_mixed_precision_trains_and_keeps_fp32_weights(name: str) -> None:
+    x, y = _learnable()
+    net = build_model(ModelConfig(name=name, hidden=8, layers=1, dropout=0.0, n_features=1, horizon=2))
+    config = TrainConfig(epochs=15, batch_size=16, device="cpu", precision="bf16", patience=0, lr=1e-2)
+    report = train_network(net, x[:80], y[:80], x[80:], y[80:], config)
+    assert report.precision == "bf16" and report.skipped_steps == 0
+    assert not report.kept_initial and report.best_val_loss < 0.5 * report.history[0][1] + 1.0
+    assert {p.dtype for p in net.parameters()} == {torch.float32}
+    with torch.no_grad():
+        assert net(torch.from_numpy(x[:4]).float()).dtype == torch.float32  # outside autocast: fp32
+
+
+def test_fp16_on_a_cpu_is_refused_with_the_fix() -> None:
+    x, y = _learnable()
+    with pytest.raises(ConfigError, match=r"--precision fp16 needs a CUDA GPU.*use --precision bf16 or fp32"):
+        train_network(_net(), x[:80], y[:80], x[80:], y[80:], TrainConfig(epochs=1, device="cpu", precision="fp16"))
+
+
+def test_loss_scale_skips_overflowing_steps_and_grows_after_clean_ones() -> None:
+    param = torch.nn.Parameter(torch.ones(3))
+    scale = forecast.train.LossScale(True, scale=8.0, growth_interval=2)
+    scale.backward((param * 2.0).sum())  # d/dp of 8 x 2p = 16 each
+    assert scale.unscale([param]) and torch.equal(param.grad, torch.full((3,), 2.0))
+    param.grad = torch.tensor([1.0, float("inf"), 0.0])
+    assert not scale.unscale([param]) and scale.scale == 4.0 and scale.skipped == 1 and scale.clean_steps == 0
+    for _ in range(2):
+        param.grad = torch.ones(3)
+        assert scale.unscale([param])
+    assert scale.scale == 8.0 and scale.clean_steps == 0  # two clean steps doubled it
+    plain = forecast.train.LossScale(False)
+    param.grad = torch.tensor([float("nan"), 0.0, 0.0])
+    assert plain.scale == 1.0 and plain.unscale([param])  # fp32/bf16: no scaling, no checks
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("precision", ["bf16", "fp16"])
+@pytest.mark.parametrize("name", ["lstm", "gru", "peephole", "indrnn"])
+def test_mixed_precision_on_cuda_trains_and_matches_fp32_closely(name: str, precision: str) -> None:
+    x, y = _learnable()
+    results = {}
+    for p in ("fp32", precision):
+        seed_everything(0)
+        net = build_model(ModelConfig(name=name, hidden=8, layers=1, dropout=0.0, n_features=1, horizon=2))
+        config = TrainConfig(epochs=15, batch_size=16, device="cuda", precision=p, patience=0, lr=1e-2)
+        results[p] = train_network(net, x[:80], y[:80], x[80:], y[80:], config)
+        assert {q.dtype for q in net.parameters()} == {torch.float32}
+    mixed = results[precision]
+    assert mixed.precision == precision and not mixed.kept_initial
+    assert mixed.best_val_loss <= 1.25 * results["fp32"].best_val_loss + 1e-3  # no real accuracy cost
+
+
 # ---------------------------------------------------------------- truncated BPTT
 
 

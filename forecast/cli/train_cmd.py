@@ -102,6 +102,8 @@ def train(
         "val_loss": rep.best_val_loss,
         "seconds": round(rep.seconds, 2),
         "device": rep.device,
+        "precision": rep.precision,
+        "skipped_steps": rep.skipped_steps,
         "threads": choice.threads if choice else None,
         "threads_reason": choice.reason if choice else None,
         "interrupted": rep.interrupted,
@@ -134,7 +136,7 @@ def train(
         f"trained [bold]{result.name}[/bold] ({fc.run.model.name}, {summary['transform']}, "
         f"window {summary['input_len']} -> {summary['horizon']}) on {len(result.series)} rows of "
         f"{result.series.target}: {rep.epochs_run} epochs{stop}, best {rep.best_epoch}{val}, "
-        f"{rep.seconds:.1f}s on {rep.device}{_threads_text(rep.device, choice)}",
+        f"{rep.seconds:.1f}s on {rep.device}{_precision_text(rep)}{_threads_text(rep.device, choice)}",
         highlight=False,
     )
     render.out.print(f"saved to {result.path}", highlight=False)
@@ -142,6 +144,14 @@ def train(
     if plot:
         render.out.print(f"plotted {plot}", highlight=False)
     _exit_if_interrupted(rep.interrupted)
+
+
+def _precision_text(rep: Any) -> str:
+    """', bf16 mixed precision (3 fp16 steps skipped)' when not fp32."""
+    if rep.precision == "fp32":
+        return ""
+    skipped = f" ({rep.skipped_steps} overflowing fp16 steps skipped)" if rep.skipped_steps else ""
+    return f", {rep.precision} mixed precision{skipped}"
 
 
 def _threads_text(device: str, choice: Any) -> str:

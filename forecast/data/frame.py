@@ -33,7 +33,9 @@ _STEP_NAMES = ("t", "step", "steps", "idx", "n", "index", "time", "seconds", "se
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _TARGET_DEFAULTS = ("Close", "Adj Close", "close", "adj_close", "price", "Price")
 _MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a", "nat", "."})
-_OFFSET = re.compile(r"(?<=\d)\s*(Z|[+-]\d{2}:?\d{2})$")  # after a time only (see _offsets)
+# a UTC offset after a time's last digit (see _offsets); no look-behind, which RE2 lacks
+# (pandas before 3.1 hands .str regexes on pyarrow strings to RE2): the digit is kept by \1
+_OFFSET = re.compile(r"(\d)\s*(Z|[+-]\d{2}:?\d{2})$")
 _YMD = re.compile(r"^(\d{4})[-/](\d{1,2})(?:[-/](\d{1,2}))?((?:[T ]\S.*)?)$")
 _DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})((?:[T ]\S.*)?)$")
 _YEAR = re.compile(r"^\d{4}$")
@@ -122,8 +124,8 @@ def _offsets(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(the UTC offsets found, the cells without them); only cells with a time have one,
     so '1959-Q1' or 'Q1-1959' keep their '-1959'."""
     timed = cells.str.contains(":", regex=False) | cells.str.endswith("Z")
-    offsets = cells[timed].str.extract(_OFFSET)[0].dropna()
-    return offsets, cells.where(~timed, cells.str.replace(_OFFSET, "", regex=True))
+    offsets = cells[timed].str.extract(_OFFSET)[1].dropna()
+    return offsets, cells.where(~timed, cells.str.replace(_OFFSET, r"\1", regex=True))
 
 
 def _looks_like_dates(cells: pd.Series, first: bool) -> bool:

@@ -16,10 +16,15 @@ from dataclasses import dataclass
 import pandas as pd
 
 # digits with an optional sign, currency mark, grouping and decimal marks, percent
-_SPELLED = re.compile(r"^[+-]?[$€£¥]?\s?[\d.,' \u00a0\u202f]*\d[\d.,' \u00a0\u202f]*%?$|^[+-]?[.,]\d+$")
+# The patterns are written for RE2 too: with pyarrow-backed strings, pandas before 3.1 hands
+# .str regexes to pyarrow (RE2), which has no \uXXXX escapes and no look-behind; so the
+# no-break and narrow no-break spaces are the characters themselves (a plain, not raw, string).
+_SPACES = " '\u00a0\u202f"
+_SPELLED = re.compile(rf"^[+-]?[$€£¥]?\s?[\d.,{_SPACES}]*\d[\d.,{_SPACES}]*%?$|^[+-]?[.,]\d+$")
 _PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-_GROUPS = re.compile(r"[' \u00a0\u202f]")
+_GROUPS = re.compile(f"[{_SPACES}]")
 _MARKS = re.compile(r"[.,]")
+_CURRENCY = re.compile(r"^([+-]?)[$€£¥]")  # a leading currency mark after the sign
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,7 @@ def plain(cells: pd.Series, how: Spelling) -> pd.Series:
     if how.note is None:
         return cells
     text = cells.str.replace(_GROUPS, "", regex=True)
-    text = text.str.replace(r"^([+-]?)[$€£¥]", r"\1", regex=True)
+    text = text.str.replace(_CURRENCY, r"\1", regex=True)
     if how.decimal == ",":
         text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     else:

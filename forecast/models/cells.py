@@ -119,6 +119,18 @@ class _IndScan(torch.autograd.Function):
         return d_pre, dh, (d_pre * h_prev).sum((0, 1)), None
 
 
+def _full_precision(x: Tensor) -> torch.autocast:
+    """Autocast off: the scans' hand-written backward passes are written for one dtype, and their
+    per-step products are too small for bf16/fp16 to pay (under ``--precision`` the input
+    projections before them still run in the low precision)."""
+    return torch.autocast(x.device.type, enabled=False)
+
+
+def _scan_dtype(xp: Tensor) -> torch.dtype:
+    """fp32 for an autocast projection (bf16/fp16), else the input's own (fp64 in gradchecks)."""
+    return torch.float32 if xp.dtype in (torch.bfloat16, torch.float16) else xp.dtype
+
+
 class PeepholeCell(nn.Module):
     """One direction of one peephole-LSTM layer (Gers & Schmidhuber 2000).
 
@@ -153,7 +165,9 @@ class PeepholeCell(nn.Module):
         b = torch.cat([gate.bias for gate in gates])  # (4H,)
         xp = F.linear(x, w[:, : self.input_size], b)  # (B, L, 4H) all input projections at once
         peep = torch.stack([self.peep_input, self.peep_forget, self.peep_output])  # (3, H)
-        out, c = _PeepholeScan.apply(xp, h0, c0, w[:, self.input_size :], peep)
+        with _full_precision(xp):
+            d = _scan_dtype(xp)
+            out, c = _PeepholeScan.apply(xp.to(d), h0.to(d), c0.to(d), w[:, self.input_size :].to(d), peep.to(d))
         return out, out[:, -1], c
 
 
@@ -188,7 +202,10 @@ class IndCell(nn.Module):
     def forward(self, x: Tensor, h0: Tensor) -> tuple[Tensor, Tensor]:
         """x (B, L, F), h0 (B, H) -> out (B, L, H), h_L (B, H)."""
         xp = self.input_map(x)  # (B, L, H) all input projections at once
-        out = _IndScan.apply(xp, h0, self.effective_recurrent_weight(), self.nonlinearity == "relu")
+        with _full_precision(xp):
+            d = _scan_dtype(xp)
+            out = _IndScan.apply(xp.to(d), h0.to(d), self.effective_recurrent_weight().to(d),
+                                 self.nonlinearity == "relu")
         return out, out[:, -1]
 
 
