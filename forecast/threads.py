@@ -34,9 +34,12 @@ if TYPE_CHECKING:
     from forecast.config import RunConfig
     from forecast.data.series import SeriesData
 
-# Parameters x batch size per extra thread. An LSTM 64 x 2 (50,757 parameters) at batch 32
-# is 1.6M: two threads (1.2x faster quiet, bench/bench_threads.py); a 32 x 1 one (4,645) is 0.15M.
-MIN_WORK_PER_THREAD = 600_000
+# Parameters x batch size per extra thread. Measured on an idle 2-core machine (2026-11-27,
+# windows/s of the training loop, bench_gpu.throughput on the CPU, 1 vs 2 threads): an LSTM 64 x 2
+# (50,757 parameters) at batch 32 is 1.6M work and ran 0.89x as fast on two threads (GRU 0.82x),
+# so one; 128 x 2 (199,813) at batch 32, 6.4M, ran 1.26x (GRU 1.07x), and 64 x 2 at batch 128,
+# 6.5M, 1.23x (GRU 0.97x), so two. A 32 x 1 one (4,645), what short series get, is 0.15M.
+MIN_WORK_PER_THREAD = 2_000_000
 LOAD_SAMPLES, LOAD_INTERVAL_S = 8, 0.005
 CGROUP = Path("/sys/fs/cgroup")
 

@@ -21,6 +21,7 @@ from forecast.threads import MIN_WORK_PER_THREAD, Machine, choose_threads
 
 BIG = 100 * MIN_WORK_PER_THREAD  # work any number of threads could share
 LSTM_64X2 = 50_757 * 32  # the default LSTM for a long series (horizon 5), batch 32
+LSTM_128X2 = 199_813 * 32  # a wider one (horizon 5), batch 32: two threads pay for it
 
 
 def test_requested_threads_win() -> None:
@@ -30,12 +31,14 @@ def test_requested_threads_win() -> None:
         choose_threads(busy, BIG, requested=0)
 
 
-def test_quiet_two_core_machine_gives_the_default_lstm_two_threads() -> None:
-    assert choose_threads(Machine(cpus=2, affinity=2, load=0.0), LSTM_64X2).threads == 2
+def test_quiet_two_core_machine_gives_a_wide_lstm_two_threads_and_the_default_one() -> None:
+    assert choose_threads(Machine(cpus=2, affinity=2, load=0.0), LSTM_128X2).threads == 2
+    default = choose_threads(Machine(cpus=2, affinity=2, load=0.0), LSTM_64X2)
+    assert default.threads == 1 and "small network" in default.reason  # two threads were 0.89x
 
 
 def test_two_competing_processes_give_one_thread() -> None:
-    choice = choose_threads(Machine(cpus=2, affinity=2, load=2.0), LSTM_64X2)
+    choice = choose_threads(Machine(cpus=2, affinity=2, load=2.0), LSTM_128X2)
     assert choice.threads == 1
     assert "busy" in choice.reason and "2.0" in choice.reason
 
