@@ -18,9 +18,8 @@ best of them is used. The choice, its scores and where they were measured are pl
 
 With statsforecast installed (the ``stats`` extra), a numeric fit with a point head chooses
 with :func:`choose_with_peers` instead: AutoETS, AutoTheta, MSTL (season > 1, not for prices)
-``median`` (their step-wise median) and ``ens`` (greedy ensemble selection over the peers and
-naive/seasonal naive/drift, :func:`ensemble_bag`) with the baselines at >= STAT_ORIGINS origins,
-``ens`` (naive for prices) kept unless another is over MARGIN better; then the net and ``comb``
+and ``median`` (their step-wise median) with the baselines at >= STAT_ORIGINS origins, the
+median (naive for prices) kept unless another is over MARGIN better; then the net and ``comb``
 (the equal-weight mean of the net and the peers, M4's Comb idea) on the net's tail. On the
 tuning set this moved the floor from 15 to 16 of 19 series and the geometric mean of ours /
 best statsforecast model from 1.118 to 1.099 (docs/benchmarks.md).
@@ -329,12 +328,9 @@ def choose_with_peers(
 
     1. At the ``wide`` origins (the validation tail ``tail`` widened to STAT_ORIGINS, since
        the peers and baselines refit cheaply at any origin): the baselines, each peer
-       (:func:`peer_forecasts`), ``median``, the step-wise median of the peers, and ``ens``, the
-       mean over a bag of members chosen greedily at these origins (:func:`ensemble_bag`: the
-       peers once each, then up to as many rounds adding a peer or naive / seasonal naive /
-       drift with replacement; the bag is saved as Choice.members, its counts are the weights).
-       The anchor is ``ens`` (``naive`` for a price-like series: a random walk is the forecast to
-       beat there); another member replaces it only when its MAE is over MARGIN lower.
+       (:func:`peer_forecasts`) and ``median``, the step-wise median of the peers. The anchor is
+       ``median`` (``naive`` for a price-like series: a random walk is the forecast to beat
+       there); another member replaces it only when its MAE is over MARGIN lower.
     2. At the tail (the only origins the nets were not trained on): the nets and ``comb`` (the
        equal-weight mean of the first net and the peers) replace step 1's member when their MAE
        is lower than its MAE there (NET_MARGIN 0: a 20% margin there cost the Airline and MSFT

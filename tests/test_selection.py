@@ -26,15 +26,12 @@ from forecast.selection import (
     baseline_paths,
     choose,
     choose_with_peers,
-    ensemble_bag,
     levels_to_model,
-    member_point,
     widen,
 )
 from forecast.transforms import Scaler, TargetPipeline
 
 torch.set_num_threads(1)
-PEERS3 = ("autoets", "autotheta", "mstl")
 
 WEAK = RunConfig(model=ModelConfig(hidden=4, layers=1, dropout=0.0),
                  train=TrainConfig(epochs=1, device="cpu"))
@@ -76,37 +73,25 @@ def test_without_statsforecast_the_choice_is_the_nets_and_baselines_only(weak_fi
 def test_a_statistical_member_anchors_the_choice_with_the_peers(peer_fit, weak_fit, airline) -> None:
     chosen = peer_fit.chosen
     peers = {"autoets", "autotheta", "mstl"}
-    assert {*peers, "median", "ens", "comb", "lstm", *B.BASELINES} == set(chosen.scores)
-    assert chosen.anchor == "ens"
-    # members: the ensemble's bag (the peers once each, then what the greedy rounds added), else the peers
-    if chosen.kind == "ensemble":
-        assert chosen.members[:3] == ("autoets", "autotheta", "mstl") and len(chosen.members) <= 6
-    else:
-        assert set(chosen.members) == peers
+    assert {*peers, "median", "comb", "lstm", *B.BASELINES} == set(chosen.scores)
+    assert chosen.anchor == "median" and set(chosen.members) == peers
     # the statistical members and baselines were scored at more origins than the net's tail
-    assert chosen.wide_windows >= max(chosen.windows, 24)
-    assert set(chosen.wide) == {*peers, "median", "ens", *B.BASELINES}
-    # the greedy bag starts from the peers' mean (MAE <= the worst peer's, by convexity) and only
-    # adds a member that lowers it
-    assert chosen.wide["ens"] <= max(chosen.wide[p] for p in peers) + 1e-9
+    assert chosen.wide_windows >= max(chosen.windows, 24) and set(chosen.wide) == {*peers, "median", *B.BASELINES}
     # the same baselines' scores at the tail as without statsforecast: the same origins
     for name in B.BASELINES:
         assert chosen.scores[name] == pytest.approx(weak_fit.chosen.scores[name])
     # what was chosen is the anchor unless it beat the anchor by more than the margin
-    if chosen.kind in ("peer", "baseline", "median"):
-        assert chosen.wide[chosen.member] < (1 - MARGIN) * chosen.wide["ens"]
+    if chosen.kind in ("peer", "baseline"):
+        assert chosen.wide[chosen.member] < (1 - MARGIN) * chosen.wide["median"]
     elif chosen.kind in ("net", "comb"):  # the better of the two on the tail
         assert chosen.scores[chosen.member] == min(chosen.scores["lstm"], chosen.scores["comb"])
-    assert chosen.member in chosen.note() and "ens" in chosen.note()
-    said = {"ensemble": "nothing beat it", "net": "lower on the net's validation tail",
-            "comb": "lower on the net's validation tail"}.get(chosen.kind, "it beat ens by more than 20%")
+    assert chosen.member in chosen.note() and "median" in chosen.note()
+    said = {"median": "nothing beat it", "net": "lower on the net's validation tail",
+            "comb": "lower on the net's validation tail"}.get(chosen.kind, "it beat median by more than 20%")
     assert said in chosen.note()
     point = peer_fit.predict(airline).point
     if chosen.kind == "median":  # the median of the peers refit on every row at predict time
         expected = np.median([statpeers.forecast(n, airline.y, 12, 12)[0] for n in chosen.members], axis=0)
-        np.testing.assert_allclose(point, expected)
-    if chosen.kind == "ensemble":  # the mean over the bag, each member refit on every row
-        expected = np.mean([member_point(n, airline.y, 12, 12) for n in chosen.members], axis=0)
         np.testing.assert_allclose(point, expected)
 
 
@@ -120,8 +105,7 @@ def test_choose_with_peers_keeps_the_anchor_within_the_margin() -> None:
     assert len(wide) == STAT_ORIGINS and np.array_equal(wide[-len(tail):], tail)
     truth = np.stack([y[o : o + 12] for o in tail])
     stat, forecasts = choose_with_peers(y, tail, wide, 12, 12, {"lstm": None})
-    assert stat.kind in ("ensemble", "median", "peer", "baseline") and forecasts["ens"].shape == (len(tail), 12)
-    assert stat.anchor == "ens"
+    assert stat.kind in ("median", "peer", "baseline") and forecasts["median"].shape == (len(tail), 12)
     if stat.member != stat.anchor:  # it beat the anchor by the margin at the wide origins
         assert stat.wide[stat.member] < (1 - MARGIN) * stat.wide[stat.anchor]
     mae = stat.scores[stat.member]
@@ -151,7 +135,7 @@ def test_a_peer_choice_survives_saving_and_loading(peer_fit, airline) -> None:
 
 def test_the_combination_is_the_mean_of_the_net_and_the_peers(peer_fit, airline) -> None:
     comb = Forecaster(peer_fit.run, peer_fit.pipeline, peer_fit.net, peer_fit.residuals,
-                      choice={**peer_fit.choice, "member": "comb", "kind": "comb", "members": list(PEERS3)})
+                      choice={**peer_fit.choice, "member": "comb", "kind": "comb"})
     net = Forecaster(peer_fit.run, peer_fit.pipeline, peer_fit.net, peer_fit.residuals,
                      choice={**peer_fit.choice, "member": "lstm", "kind": "net"})
     peers = [statpeers.forecast(n, airline.y, 12, 12)[0] for n in ("autoets", "autotheta", "mstl")]
@@ -173,35 +157,12 @@ def test_generate_with_a_chosen_peer(peer_fit, airline) -> None:
     assert len(np.unique(paths.values[:, 0])) > 1  # bootstrapped one-step errors
     median = Forecaster(peer_fit.run, peer_fit.pipeline, peer_fit.net, peer_fit.residuals,
                         calibration=peer_fit.calibration,
-                        choice={**peer_fit.choice, "member": "median", "kind": "median", "members": list(PEERS3)})
+                        choice={**peer_fit.choice, "member": "median", "kind": "median"})
     flat = generate(median, airline, data_seed(median, airline, None, False), steps=24, paths=20,
                     temperature=0.0)
     expected = np.median([statpeers.forecast(n, airline.y, 24, 12)[0] for n in ("autoets", "autotheta", "mstl")],
                          axis=0)
     np.testing.assert_allclose(flat.values[0], expected)
-    bag = ("autoets", "autotheta", "mstl", "seasonal_naive", "autoets")
-    ens = Forecaster(peer_fit.run, peer_fit.pipeline, peer_fit.net, peer_fit.residuals,
-                     calibration=peer_fit.calibration,
-                     choice={**peer_fit.choice, "member": "ens", "kind": "ensemble", "members": list(bag)})
-    assert ens.baseline == "ens"
-    flat = generate(ens, airline, data_seed(ens, airline, None, False), steps=24, paths=20, temperature=0.0)
-    peer = {n: statpeers.forecast(n, airline.y, 24, 12)[0] for n in PEERS3}
-    expected = (2 * peer["autoets"] + peer["autotheta"] + peer["mstl"] + B.seasonal_naive(airline.y, 24, season=12)) / 5
-    np.testing.assert_allclose(flat.values[0], expected)
-    np.testing.assert_allclose(ens.predict(airline).point, np.maximum(expected[:12], 0))
-    loaded = from_payload(to_payload(ens, airline, "airline-lstm"))
-    assert loaded.chosen.members == bag
-    np.testing.assert_allclose(loaded.predict(airline).point, ens.predict(airline).point)
-
-
-def test_ensemble_selection_adds_the_member_that_lowers_the_bags_error() -> None:
-    truth = np.zeros((2, 3))
-    forecasts = {"a": np.full((2, 3), 2.0), "b": np.full((2, 3), -1.0), "c": np.full((2, 3), 5.0)}
-    # start (a, b): mean 0.5, MAE 0.5; adding b gives mean 0 (MAE 0), adding a 1.0, c 2.0
-    assert ensemble_bag(forecasts, truth, ("a", "b"), 4) == ("a", "b", "b")
-    # then (a, b, b) has MAE 0: no member lowers it, so the search stops after one round
-    only = {"a": np.full((2, 3), 2.0), "c": np.full((2, 3), 5.0)}
-    assert ensemble_bag(only, truth, ("a",), 3) == ("a",)  # nothing beats a alone: no round added
 
 
 def test_a_net_that_loses_on_validation_forecasts_with_the_best_baseline(weak_fit, airline) -> None:
@@ -360,4 +321,4 @@ def test_train_prints_the_choice_and_evaluate_reports_it_per_fold(
     code, out, err = invoke(capsys, "evaluate", airline, *tiny, "--folds", "2", "--json")
     assert code == 0, err
     chosen = json.loads(out)["chosen"]["lstm"]
-    assert len(chosen) == 2 and set(chosen) <= {"lstm", "comb", "median", "ens", *statpeers.PEERS, *B.BASELINES}
+    assert len(chosen) == 2 and set(chosen) <= {"lstm", "comb", "median", *statpeers.PEERS, *B.BASELINES}
