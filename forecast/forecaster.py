@@ -27,7 +27,6 @@ from forecast.selection import (
     baseline_forecast,
     choose,
     choose_with_peers,
-    member_point,
     levels_to_model,
     peer_forecasts,
     peer_history,
@@ -289,7 +288,7 @@ class Forecaster:
         """The simple baseline or statistical peer this model forecasts (and generates) with, or
         None when it uses its network (alone, or in the equal-weight combination)."""
         chosen = self.chosen
-        return chosen.member if chosen.kind in ("baseline", "peer", "median", "ensemble") else None
+        return chosen.member if chosen.kind in ("baseline", "peer", "median") else None
 
     def noise(self) -> NoiseModel:
         """How generated paths draw one-step errors (forecast.volatility), tested on the longest
@@ -383,8 +382,6 @@ class Forecaster:
             raise ConfigError(f"this model forecasts with {chosen.member}, which needs statsforecast; "
                               f"install it with: {statpeers.INSTALL}")
         names = (chosen.member,) if chosen.kind == "peer" else chosen.members
-        if chosen.kind == "ensemble":  # the mean over the bag: peers and baselines, a name per weight unit
-            return np.mean([member_point(n, series.y, horizon, chosen.season) for n in names], axis=0)
         recent = series.y[-peer_history(chosen.season):]  # the rows the peers were validated on [issue 15]
         members = [statpeers.forecast(n, recent, horizon, chosen.season)[0] for n in names]
         if chosen.kind == "median":

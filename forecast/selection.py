@@ -105,9 +105,6 @@ class Choice:
             text += "; lower on the net's validation tail than the statistical members' choice"
         elif self.anchor:
             text += f"; it beat {self.anchor} by more than {MARGIN:.0%} at {self.wide_windows} origins"
-        if self.kind == "ensemble":
-            bag = ", ".join(f"{n} {self.members.count(n)}/{len(self.members)}" for n in dict.fromkeys(self.members))
-            text += f"; {self.member} = weighted mean of {bag}"
         if self.wide and self.wide_windows > self.windows:
             wide = ", ".join(f"{k} {v:.4g}" for v, k in sorted((v, k) for k, v in self.wide.items()))
             text += f"; statistical members and baselines at {self.wide_windows} origins: {wide}"
@@ -160,9 +157,7 @@ def levels_to_model(pipeline: TargetPipeline, forecast: np.ndarray, last: np.nda
 PEER_MEMBERS = ("autoets", "autotheta", "mstl")  # statistical candidates (mstl where season > 1)
 OLD_COMB_MEMBERS = ("autoets", "autotheta")  # what "comb" averaged in bundles saved before "members"
 COMB = "comb"  # the equal-weight mean of the net and the peers (M4's Comb idea)
-MEDIAN = "median"  # the median of the peers' forecasts, step by step
-ENSEMBLE = "ens"  # greedy ensemble selection over peers and baselines: the anchor of the choice
-ENSEMBLE_BASELINES = ("naive", "seasonal_naive", "drift")  # the baselines it may add
+MEDIAN = "median"  # the median of the peers' forecasts, step by step: the anchor of the choice
 MARGIN = 0.2  # another member is chosen over the anchor only when its MAE is this much lower
 NET_MARGIN = 0.0  # ... and a net or comb over the statistical choice (on a long enough tail)
 STAT_ORIGINS = 24  # the fewest origins the statistical members and baselines are scored on
@@ -216,43 +211,6 @@ def peer_forecasts(name: str, y: np.ndarray, origins: np.ndarray, horizon: int,
     except Exception:  # statsforecast raises bare ValueError/LinAlgError on odd data
         return None
     return out if np.all(np.isfinite(out)) else None
-
-
-def member_point(name: str, history: np.ndarray, horizon: int, season: int) -> np.ndarray:
-    """A numeric baseline's or statistical peer's point forecast (H,) from ``history`` (T,)."""
-    if name in PEER_MEMBERS:
-        from forecast.statpeers import forecast as peer_forecast
-
-        return peer_forecast(name, np.asarray(history, dtype=np.float64)[-peer_history(season):],
-                             horizon, season)[0]
-    return baseline_forecast(name, history, horizon, season, False)
-
-
-def ensemble_bag(forecasts: dict[str, np.ndarray], truth: np.ndarray, start: tuple[str, ...],
-                 rounds: int) -> tuple[str, ...]:
-    """Greedy ensemble selection with replacement (Caruana et al. 2004): the bag starts as
-    ``start`` (each once: their equal-weight mean) and each of ``rounds`` rounds adds the
-    member m (any key of ``forecasts``, (N, H) each) that minimises the MAE against ``truth``
-    (N, H) of the bag's mean:
-
-        bag_{k+1} = bag_k + [argmin_m MAE(truth, (sum_{b in bag_k} f_b + f_m) / (|bag_k| + 1))]
-
-    A round that would not lower the MAE stops the search. The forecast is the mean over the
-    bag (a member twice in it has twice the weight), so the weights are multiples of
-    1/|bag| and the starting members keep at least |start| / (|start| + rounds) of the weight
-    between them: a shrinkage towards the equal-weight combination, which the few overlapping
-    origins cannot overturn."""
-    bag = list(start)
-    total = np.sum([forecasts[n] for n in bag], axis=0)  # (N, H)
-    current = float(np.mean(np.abs(truth - total / len(bag))))
-    for _ in range(rounds):
-        trial = {n: float(np.mean(np.abs(truth - (total + f) / (len(bag) + 1)))) for n, f in forecasts.items()}
-        name = min(sorted(trial), key=lambda k: trial[k])
-        if trial[name] >= current:
-            break
-        bag.append(name)
-        total, current = total + forecasts[name], trial[name]
-    return tuple(bag)
 
 
 def score(forecast: np.ndarray, actual: np.ndarray, categorical: bool) -> float:
@@ -362,13 +320,8 @@ def choose_with_peers(
             kinds[name] = "peer"
     if len(peers) >= 2:
         stat[MEDIAN], kinds[MEDIAN] = np.median(np.stack(list(peers.values())), axis=0), "median"
-    bag: tuple[str, ...] = ()
-    if len(peers) >= 2 and not price_like:
-        pool = {n: stat[n] for n in (*peers, *ENSEMBLE_BASELINES) if n in stat}
-        bag = ensemble_bag(pool, truth, tuple(peers), len(peers))
-        stat[ENSEMBLE], kinds[ENSEMBLE] = np.mean([stat[n] for n in bag], axis=0), "ensemble"
     wide_scores = {name: score(f, truth, False) for name, f in stat.items()}
-    anchor = "naive" if price_like or MEDIAN not in stat else (ENSEMBLE if bag else MEDIAN)
+    anchor = "naive" if price_like or MEDIAN not in stat else MEDIAN
     first = min(wide_scores, key=lambda k: wide_scores[k])
     pick = first if wide_scores[first] < (1 - MARGIN) * wide_scores[anchor] else anchor
     forecasts = {name: f[offset:] for name, f in stat.items()}
@@ -390,7 +343,7 @@ def choose_with_peers(
         pick = next(iter(nets))
         kinds.setdefault(pick, "net")
     choice = Choice(pick, kinds[pick], "mae", scores, len(tail), "validation tail", season,
-                    wide_scores, len(wide), bag if kinds[pick] == "ensemble" else tuple(peers), anchor)
+                    wide_scores, len(wide), tuple(peers), anchor)
     return choice, forecasts
 
 
@@ -424,10 +377,12 @@ def baseline_paths(
     rng = np.random.default_rng(seed)
     drawn = (temperature * draw(errors, noise or noise_model(errors), paths, steps, rng)  # forecast.volatility
              if temperature > 0 and len(errors) else np.zeros((paths, steps)))
-    if name in PEER_MEMBERS or name in (MEDIAN, ENSEMBLE):  # the forecast, plus accumulated errors
-        names = (members or peer_names(season)) if name in (MEDIAN, ENSEMBLE) else (name,)
-        points = [member_point(n, hist, steps, season) for n in names]
-        point = (np.mean(points, axis=0) if name == ENSEMBLE else np.median(points, axis=0))[None, :]  # (1, steps)
+    if name in PEER_MEMBERS or name == MEDIAN:  # the peer's forecast, plus accumulated errors
+        from forecast.statpeers import forecast as peer_forecast
+
+        names = (members or peer_names(season)) if name == MEDIAN else (name,)
+        point = np.median([peer_forecast(n, hist[-peer_history(season):], steps, season)[0] for n in names],
+                          axis=0)[None, :]  # (1, steps)
         walk = np.cumsum(drawn, axis=1)  # (paths, steps)
         return point * np.exp(walk) if transform in ("logret", "slogret") else point + walk
     buf = np.empty((paths, len(hist) + steps))
