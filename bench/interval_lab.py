@@ -26,15 +26,9 @@ from forecast import conformal, forecaster, statpeers, walkforward
 VARIANTS: dict[str, dict[str, Any]] = {
     "default": {},
     "g0.03": {"GAMMA": 0.03},
-    "g0.05": {"GAMMA": 0.05},
-    "w20": {"SCALE_WINDOW": 20},
+    "g0.1": {"GAMMA": 0.1},
     "p0.5": {"SCALE_POWER": 0.5},
     "k10": {"SHRINK": 10},
-    "g0.03_w20": {"GAMMA": 0.03, "SCALE_WINDOW": 20},
-    "g0.1": {"GAMMA": 0.1},
-    "p0.5_g0.03": {"SCALE_POWER": 0.5, "GAMMA": 0.03},
-    "o100": {"MAX_ORIGINS": 100},
-    "baselines": {"BORROW": "baselines"},
 }
 RECORDS: list[dict[str, Any]] = []
 CAPTURED: list[tuple[tuple, dict]] = []
