@@ -265,8 +265,9 @@ def run(quick: bool = False) -> str:
         f"Worst series (signed, 80% or 90%, whichever is further off): {worst_list}. "
         f"Sampling noise alone: a perfectly calibrated 80% band scored on these points has a "
         f"binomial sd of {np.mean(noise):.1f} points on average if the points were independent "
-        "(the table's noise column gives it per series, from scored points to one point per "
-        "distinct target row: the steps of one path are correlated, so the truth lies between); "
+        "(the table's noise column gives it per series: over the scored points, then over one point "
+        "per distinct target row, which is what overlapping horizons leave; the steps of one "
+        "path are correlated too, so the real sd is larger than the first figure); "
         f"the mean absolute error of {len(noise)} perfectly calibrated series would then be about "
         f"{np.sqrt(2 / np.pi) * np.mean(noise):.1f} points."
     )
