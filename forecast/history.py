@@ -87,7 +87,6 @@ def rolling_forecasts(forecaster: "Forecaster", history: SeriesData, first: int)
     (cutoff, step, ds, y, yhat, quantiles...); y is the actual where the data has it."""
     import numpy as np
 
-
     window = forecaster.run.window.input_len or 1
     start = max(first - 1, window + (forecaster.run.window.transform != "level") - 1)
     if start >= len(history):

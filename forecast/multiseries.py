@@ -390,7 +390,8 @@ def fit_global(all_series: list[SeriesData], run: RunConfig, *,
 
 def _errors_in_one_pass(net: GlobalNet, pieces: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
     """forecaster.point_errors of every (x (n, L, F), y (n, H)) piece, in batches across pieces:
-    one forward pass per 1,024 windows instead of one per series (1,533 series: 2.2 s -> 0.3 s)."""
+    one forward pass per 1,024 windows instead of one per series (1,533 series, idle machine: the per-series
+    residual passes took 2.2 s of a 14.6 s fit; the whole fit took 12.9 s after this change)."""
     from forecast.forecaster import point_errors
 
     sizes = [len(x) for x, _ in pieces]

@@ -169,6 +169,8 @@ def peer_names(season: int, price_like: bool = False) -> tuple[str, ...]:
     """The statistical members of a fit with this season: MSTL needs a season > 1, and a price's
     calendar (5 trading days) is no season to decompose."""
     return tuple(n for n in PEER_MEMBERS if n != "mstl" or (season > 1 and not price_like))
+
+
 # [issue 15, long series] a season longer than this is not modelled by the peers: they read one
 # season of rows at most, so statsforecast fits no seasonal term (it drops it when rows <= m).
 # AutoETS with one-minute data's 1,440-step season took 249 s on 2,048 rows (its admissibility
@@ -287,12 +289,10 @@ def choose_with_peers(
     1. At the ``wide`` origins (the validation tail ``tail`` widened to STAT_ORIGINS, since
        the peers and baselines refit cheaply at any origin): the baselines, each peer
        (:func:`peer_forecasts`) and ``median``, the step-wise median of the peers. The anchor is
-       ``median`` (``drift`` for a price-like series: a random walk, with the drift of its
-       history, is the forecast to beat there; naive until 2026-11-27, and drift was the best
-       simple method on goog and 5 of the 6 held-out stocks; with the drift anchor goog went
-       2.303 -> 2.266, nyse_aal 0.838 -> 0.826 and nyse_dow 0.426 -> 0.423, under their
-       drift baselines; msft, tata, gold and dax unchanged); another member replaces it only
-       when its MAE is over MARGIN lower.
+       ``median`` (``drift`` for a price-like series: a random walk with the drift of its
+       history is the forecast to beat there; drift was the best simple method on goog and 5 of
+       the 6 held-out stocks, figures in docs/benchmarks.md "Tuning set"); another member
+       replaces it only when its MAE is over MARGIN lower.
     2. At the tail (the only origins the nets were not trained on): the nets and ``comb`` (the
        equal-weight mean of the first net and the peers) replace step 1's member when their MAE
        is lower than its MAE there (NET_MARGIN 0: a 20% margin there cost the Airline and MSFT

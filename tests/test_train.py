@@ -249,7 +249,8 @@ def test_bf16_mixed_precision_trains_and_keeps_fp32_weights(name: str) -> None:
     config = TrainConfig(epochs=15, batch_size=16, device="cpu", precision="bf16", patience=0, lr=1e-2)
     report = train_network(net, x[:80], y[:80], x[80:], y[80:], config)
     assert report.precision == "bf16" and report.skipped_steps == 0
-    assert not report.kept_initial and report.best_val_loss < 0.5 * report.history[0][1] + 1.0
+    assert not report.kept_initial
+    assert report.best_val_loss < 0.25 * float((y[80:] ** 2).mean())  # a fresh net forecasts ~0
     assert {p.dtype for p in net.parameters()} == {torch.float32}
     with torch.no_grad():
         assert net(torch.from_numpy(x[:4]).float()).dtype == torch.float32  # outside autocast: fp32
