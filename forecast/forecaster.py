@@ -383,7 +383,7 @@ class Forecaster:
                               f"install it with: {statpeers.INSTALL}")
         names = (chosen.member,) if chosen.kind == "peer" else chosen.members
         recent = series.y[-peer_history(chosen.season):]  # the rows the peers were validated on [issue 15]
-        members = [statpeers.forecast(n, recent, horizon, chosen.season)[0] for n in names]
+        members = [statpeers.forecast(n, recent, horizon, chosen.season, member=True)[0] for n in names]
         if chosen.kind == "median":
             return np.median(members, axis=0)
         if chosen.kind == "comb":

@@ -17,8 +17,8 @@ best of them is used. The choice, its scores and where they were measured are pl
 (:class:`Choice`.as_dict), saved in the model bundle.
 
 With statsforecast installed (the ``stats`` extra), a numeric fit with a point head chooses
-with :func:`choose_with_peers` instead: AutoETS, AutoTheta, MSTL (season > 1, not for prices)
-and ``median`` (their step-wise median) with the baselines at >= STAT_ORIGINS origins, the
+with :func:`choose_with_peers` instead: AutoETS, AutoTheta, MSTL (season > 1, not for prices),
+AutoARIMA (season <= ARIMA_MAX_SEASON) and ``median`` (their step-wise median) with the baselines at >= STAT_ORIGINS origins, the
 median (drift for prices) kept unless another is over MARGIN better; then the net and ``comb``
 (the equal-weight mean of the net and the peers, M4's Comb idea) on the net's tail. On the
 tuning set this moved the floor from 15 to 16 of 19 series and the geometric mean of ours /
@@ -154,7 +154,7 @@ def levels_to_model(pipeline: TargetPipeline, forecast: np.ndarray, last: np.nda
     return (changed - pipeline.scaler.center[0]) / pipeline.scaler.scale[0]
 
 
-PEER_MEMBERS = ("autoets", "autotheta", "mstl")  # statistical candidates (mstl where season > 1)
+PEER_MEMBERS = ("autoets", "autotheta", "mstl", "autoarima")  # statistical candidates (peer_names)
 OLD_COMB_MEMBERS = ("autoets", "autotheta")  # what "comb" averaged in bundles saved before "members"
 COMB = "comb"  # the equal-weight mean of the net and the peers (M4's Comb idea)
 MEDIAN = "median"  # the median of the peers' forecasts, step by step: the anchor of the choice
@@ -165,10 +165,21 @@ PEER_HISTORY = MAX_HISTORY  # the most recent rows a peer is fit on and run forw
 MIN_NET_ORIGINS = 6  # a shorter validation tail scores the nets and comb but cannot choose them
 
 
+ARIMA_MAX_SEASON = 24
+"""AutoARIMA is a member only up to this season: its seasonal search on 1,024 rows of a weekly
+(52) or half-hourly (48) season is what the reference itself could not finish. Up to it, it
+moved the median of the members from a geometric mean of 1.081 to 1.060 of the best
+statsforecast model in hindsight on the reference's folds (`python -m bench.peer_pool_study`),
+and default evaluate on the tuning set from 1.0995 to 1.094 (ahead 1 -> 3 of 19; euretail
+1.044 -> 0.928; docs/benchmarks.md "Tuning set")."""
+
+
 def peer_names(season: int, price_like: bool = False) -> tuple[str, ...]:
     """The statistical members of a fit with this season: MSTL needs a season > 1, and a price's
-    calendar (5 trading days) is no season to decompose."""
-    return tuple(n for n in PEER_MEMBERS if n != "mstl" or (season > 1 and not price_like))
+    calendar (5 trading days) is no season to decompose; AutoARIMA up to ARIMA_MAX_SEASON."""
+    return tuple(n for n in PEER_MEMBERS
+                 if (n != "mstl" or (season > 1 and not price_like))
+                 and (n != "autoarima" or season <= ARIMA_MAX_SEASON))
 
 
 # [issue 15, long series] a season longer than this is not modelled by the peers: they read one
@@ -196,11 +207,9 @@ def peer_forecasts(name: str, y: np.ndarray, origins: np.ndarray, horizon: int,
     would otherwise cost a pass over all of them per origin."""
     import warnings
 
-    import statsforecast.models as sf
+    from forecast.statpeers import model as peer_model
 
-    from forecast.statpeers import PEERS
-
-    model = getattr(sf, PEERS[name].cls)(season_length=max(int(season), 1))
+    model = peer_model(name, season, member=True)
     out = np.empty((len(origins), horizon))
     rows = peer_history(season)  # [issue 15]
     try:
@@ -385,7 +394,8 @@ def baseline_paths(
         from forecast.statpeers import forecast as peer_forecast
 
         names = (members or peer_names(season)) if name == MEDIAN else (name,)
-        point = np.median([peer_forecast(n, hist[-peer_history(season):], steps, season)[0] for n in names],
+        point = np.median([peer_forecast(n, hist[-peer_history(season):], steps, season, member=True)[0]
+                           for n in names],
                           axis=0)[None, :]  # (1, steps)
         walk = np.cumsum(drawn, axis=1)  # (paths, steps)
         return point * np.exp(walk) if transform in ("logret", "slogret") else point + walk

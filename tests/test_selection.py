@@ -18,6 +18,7 @@ from forecast.data.csv import read_csv_series
 from forecast.forecaster import Forecaster, fit
 from forecast.rollout import data_seed, generate
 from forecast.selection import (
+    ARIMA_MAX_SEASON,
     MARGIN,
     MIN_NET_ORIGINS,
     NET_MARGIN,
@@ -27,6 +28,7 @@ from forecast.selection import (
     choose,
     choose_with_peers,
     levels_to_model,
+    peer_names,
     widen,
 )
 from forecast.transforms import Scaler, TargetPipeline
@@ -72,7 +74,8 @@ def test_without_statsforecast_the_choice_is_the_nets_and_baselines_only(weak_fi
 
 def test_a_statistical_member_anchors_the_choice_with_the_peers(peer_fit, weak_fit, airline) -> None:
     chosen = peer_fit.chosen
-    peers = {"autoets", "autotheta", "mstl"}
+    peers = {"autoets", "autotheta", "mstl", "autoarima"}  # a monthly season: AutoARIMA is a member
+    assert set(peer_names(12)) == peers
     assert {*peers, "median", "comb", "lstm", *B.BASELINES} == set(chosen.scores)
     assert chosen.anchor == "median" and set(chosen.members) == peers
     # the statistical members and baselines were scored at more origins than the net's tail
@@ -91,7 +94,8 @@ def test_a_statistical_member_anchors_the_choice_with_the_peers(peer_fit, weak_f
     assert said in chosen.note()
     point = peer_fit.predict(airline).point
     if chosen.kind == "median":  # the median of the peers refit on every row at predict time
-        expected = np.median([statpeers.forecast(n, airline.y, 12, 12)[0] for n in chosen.members], axis=0)
+        expected = np.median([statpeers.forecast(n, airline.y, 12, 12, member=True)[0] for n in chosen.members],
+                             axis=0)
         np.testing.assert_allclose(point, expected)
 
 
@@ -129,6 +133,17 @@ def test_choose_with_peers_keeps_the_anchor_within_the_margin() -> None:
         assert rw.kind in ("net", "comb") or rw.wide[rw.member] < (1 - MARGIN) * rw.wide["drift"]
 
 
+def test_autoarima_is_a_member_up_to_its_season_cap_with_the_fast_search() -> None:
+    assert "autoarima" in peer_names(1, price_like=True) and "mstl" not in peer_names(1, price_like=True)
+    assert "autoarima" in peer_names(ARIMA_MAX_SEASON) and "autoarima" not in peer_names(ARIMA_MAX_SEASON + 1)
+    assert set(peer_names(52)) == {"autoets", "autotheta", "mstl"}
+    pytest.importorskip("statsforecast", reason="the stats extra is not installed")
+    # the leaderboard's AutoARIMA is statsforecast's default (exact likelihood), the member's not
+    assert statpeers.model("autoarima", 12, member=True).approximation is True
+    assert statpeers.model("autoarima", 12).approximation is False
+    assert statpeers.model("autoets", 12, member=True).season_length == 12
+
+
 def test_a_peer_choice_survives_saving_and_loading(peer_fit, airline) -> None:
     loaded = from_payload(to_payload(peer_fit, airline, "airline-lstm"))
     assert loaded.chosen == peer_fit.chosen
@@ -140,7 +155,7 @@ def test_the_combination_is_the_mean_of_the_net_and_the_peers(peer_fit, airline)
                       choice={**peer_fit.choice, "member": "comb", "kind": "comb"})
     net = Forecaster(peer_fit.run, peer_fit.pipeline, peer_fit.net, peer_fit.residuals,
                      choice={**peer_fit.choice, "member": "lstm", "kind": "net"})
-    peers = [statpeers.forecast(n, airline.y, 12, 12)[0] for n in ("autoets", "autotheta", "mstl")]
+    peers = [statpeers.forecast(n, airline.y, 12, 12, member=True)[0] for n in peer_names(12)]
     expected = np.mean([net.predict(airline).point, *peers], axis=0)
     np.testing.assert_allclose(comb.predict(airline).point, expected)
     loaded = from_payload(to_payload(comb, airline, "airline-lstm"))
@@ -162,7 +177,7 @@ def test_generate_with_a_chosen_peer(peer_fit, airline) -> None:
                         choice={**peer_fit.choice, "member": "median", "kind": "median"})
     flat = generate(median, airline, data_seed(median, airline, None, False), steps=24, paths=20,
                     temperature=0.0)
-    expected = np.median([statpeers.forecast(n, airline.y, 24, 12)[0] for n in ("autoets", "autotheta", "mstl")],
+    expected = np.median([statpeers.forecast(n, airline.y, 24, 12, member=True)[0] for n in peer_names(12)],
                          axis=0)
     np.testing.assert_allclose(flat.values[0], expected)
 
