@@ -1,4 +1,4 @@
-"""The distribution of a price forecast: conformal bounds, or a Student-t with GARCH volatility.
+"""The distribution of a price forecast: conformal bounds, a Student-t with GARCH volatility, or both.
 
 Every price fit (a price-like target on log returns) forecasts with the member its floor chose
 (the net, drift, a statistical peer, ...), and its intervals are conformal by default
@@ -24,6 +24,13 @@ conformal bounds, the Student-t, and "blend", the mean of the two at every level
 loss is convex in the quantile, so the mean never scores worse than the mean of the two
 scores). The lowest is used (a tie goes to the simpler). The choice, the scores and the fitted
 parameters are plain data saved in the fit's choice ("distribution").
+
+Why a scale model around the chosen point and not a Student-t net: on 12 price series, 30
+cutoffs each (`python -m bench.run --only volatility`, docs/benchmarks.md), the `--head
+studentt` net scored 1.045 of GARCH(1,1)-t's quantile score (90% coverage 0.872), this model
+around the chosen point at every cutoff 1.012 (0.889), the conformal bounds alone 1.029
+(0.907), and the choice 1.017 (0.904; rolling-20 random walk 0.994 of it), for +1.2% of
+evaluate time. A GJR leverage term in the grid scored 1.014 against 1.010 without: left out.
 """
 
 from __future__ import annotations
