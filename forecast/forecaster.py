@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from forecast import conformal, statpeers
+from forecast import conformal, pricedist, statpeers
 from forecast.config import RunConfig, WindowConfig
 from forecast.data.dates import as_datetimes, to_index
 from forecast.data.series import SeriesData
@@ -326,6 +326,9 @@ class Forecaster:
         """Forecast the horizon after the last row of ``series``; a series that has never been
         negative is never forecast negative (its point and bounds are clipped at zero)."""
         forecast = self._predict(series, n_samples)
+        if self.choice.get("distribution"):  # a price fit's: conformal, Student-t or both (pricedist)
+            forecast = replace(forecast, quantiles=pricedist.predict_quantiles(
+                self.choice["distribution"], series.y, forecast.point, QUANTILE_LEVELS, forecast.quantiles))
         if forecast.class_probs is None and len(series) and float(np.nanmin(series.y)) >= 0:
             forecast = clip_at_zero(forecast)
         return forecast
@@ -515,7 +518,8 @@ def _floor(series: SeriesData, recipe: RunConfig, candidates: list[_Candidate]) 
     """The nets against the simple baselines on the same validation origins (selection.py):
     the Forecaster of the winner, with the choice (scores and all), the chosen member's
     model-space validation errors (N_val, H) for intervals (empty under
-    MIN_CALIBRATION_WINDOWS) and its one-step errors (R,) for rollouts. The Forecaster keeps
+    MIN_CALIBRATION_WINDOWS) and its one-step errors (R,) for rollouts; for a price fit, also the
+    distribution its intervals use (forecast.pricedist, in the choice). The Forecaster keeps
     the resolved ``recipe`` (what a refit repeats); its pipeline says which transform won."""
     first = candidates[0]
     run, categorical = first.run, bool(series.classes)
@@ -579,6 +583,9 @@ def _floor(series: SeriesData, recipe: RunConfig, candidates: list[_Candidate]) 
             saved["pairs"] = np.stack([forecasts[choice.member][:, 0], truth[:, 0]], axis=1)
     calibration, state = _conformal(series, winner, choice, calibration,
                                     "net validation tail" if where == "validation tail" else where, origins)
+    if series.price_like and pipeline.transform == "logret" and state and choice.member in forecasts:
+        saved["distribution"] = pricedist.for_fit(series.y, origins, forecasts[choice.member], pipeline,
+                                                  calibration, state, QUANTILE_LEVELS)
     return Forecaster(recipe, pipeline, net, residuals, winner.report, calibration=calibration,
                       choice=saved, conformal=state)
 

@@ -111,6 +111,7 @@ def train(
         "calibration_windows": len(fc.calibration),
         "chosen": fc.chosen.member,
         "choice_scores": fc.chosen.scores,
+        "distribution": _distribution_json(fc),
     }
     if plot:
         from forecast.forecastplot import plot_forecast
@@ -216,15 +217,32 @@ def _exit_if_interrupted(interrupted: bool) -> None:
 def _interval_note(forecaster: Any) -> list[str]:
     """Where a point model's intervals come from, or why it has none."""
     from forecast.forecaster import MIN_CALIBRATION_WINDOWS
+    from forecast.pricedist import describe
 
     state = forecaster.conformal
+    dist = forecaster.choice.get("distribution")
+    if dist and dist["kind"] != "conformal":  # a price fit's choice (forecast.pricedist)
+        return [describe(dist)]
     if state:
+        kept = [describe(dist)] if dist else []
         scaled = (f", each scaled to the volatility of the {int(state['scale'][0])} steps before its origin"
                   if state.get("scale") else "")
         return [f"intervals q0.05..q0.95: conformal, on {state['n']} out-of-sample error rows "
-                f"({state['where']}){scaled}, adapted to the recent ones (ACI)"]
+                f"({state['where']}){scaled}, adapted to the recent ones (ACI)", *kept]
     if forecaster.run.model.head != "point" or forecaster.pipeline.categorical:
         return []
     n = len(forecaster.calibration)
     return [f"no intervals: {n} out-of-sample errors, under the {MIN_CALIBRATION_WINDOWS} needed to "
             "calibrate them; --head gaussian, studentt or quantile forecast intervals directly"]
+
+
+def _distribution_json(forecaster: Any) -> dict[str, Any] | None:
+    """Which distribution the intervals come from and why: a price fit's choice
+    (forecast.pricedist), else conformal or the head's own, or None without intervals."""
+    dist = forecaster.choice.get("distribution")
+    if dist:
+        return {k: dist[k] for k in ("kind", "scores", "origins", "alpha", "beta", "dof")}
+    if forecaster.conformal:
+        return {"kind": "conformal"}
+    head = forecaster.run.model.head
+    return {"kind": head} if head in ("gaussian", "studentt", "quantile") else None

@@ -1,0 +1,161 @@
+"""The price distribution (forecast.pricedist): on simulated GARCH(1,1)-t prices with known
+parameters the fit finds them, its volatility tracks the true one and its intervals cover
+what they say; then the choice, the saved state, prediction and the train command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast import pricedist as P
+from forecast.config import ModelConfig, RunConfig, TrainConfig
+from forecast.data.series import SeriesData
+from forecast.forecaster import QUANTILE_LEVELS, fit
+from tests.cli_runner import invoke
+from tests.test_conformal import garch_returns
+
+OMEGA, ALPHA, BETA, DOF = 5e-6, 0.10, 0.85, 6.0
+
+
+def garch_price(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Levels (n + 1,) of a GARCH(1,1)-t price and the true variance of each return (n,)."""
+    r = garch_returns(n, seed, OMEGA, ALPHA, BETA, DOF)
+    var = np.empty(n)
+    var[0] = OMEGA / (1 - ALPHA - BETA)
+    for t in range(1, n):
+        var[t] = OMEGA + ALPHA * r[t - 1] ** 2 + BETA * var[t - 1]
+    return 100 * np.exp(np.concatenate([[0.0], np.cumsum(r)])), var
+
+
+def test_fit_finds_the_garch_parameters_and_tracks_the_true_volatility() -> None:
+    for seed in range(3):
+        y, var = garch_price(3000, seed)
+        params = P.fit(y)
+        assert params is not None
+        assert abs(params["alpha"] - ALPHA) <= 0.04 and abs(params["alpha"] + params["beta"] - 0.95) <= 0.04
+        assert params["dof"] in (5.0, 6.0, 8.0)
+        origins = np.arange(1000, 3001)  # v_{o+1}: the variance of the return from level o - 1 to o
+        learned = np.sqrt(P.next_variance(params, y, origins))
+        assert np.corrcoef(learned, np.sqrt(var[origins - 1]))[0, 1] > 0.95
+
+
+def test_intervals_cover_what_they_say_on_a_garch_price() -> None:
+    """Fitted on 2,000 returns, then at 600 origins one week apart over 3 seeds (1,800 weeks):
+    the 80% and 90% bands of every step cover within 3 points of nominal."""
+    hits80, hits90 = [], []
+    for seed in range(3):
+        y, _ = garch_price(5200, 10 + seed)
+        params = P.fit(y[:2001])
+        assert params is not None
+        origins = np.arange(2001, 5195, 5)[:600]
+        point = np.repeat(y[origins - 1][:, None], 5, axis=1)  # (N, H) a random walk's
+        q = P.quantiles(params, P.next_variance(params, y, origins), point, QUANTILE_LEVELS)  # (N, Q, H)
+        truth = np.stack([y[o : o + 5] for o in origins])
+        hits80.append((truth >= q[:, 1]) & (truth <= q[:, 3]))
+        hits90.append((truth >= q[:, 0]) & (truth <= q[:, 4]))
+    assert abs(np.mean(hits80) - 0.80) <= 0.03 and abs(np.mean(hits90) - 0.90) <= 0.03
+
+
+def test_quantiles_centre_on_the_point_and_widen_with_the_horizon() -> None:
+    y, _ = garch_price(1500, 4)
+    params = P.fit(y)
+    assert params is not None
+    point = np.linspace(100, 101, 5)
+    state = {**params, "kind": "studentt"}
+    bounds = {level: point * (1 + level) for level in QUANTILE_LEVELS}  # stand-ins for conformal
+    q = P.predict_quantiles(state, y, point, QUANTILE_LEVELS, bounds)
+    stacked = np.stack([q[level] for level in QUANTILE_LEVELS])  # (Q, H)
+    assert np.all(np.diff(stacked, axis=0) > 0)
+    np.testing.assert_allclose(q[0.5], point, rtol=2e-3)
+    assert np.all(np.diff(q[0.95] / q[0.05]) > 0)
+    assert P.predict_quantiles(state, np.concatenate([y, [0.0]]), point, QUANTILE_LEVELS, bounds) is bounds
+    assert P.predict_quantiles({**state, "kind": "conformal"}, y, point, QUANTILE_LEVELS, bounds) is bounds
+    assert P.fit(y[: P.MIN_RETURNS]) is None  # MIN_RETURNS levels: one return too few
+
+
+def test_the_choice_goes_to_the_lowest_quantile_score() -> None:
+    y, _ = garch_price(2500, 5)
+    params = P.fit(y[:2000])
+    origins = np.arange(2000, 2400, 5)
+    point = np.repeat(y[origins - 1][:, None], 5, axis=1)
+    exact = P.quantiles(params, P.next_variance(params, y, origins), point, QUANTILE_LEVELS)
+
+    def widened(factor: float) -> np.ndarray:
+        return point[:, None, :] * np.exp(factor * np.log(exact / point[:, None, :]))
+
+    assert P.choose(params, y, origins, point, widened(3.0), QUANTILE_LEVELS)["kind"] == "studentt"
+    for factor in (0.5, 0.8, 1.3, 2.0):
+        state = P.choose(params, y, origins, point, widened(factor), QUANTILE_LEVELS)
+        scores = state["scores"]
+        assert state["kind"] == min(scores, key=lambda k: scores[k])
+        assert scores["blend"] <= (scores["conformal"] + scores["studentt"]) / 2 + 1e-12  # convexity
+    same = P.choose(params, y, origins, point, exact, QUANTILE_LEVELS)
+    assert same["kind"] == "conformal"  # a tie goes to the simplest
+    assert len(set(same["scores"].values())) == 1 and same["origins"] == len(origins)
+    assert P.choose(None, y, origins, point, exact, QUANTILE_LEVELS) == {}
+
+
+@pytest.mark.parametrize("bad", [{"kind": "normal"}, {"alpha": 0.6, "beta": 0.6}, {"dof": 2.0}, {"var": -1.0}])
+def test_a_damaged_state_is_refused(bad: dict) -> None:
+    state = {"kind": "studentt", "alpha": 0.1, "beta": 0.85, "dof": 6.0, "var": 1e-4, "mean": 0.0, **bad}
+    with pytest.raises(ValueError):
+        P.check(state)
+    P.check({k: v for k, v in state.items() if k not in bad} | {"kind": "studentt", "alpha": 0.1,
+                                                                "beta": 0.85, "dof": 6.0, "var": 1e-4})
+
+
+def _series(y: np.ndarray) -> SeriesData:
+    frame = pd.DataFrame({"Close": y}, index=pd.bdate_range("2010-01-04", periods=len(y), name="ds"))
+    return SeriesData.from_frame(frame, "Close", (), "B", "garch.csv", "garch")
+
+
+def test_a_price_fit_saves_its_choice_and_predicts_with_it() -> None:
+    y, _ = garch_price(1400, 6)
+    series = _series(y)
+    forecaster = fit(series, RunConfig(model=ModelConfig(hidden=8, layers=1),
+                                       train=TrainConfig(epochs=1, device="cpu")))
+    dist = forecaster.choice["distribution"]
+    assert dist["kind"] in P.KINDS and dist["origins"] >= 20 and set(dist["scores"]) == set(P.KINDS)
+    forecast = forecaster.predict(series)
+    forecaster.choice["distribution"] = {**dist, "kind": "conformal"}
+    bounds = forecaster.predict(series).quantiles
+    student = P.predict_quantiles({**dist, "kind": "studentt"}, series.y, forecast.point, QUANTILE_LEVELS, bounds)
+    expected = {"conformal": bounds, "studentt": student,
+                "blend": {q: (bounds[q] + student[q]) / 2 for q in QUANTILE_LEVELS}}[dist["kind"]]
+    assert all(np.allclose(forecast.quantiles[q], expected[q]) for q in QUANTILE_LEVELS)
+    assert not any(np.allclose(bounds[q], student[q]) for q in (0.05, 0.95))
+
+
+def test_not_a_price_no_choice() -> None:
+    y, _ = garch_price(1400, 6)
+    frame = pd.DataFrame({"load": y}, index=pd.bdate_range("2010-01-04", periods=len(y), name="ds"))
+    series = SeriesData.from_frame(frame, "load", (), "B", "load.csv", "load")
+    forecaster = fit(series, RunConfig(model=ModelConfig(hidden=8, layers=1),
+                                       train=TrainConfig(epochs=1, device="cpu")))
+    assert "distribution" not in forecaster.choice
+
+
+def test_train_says_which_distribution_and_why(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORECAST_HOME", str(tmp_path / "home"))
+    y, _ = garch_price(1400, 8)
+    csv = tmp_path / "garch.csv"
+    pd.DataFrame({"Date": pd.bdate_range("2010-01-04", periods=len(y)).strftime("%Y-%m-%d"),
+                  "Close": y}).to_csv(csv, index=False)
+    code, out, _ = invoke(capsys, "train", csv, "--epochs", "1", "--hidden", "8", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    dist = doc["distribution"]
+    assert dist["kind"] in P.KINDS and set(dist["scores"]) == set(P.KINDS)
+    code, out, err = invoke(capsys, "train", csv, "--epochs", "1", "--hidden", "8")
+    assert code == 0
+    said = [line for line in (out + err).splitlines() if "validation quantile score" in line]
+    opening = {"studentt": "intervals: a Student-t", "blend": "intervals: the mean",
+               "conformal": "intervals: conformal"}
+    assert len(said) == 1 and opening[dist["kind"]] in said[0]
+    code, out, _ = invoke(capsys, "predict", "--json")
+    assert code == 0, out
