@@ -184,7 +184,7 @@ def dense(quick: bool = False) -> str:
                     continue
                 future = y[o : o + horizon]
                 for v, power in powers.items():
-                    rows, _ = conformal.rescale(errors, at, past, window, log, power)
+                    rows, _ = conformal.rescale(errors, at, past, window, log, power, conformal.scale_lag(season))
                     state = conformal.calibrate(rows, transform, pipe.season, QUANTILE_LEVELS, "dense")
                     q = conformal.quantiles(pipe.to_levels(z + rows, last), state, QUANTILE_LEVELS)
                     hits[v].append((float(np.mean((future >= q[0.1]) & (future <= q[0.9]))),
@@ -295,19 +295,26 @@ def run(quick: bool = False) -> str:
         + design + "\n\n"
         f"`python -m bench.run --only intervals`{note}: one `forecast evaluate FILE ARGS --jobs 1` "
         "per series with default settings (the fit chooses between the net, the baselines and, "
-        "with statsforecast, AutoETS / AutoTheta / comb; q0.05..q0.95 are split-conformal bounds "
-        "on out-of-sample errors that no choice or early stopping looked at: a chosen baseline's "
-        "or peer's own at rolling origins, a chosen net's or comb's borrowed from the best of "
-        "those and scaled by the validation MAE ratio; each error normalised by the local "
-        "volatility at its origin and rescaled to the forecast origin's; ACI on top; recalibrated "
-        "in every fold). Coverage (nominal 0.80 / 0.90; error in points in brackets) over every "
+        "with statsforecast, the peers of selection.peer_names, their median and comb; q0.05..q0.95 "
+        "are split-conformal bounds on out-of-sample errors that no choice or early stopping "
+        "looked at: a chosen baseline's, peer's or the peers' median's own at rolling origins "
+        "(a peer refit before each of conformal.PEER_REFITS runs of them), a chosen net's "
+        "borrowed from the best of those (mirrored), comb's from the median, each scaled by the "
+        "validation MAE ratio; each error normalised by the local volatility at its origin and "
+        "rescaled to the forecast origin's; DtACI levels on top; recalibrated at every fit). "
+        "Coverage (nominal 0.80 / 0.90; error in points in brackets) over every "
         "fold's steps; added time = seconds in forecaster._conformal (the chosen or reference "
         "member's rolling errors included) and in the predictions' rescaling and quantiles / the "
         "rest of the process (evaluate seconds are inflated: subsets ran as parallel processes "
         "through BENCH_INTERVALS_CACHE on a shared 2-core machine). The tuning half (every other "
         "series, from the first) is what the calibration settings were chosen on "
         "(bench/interval_lab.py: every variant on the same fits); the check half was not looked at. "
-        "Previous runs, legacy design (5-10 folds a series, a fit per fold, `--epochs 20`): "
+        "Previous runs, dense design: 2026-11-27 20:10, before the median's own errors, the "
+        "peers' refits and DtACI (a net, comb and median borrowed the best reference's mirrored "
+        "errors; ACI gamma 0.01): 6.7 / 4.1 points, worst 16.9 (airline +17, visnights_nswmetro "
+        "+16, usmelec +15, gas +14, ukgas +13, ausbeer +12, goog -11), +3.1% time; tuning half "
+        "6.5 / 3.3, check half 6.8 / 5.0. "
+        "Legacy design (5-10 folds a series, a fit per fold, `--epochs 20`): "
         "2026-11-27 17:05, before the accuracy work changed the members: 10.0 / 8.5 points, worst 40 "
         "(euretail -40, dax -32, gold -20, elecdemand -18), +2.6% time, 4,198 s; 14:34, the net "
         "calibrated on its own validation tail, no normalisation: 11.4 / 9.5, worst 44.\n\n"
