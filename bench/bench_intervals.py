@@ -184,7 +184,7 @@ def dense(quick: bool = False) -> str:
                     continue
                 future = y[o : o + horizon]
                 for v, power in powers.items():
-                    rows, _ = conformal.rescale(errors, at, past, window, log, power, conformal.scale_lag(season))
+                    rows, _ = conformal.rescale(errors, at, past, window, log, power)
                     state = conformal.calibrate(rows, transform, pipe.season, QUANTILE_LEVELS, "dense")
                     q = conformal.quantiles(pipe.to_levels(z + rows, last), state, QUANTILE_LEVELS)
                     hits[v].append((float(np.mean((future >= q[0.1]) & (future <= q[0.9]))),

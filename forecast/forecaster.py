@@ -399,11 +399,10 @@ class Forecaster:
         scale = self.conformal.get("scale") if self.conformal else None
         if not scale or not len(self.calibration):
             return self.calibration
-        window, log, s_fit, power = scale[:4]
-        lag = int(scale[4]) if len(scale) > 4 else 1  # saved before seasonal scales: first differences
+        window, log, s_fit, power = scale
         factors = np.asarray(self.conformal.get("row_scale", ()), dtype=np.float64)
         rows = self.calibration * factors[:, None] if len(factors) == len(self.calibration) else self.calibration
-        s_now = float(conformal.local_scale(series.y, np.array([len(series.y)]), int(window), bool(log), lag)[0])
+        s_now = float(conformal.local_scale(series.y, np.array([len(series.y)]), int(window), bool(log))[0])
         return rows * (s_now / s_fit) ** power if s_fit > 0 else rows
 
     def _interval_paths(
@@ -619,16 +618,15 @@ def _conformal(series: SeriesData, winner: _Candidate, choice: Choice, errors: n
         errors, where = point_errors(net, winner.x[recent], winner.y[recent]), "training windows (in sample)"
         origins = np.arange(recent.start, recent.stop) + winner.run.window.input_len + pipeline.rows_lost
     log = pipeline.transform in ("logret", "slogret")
-    window, lag = conformal.scale_window(season_of(series)), conformal.scale_lag(season_of(series))
+    window = conformal.scale_window(season_of(series))
     # the rows stay as measured (generate bootstraps their first step, clusters and all); the
     # state keeps each row's factor to the end-of-series scale and the scale itself
     factors, s_end = conformal.row_factors(np.asarray(origins)[: len(errors)], series.y, window, log,
-                                           conformal.SCALE_POWER, lag)
+                                           conformal.SCALE_POWER)
     state = conformal.calibrate(errors * factors[:, None], pipeline.transform, pipeline.season,
                                 QUANTILE_LEVELS, where)
     if state and conformal.SCALE_POWER:
-        lags = [float(lag)] if lag > 1 else []  # [window, log, s_end, power(, lag)]: four before seasonal lags
-        state["scale"] = [float(window), float(log), s_end, float(conformal.SCALE_POWER), *lags]
+        state["scale"] = [float(window), float(log), s_end, float(conformal.SCALE_POWER)]
         state["row_scale"] = factors.astype(np.float64)
     return (errors, state) if state else (np.zeros((0, 0)), {})
 

@@ -1,10 +1,12 @@
 """Conformal intervals: the ACI update against a hand-worked sequence, DtACI against ACI and
 against noise, coverage on simulated data with a known distribution (a GARCH(1,1) process),
-the baseline-chosen case, and the peers' rolling calibration forecasts (no look-ahead)."""
+the baseline-chosen case, the peers' rolling calibration forecasts (no look-ahead), and who
+borrows whose errors (comb: its peers' median's; a net: the best reference's, mirrored)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -14,8 +16,9 @@ from forecast import conformal, statpeers
 from forecast.config import DataSpec, ModelConfig, RunConfig, TrainConfig, WindowConfig
 from forecast.data.csv import read_csv_series
 from forecast.data.series import SeriesData
-from forecast.forecaster import QUANTILE_LEVELS, _refit_forecasts, fit
-from forecast.selection import peer_forecasts
+from forecast.forecaster import QUANTILE_LEVELS, _borrowed_errors, _refit_forecasts, _rolling_member_errors, fit
+from forecast.selection import Choice, peer_forecasts
+from forecast.transforms import Scaler, TargetPipeline
 
 
 def garch_returns(n: int, seed: int, omega: float = 1e-5, alpha: float = 0.1, beta: float = 0.85,
@@ -182,3 +185,30 @@ def test_peer_calibration_forecasts_never_see_their_own_future(sample_data: Path
     runs = np.array_split(origins, conformal.PEER_REFITS)
     later = runs[-1]
     np.testing.assert_allclose(got[-len(later):], peer_forecasts("autotheta", y, later, 12, 12))
+
+
+def test_the_combination_borrows_its_peers_median_and_a_net_the_best_reference(sample_data: Path) -> None:
+    """A chosen comb's rows are the peers' median's own rolling-origin errors times the shrunk
+    validation MAE ratio, unmirrored; a chosen net's are the best reference's, mirrored."""
+    if not statpeers.available():
+        pytest.skip("statsforecast is not installed")
+    series = read_csv_series(DataSpec(path=str(sample_data / "sktime_airline.csv")))
+    pipeline = TargetPipeline(transform="level", scaler=Scaler("standard")).fit(series.y[:, None])
+    winner = SimpleNamespace(pipeline=pipeline, run=SimpleNamespace(model=SimpleNamespace(horizon=12)))
+    own = np.zeros((10, 12))  # the validation errors that chose it: never used
+    last, members = len(series.y) - 12, ("autoets", "autotheta")
+    scores = {"comb": 1.0, "lstm": 1.5, "median": 2.0, "autoets": 2.2, "autotheta": 2.4, "naive": 3.0}
+    comb = Choice("comb", "comb", "mae", scores, 10, "validation tail", 12, members=members, anchor="median")
+    rows, at, where = _borrowed_errors(series, winner, comb, own, "net validation tail", np.arange(10), last)
+    median, median_at = _rolling_member_errors(series, pipeline, "median", "median", 12, 12, last, members)
+    ratio = (10 * 0.5 + conformal.SHRINK) / (10 + conformal.SHRINK)
+    assert where.startswith("median at recent origins x") and len(rows) == len(median) >= 20
+    np.testing.assert_allclose(rows, ratio * median)
+    np.testing.assert_array_equal(at, median_at)
+    net = Choice("lstm", "net", "mae", scores, 10, "validation tail", 12, members=members, anchor="median")
+    rows, _, where = _borrowed_errors(series, winner, net, own, "net validation tail", np.arange(10), last)
+    reference, _ = _rolling_member_errors(series, pipeline, "peer", "autoets", 12, 12, last)
+    assert where.startswith("+-autoets at recent origins")  # the best-scoring reference
+    np.testing.assert_allclose(rows[0::2], -rows[1::2])
+    ratio = (10 * 1.5 / 2.2 + conformal.SHRINK) / (10 + conformal.SHRINK)
+    np.testing.assert_allclose(rows[0::2], ratio * reference)
