@@ -1,15 +1,24 @@
-"""Conformal intervals: the ACI update against a hand-worked sequence, coverage on simulated
-data with a known distribution (a GARCH(1,1) process), and the baseline-chosen case."""
+"""Conformal intervals: the ACI update against a hand-worked sequence, DtACI against ACI and
+against noise, coverage on simulated data with a known distribution (a GARCH(1,1) process),
+the baseline-chosen case, the peers' rolling calibration forecasts (no look-ahead), and who
+borrows whose errors (comb: its peers' median's; a net: the best reference's, mirrored)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
+import pytest
 
-from forecast import conformal
-from forecast.config import ModelConfig, RunConfig, TrainConfig, WindowConfig
+from forecast import conformal, statpeers
+from forecast.config import DataSpec, ModelConfig, RunConfig, TrainConfig, WindowConfig
+from forecast.data.csv import read_csv_series
 from forecast.data.series import SeriesData
-from forecast.forecaster import QUANTILE_LEVELS, fit
+from forecast.forecaster import QUANTILE_LEVELS, _borrowed_errors, _refit_forecasts, _rolling_member_errors, fit
+from forecast.selection import Choice, peer_forecasts
+from forecast.transforms import Scaler, TargetPipeline
 
 
 def garch_returns(n: int, seed: int, omega: float = 1e-5, alpha: float = 0.1, beta: float = 0.85,
@@ -55,6 +64,25 @@ def test_aci_update_matches_a_plain_loop_at_every_level_and_step() -> None:
     for j, level in enumerate(levels):
         for h in range(4):
             assert abs(taus[j, h] - _reference_aci(scores[:, h], level, 0.05)) < 1e-12
+
+
+def test_dtaci_with_one_step_is_aci() -> None:
+    """One expert has all the weight: DtACI's walk is then ACI's, level for level."""
+    scores = np.random.default_rng(1).normal(size=(60, 3))
+    levels = (0.05, 0.1, 0.5, 0.9, 0.95)
+    np.testing.assert_allclose(conformal.dtaci_levels(scores, levels, (0.05,)),
+                               conformal.aci_levels(scores, levels, 0.05), atol=1e-12)
+
+
+def test_dtaci_does_not_chase_noise_like_its_largest_step() -> None:
+    """400 exchangeable scores, 20 seeds: the final 10% and 90% levels scatter about the nominal
+    ones several times less under DtACI than under ACI with DtACI's largest step (0.128),
+    whose level is wherever the last few misses left it."""
+    runs = [np.random.default_rng(seed).normal(size=(400, 1)) for seed in range(20)]
+    mixed = np.array([conformal.dtaci_levels(s, (0.1, 0.9))[:, 0] for s in runs])  # (20, 2)
+    largest = np.array([conformal.aci_levels(s, (0.1, 0.9), max(conformal.DTACI_GAMMAS))[:, 0] for s in runs])
+    assert np.all(mixed.std(axis=0) < 0.5 * largest.std(axis=0))
+    assert np.all(np.abs(mixed.mean(axis=0) - [0.1, 0.9]) < 0.02)
 
 
 def test_scores_follow_the_transform() -> None:
@@ -137,3 +165,50 @@ def test_studentt_head_learns_the_garch_volatility() -> None:
     # model row j is log p[j + 1] - log p[j] = r[j + 1]; window i forecasts row i + 20
     sigma = np.sqrt(var[np.arange(len(x)) + 21])
     assert np.corrcoef(scale, sigma)[0, 1] > 0.5
+
+
+def test_peer_calibration_forecasts_never_see_their_own_future(sample_data: Path) -> None:
+    """A peer refit before each run of rolling calibration origins: changing the rows from an
+    origin on leaves every forecast made at or before it as it was (no look-ahead across the
+    refits), and each run starts from a fit on the rows before it, not on the first third."""
+    if not statpeers.available():
+        pytest.skip("statsforecast is not installed")
+    y = read_csv_series(DataSpec(path=str(sample_data / "sktime_airline.csv"))).y.astype(np.float64)
+    origins = np.arange(60, 120, 3)  # (20,)
+    got = _refit_forecasts("autotheta", y, origins, 12, 12)  # (20, 12)
+    changed = y.copy()
+    changed[origins[11]:] *= 1.5
+    again = _refit_forecasts("autotheta", changed, origins, 12, 12)
+    assert got is not None and again is not None
+    np.testing.assert_allclose(again[:12], got[:12])
+    assert not np.allclose(again[12:], got[12:])
+    runs = np.array_split(origins, conformal.PEER_REFITS)
+    later = runs[-1]
+    np.testing.assert_allclose(got[-len(later):], peer_forecasts("autotheta", y, later, 12, 12))
+
+
+def test_the_combination_borrows_its_peers_median_and_a_net_the_best_reference(sample_data: Path) -> None:
+    """A chosen comb's rows are the peers' median's own rolling-origin errors times the shrunk
+    validation MAE ratio, unmirrored; a chosen net's are the best reference's, mirrored."""
+    if not statpeers.available():
+        pytest.skip("statsforecast is not installed")
+    series = read_csv_series(DataSpec(path=str(sample_data / "sktime_airline.csv")))
+    pipeline = TargetPipeline(transform="level", scaler=Scaler("standard")).fit(series.y[:, None])
+    winner = SimpleNamespace(pipeline=pipeline, run=SimpleNamespace(model=SimpleNamespace(horizon=12)))
+    own = np.zeros((10, 12))  # the validation errors that chose it: never used
+    last, members = len(series.y) - 12, ("autoets", "autotheta")
+    scores = {"comb": 1.0, "lstm": 1.5, "median": 2.0, "autoets": 2.2, "autotheta": 2.4, "naive": 3.0}
+    comb = Choice("comb", "comb", "mae", scores, 10, "validation tail", 12, members=members, anchor="median")
+    rows, at, where = _borrowed_errors(series, winner, comb, own, "net validation tail", np.arange(10), last)
+    median, median_at = _rolling_member_errors(series, pipeline, "median", "median", 12, 12, last, members)
+    ratio = (10 * 0.5 + conformal.SHRINK) / (10 + conformal.SHRINK)
+    assert where.startswith("median at recent origins x") and len(rows) == len(median) >= 20
+    np.testing.assert_allclose(rows, ratio * median)
+    np.testing.assert_array_equal(at, median_at)
+    net = Choice("lstm", "net", "mae", scores, 10, "validation tail", 12, members=members, anchor="median")
+    rows, _, where = _borrowed_errors(series, winner, net, own, "net validation tail", np.arange(10), last)
+    reference, _ = _rolling_member_errors(series, pipeline, "peer", "autoets", 12, 12, last)
+    assert where.startswith("+-autoets at recent origins")  # the best-scoring reference
+    np.testing.assert_allclose(rows[0::2], -rows[1::2])
+    ratio = (10 * 1.5 / 2.2 + conformal.SHRINK) / (10 + conformal.SHRINK)
+    np.testing.assert_allclose(rows[0::2], ratio * reference)

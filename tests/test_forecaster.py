@@ -220,14 +220,16 @@ def calibrated(sample_data: Path) -> tuple[Forecaster, SeriesData]:
 
 
 def test_point_models_calibrate_on_errors_no_choice_looked_at(calibrated: tuple[Forecaster, SeriesData]) -> None:
-    """A chosen net or combination borrows the best baseline's or peer's rolling-origin errors
-    (+-e: twice as many rows), not the validation windows that chose it; a baseline or peer
-    calibrates on its own errors at rolling origins."""
+    """A chosen net borrows the best baseline's or peer's rolling-origin errors (+-e: twice as
+    many rows), the combination its peers' median's, not the validation windows that chose
+    them; a baseline, peer or the median calibrates on its own errors at rolling origins."""
     forecaster, series = calibrated
     state = forecaster.conformal
-    if forecaster.chosen.kind in ("net", "comb"):
+    if forecaster.chosen.kind == "net":
         assert state["where"].startswith("+-") and len(forecaster.calibration) % 2 == 0
         np.testing.assert_allclose(forecaster.calibration[0::2], -forecaster.calibration[1::2])
+    elif forecaster.chosen.kind == "comb":
+        assert state["where"].startswith("median at recent origins x")
     else:
         assert state["where"] == f"{forecaster.chosen.member} at recent origins"
     assert forecaster.calibration.shape[1] == 5 and state["n"] == len(forecaster.calibration) >= 20
