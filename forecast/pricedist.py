@@ -200,9 +200,9 @@ def check(state: dict[str, Any] | None) -> None:
     kind = state.get("kind")
     if kind not in KINDS:
         raise ValueError(f"unknown distribution {kind!r}")
-    a, b, dof, var = (float(state[k]) for k in ("alpha", "beta", "dof", "var"))
-    float(state["mean"])
-    if not (0 <= a <= 1 and 0 <= b <= 1 and a + b <= 1 and 2 < dof < 1e6 and 0 < var < np.inf):
+    a, b, dof, var, mean = (float(state[k]) for k in ("alpha", "beta", "dof", "var", "mean"))
+    if not (0 <= a <= 1 and 0 <= b <= 1 and a + b <= 1 and 2 < dof < 1e6 and 0 < var < np.inf
+            and np.isfinite(mean)):
         raise ValueError("distribution parameters out of range")
 
 

@@ -321,6 +321,34 @@ def _(marker: Path, g: Genuine) -> bytes:
     return save_v2(payload)
 
 
+GOOD_DISTRIBUTION = {"kind": "studentt", "alpha": 0.1, "beta": 0.85, "dof": 6.0, "var": 1e-4, "mean": 0.0}
+
+
+def with_distribution(g: Genuine, distribution: Any) -> bytes:
+    """A genuine bundle whose choice carries a price distribution (forecast.pricedist)."""
+    return save_v2({**g.payload, "choice": {**(g.payload.get("choice") or {}), "distribution": distribution}})
+
+
+@hostile("v2-price-distribution-unknown-kind")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_distribution(g, {**GOOD_DISTRIBUTION, "kind": "__import__('os').system"})
+
+
+@hostile("v2-price-distribution-explosive-garch")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_distribution(g, {**GOOD_DISTRIBUTION, "alpha": 0.9, "beta": 0.9})  # a + b > 1
+
+
+@hostile("v2-price-distribution-inf-mean")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_distribution(g, {**GOOD_DISTRIBUTION, "mean": float("inf")})
+
+
+@hostile("v2-price-distribution-not-a-table")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_distribution(g, ["studentt", 0.1, 0.85])
+
+
 @hostile("v2-inf-scaler-valid-digest")
 def _(marker: Path, g: Genuine) -> bytes:
     payload = {**g.payload, "pipeline": _with_inf(g.payload["pipeline"])}

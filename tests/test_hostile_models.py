@@ -15,7 +15,7 @@ from pathlib import Path
 import joblib
 import pytest
 from cli_runner import invoke
-from hostile_models import CORPUS, EXTENSION_CODES, Genuine, RunsCode
+from hostile_models import CORPUS, EXTENSION_CODES, GOOD_DISTRIBUTION, Genuine, RunsCode, with_distribution
 
 from forecast.persistence import MAGIC, load_bundle
 
@@ -128,6 +128,14 @@ def test_the_genuine_bundles_load(genuine: Genuine, tmp_path: Path, capsys: pyte
     legacy = tmp_path / "legacy.joblib"
     shutil.copy(GOLDEN, legacy)
     code, _, err = invoke(capsys, "predict", "--model", legacy, "--data", AIRLINE, "--model-dir", home)
+    assert code == 0, err
+
+
+def test_a_genuine_bundle_with_a_sound_price_distribution_loads(
+        genuine: Genuine, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The v2-price-distribution-* files differ from this one only in the field they break."""
+    home = _home_with(tmp_path, with_distribution(genuine, GOOD_DISTRIBUTION))
+    code, _, err = invoke(capsys, "predict", "--model", "victim", "--json", "--model-dir", home)
     assert code == 0, err
 
 

@@ -228,7 +228,7 @@ def _interval_note(forecaster: Any) -> list[str]:
         scaled = (f", each scaled to the volatility of the {int(state['scale'][0])} steps before its origin"
                   if state.get("scale") else "")
         return [f"intervals q0.05..q0.95: conformal, on {state['n']} out-of-sample error rows "
-                f"({state['where']}){scaled}, adapted to the recent ones (ACI)", *kept]
+                f"({state['where']}){scaled}, adapted to the recent ones (DtACI)", *kept]
     if forecaster.run.model.head != "point" or forecaster.pipeline.categorical:
         return []
     n = len(forecaster.calibration)
