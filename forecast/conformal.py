@@ -311,6 +311,25 @@ def rescale(errors: np.ndarray, origins: np.ndarray, y: np.ndarray, window: int,
     return errors * factors[:, None], s_end
 
 
+def rows_at_origins(calibration: np.ndarray, state: dict[str, Any], y: np.ndarray,
+                    origins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A fit's calibration rows (N_cal, H) at its end-of-training scale (each row times its
+    saved factor) and each origin's multiplier (N,) to that origin's local volatility,
+    (s(o) / s_fit) ** power; the rows as saved and ones when the state has no scale (bundles
+    from before normalised scores). Predictions (one origin: the end of the series) and a price
+    fit's conformal candidate (forecast.pricedist, every validation origin) both read this."""
+    rows = np.asarray(calibration, dtype=np.float64)
+    scale = state.get("scale") if state else None
+    if not scale or not len(rows):
+        return rows, np.ones(len(origins))
+    window, log, s_fit, power = scale
+    factors = np.asarray(state.get("row_scale", ()), dtype=np.float64)
+    rows = rows * factors[:, None] if len(factors) == len(rows) else rows
+    if s_fit <= 0:
+        return rows, np.ones(len(origins))
+    return rows, (local_scale(y, np.asarray(origins), int(window), bool(log)) / s_fit) ** power
+
+
 def baseline_origins(pipeline: Any, y: np.ndarray, season: int, horizon: int, last_origin: int,
                      most: int = MAX_ORIGINS) -> np.ndarray:
     """Up to ``most`` time-ordered origins ending at ``last_origin`` (exclusive ends of the

@@ -398,15 +398,10 @@ class Forecaster:
     def _calibration_rows(self, series: SeriesData) -> np.ndarray:
         """The calibration rows (N, H) at the local volatility of the end of ``series``: each
         row times its factor to the end-of-training scale, times (s_now / s_fit) ** power
-        (conformal.rescale); as saved when the state has no scale (older bundles)."""
-        scale = self.conformal.get("scale") if self.conformal else None
-        if not scale or not len(self.calibration):
-            return self.calibration
-        window, log, s_fit, power = scale
-        factors = np.asarray(self.conformal.get("row_scale", ()), dtype=np.float64)
-        rows = self.calibration * factors[:, None] if len(factors) == len(self.calibration) else self.calibration
-        s_now = float(conformal.local_scale(series.y, np.array([len(series.y)]), int(window), bool(log))[0])
-        return rows * (s_now / s_fit) ** power if s_fit > 0 else rows
+        (conformal.rows_at_origins); as saved when the state has no scale (older bundles)."""
+        rows, mult = conformal.rows_at_origins(self.calibration, self.conformal, series.y,
+                                               np.array([len(series.y)]))
+        return rows * mult[0]
 
     def _interval_paths(
         self, out: torch.Tensor, z: np.ndarray, last: Any, n_samples: int, series: SeriesData

@@ -222,20 +222,13 @@ def conformal_at(pipeline: Any, y: np.ndarray, origins: np.ndarray, point: np.nd
                  calibration: np.ndarray, state: dict[str, Any], levels: tuple[float, ...]) -> np.ndarray:
     """The conformal quantiles (N, Q, H) a fit's predictions would give at each origin (N,)
     around its point forecasts (N, H) in levels: the calibration rows (N_cal, H) at the local
-    volatility of each origin (as Forecaster._calibration_rows rescales them), plus the point
+    volatility of each origin (conformal.rows_at_origins, as predictions rescale them), plus the point
     in model space, mapped to levels, at the state's adapted levels."""
+    from forecast.forecaster import anchors as anchors_at
     from forecast.selection import levels_to_model
 
-    rows = np.asarray(calibration, dtype=np.float64)
-    mult = np.ones(len(origins))
-    if state.get("scale"):
-        window, log, s_fit, power = state["scale"]
-        factors = np.asarray(state.get("row_scale", ()), dtype=np.float64)
-        rows = rows * factors[:, None] if len(factors) == len(rows) else rows
-        if s_fit > 0:
-            mult = (conformal.local_scale(y, origins, int(window), bool(log)) / s_fit) ** power  # (N,)
-    depth = max(1, pipeline.rows_lost)
-    anchors = np.asarray(pipeline.anchor(np.stack([y[o - depth : o] for o in origins])))
+    rows, mult = conformal.rows_at_origins(calibration, state, y, origins)  # (N_cal, H), (N,)
+    anchors = anchors_at(pipeline, y, origins)
     z = levels_to_model(pipeline, np.asarray(point, dtype=np.float64), anchors)  # (N, H)
     if z is None:
         return np.full((len(origins), len(levels), point.shape[1]), np.nan)
