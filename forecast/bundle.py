@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from forecast import __version__, pricedist
+from forecast import __version__, pricedist, statpeers
 from forecast.config import run_config_from_dict, to_dict
 from forecast.data.series import SeriesData
 from forecast.errors import ConfigError, ModelFileError
@@ -77,6 +77,7 @@ def from_payload(payload: dict[str, Any], device: str = "cpu") -> Forecaster:
         choice = dict(payload.get("choice") or {})  # none in bundles saved before the floor: the net
         Choice.from_dict(choice, run.model.name)  # a malformed choice is a mismatched bundle
         pricedist.check(choice.get("distribution"))  # a price fit's Student-t or conformal
+        statpeers.check_arima(choice.get("arima"))  # a member AutoARIMA's orders and coefficients
         state = _plain_conformal(payload.get("conformal") or {})  # none before conformal intervals
     except (KeyError, TypeError, ValueError, AttributeError, RuntimeError, ConfigError) as err:
         # ConfigError: a network this version does not have (a newer forecast saved it)

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from forecast import baselines as B
-from forecast.statpeers import MAX_HISTORY
+from forecast.statpeers import ARIMA_MAX_SEASON, MAX_HISTORY
 from forecast.transforms import TargetPipeline
 from forecast.volatility import NoiseModel, draw, noise_model
 
@@ -164,15 +164,6 @@ NET_MARGIN = 0.0  # ... and a net or comb over the statistical choice (on a long
 STAT_ORIGINS = 24  # the fewest origins the statistical members and baselines are scored on
 PEER_HISTORY = MAX_HISTORY  # the most recent rows a peer is fit on and run forward over (long series)
 MIN_NET_ORIGINS = 6  # a shorter validation tail scores the nets and comb but cannot choose them
-
-
-ARIMA_MAX_SEASON = 24
-"""AutoARIMA is a member only up to this season: its seasonal search on 1,024 rows of a weekly
-(52) or half-hourly (48) season is what the reference itself could not finish. Up to it, it
-moved the median of the members from a geometric mean of 1.081 to 1.060 of the best
-statsforecast model in hindsight on the reference's folds (`python -m bench.peer_pool_study`),
-and default evaluate on the tuning set from 1.0995 to 1.094 (ahead 1 -> 3 of 19; euretail
-1.044 -> 0.928; docs/benchmarks.md "Tuning set")."""
 
 
 def peer_names(season: int, price_like: bool = False) -> tuple[str, ...]:

@@ -388,3 +388,65 @@ def _with_inf(state: Any) -> Any:
     out = walk(state)
     assert done[0], "the pipeline state has no float array to break"
     return out
+
+
+# ---------------------------------------------------------------- a member AutoARIMA's saved model
+
+
+GOOD_ARIMA = {"order": [0, 1, 1], "seasonal_order": [0, 1, 0], "season": 12, "coef": {"ma1": -0.32}}
+MEDIAN_WITH_ARIMA = {"member": "median", "kind": "median", "metric": "mae", "season": 12,
+                     "members": ["autoets", "autotheta", "mstl", "autoarima"], "anchor": "median"}
+
+
+def with_arima(g: Genuine, arima: Any) -> bytes:
+    """A genuine bundle whose choice is the peers' median with a saved AutoARIMA (statpeers.fitted_arima)."""
+    return save_v2({**g.payload, "choice": {**(g.payload.get("choice") or {}), **MEDIAN_WITH_ARIMA,
+                                            "arima": arima}})
+
+
+@hostile("v2-arima-not-a-table")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_arima(g, [[0, 1, 1], [0, 1, 0], 12, [-0.32]])
+
+
+@hostile("v2-arima-extra-key")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_arima(g, {**GOOD_ARIMA, "method": "__import__('os').system"})
+
+
+@hostile("v2-arima-huge-order")
+def _(marker: Path, g: Genuine) -> bytes:
+    """An order no search makes: a prediction would build a state space of 10**7 lags."""
+    coef = {f"ar{i}": 0.0 for i in range(1, 10**5 + 1)}
+    return with_arima(g, {**GOOD_ARIMA, "order": [10**5, 1, 0], "coef": coef})
+
+
+@hostile("v2-arima-huge-season")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_arima(g, {**GOOD_ARIMA, "seasonal_order": [0, 1, 1], "season": 10**8,
+                          "coef": {"ma1": -0.32, "sma1": -0.5}})
+
+
+@hostile("v2-arima-float-order")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_arima(g, {**GOOD_ARIMA, "order": [0.5, 1, 1]})
+
+
+@hostile("v2-arima-coef-not-its-orders")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_arima(g, {**GOOD_ARIMA, "coef": {"ma1": -0.32, "ar3": 0.5}})
+
+
+@hostile("v2-arima-coef-unknown-name")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_arima(g, {**GOOD_ARIMA, "coef": {"ma1": -0.32, "__reduce__": 1.0}})
+
+
+@hostile("v2-arima-coef-nan")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_arima(g, {**GOOD_ARIMA, "coef": {"ma1": float("nan")}})
+
+
+@hostile("v2-arima-coef-text")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_arima(g, {**GOOD_ARIMA, "coef": {"ma1": "__import__('os').system('touch pwned')"}})

@@ -15,7 +15,16 @@ from pathlib import Path
 import joblib
 import pytest
 from cli_runner import invoke
-from hostile_models import CORPUS, EXTENSION_CODES, GOOD_DISTRIBUTION, Genuine, RunsCode, with_distribution
+from hostile_models import (
+    CORPUS,
+    EXTENSION_CODES,
+    GOOD_ARIMA,
+    GOOD_DISTRIBUTION,
+    Genuine,
+    RunsCode,
+    with_arima,
+    with_distribution,
+)
 
 from forecast.persistence import MAGIC, load_bundle
 
@@ -136,6 +145,15 @@ def test_a_genuine_bundle_with_a_sound_price_distribution_loads(
     """The v2-price-distribution-* files differ from this one only in the field they break."""
     home = _home_with(tmp_path, with_distribution(genuine, GOOD_DISTRIBUTION))
     code, _, err = invoke(capsys, "predict", "--model", "victim", "--json", "--model-dir", home)
+    assert code == 0, err
+
+
+def test_a_genuine_bundle_with_a_sound_saved_arima_loads_and_predicts_with_it(
+        genuine: Genuine, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The v2-arima-* files differ from this one only in the field they break; its forecast is
+    the median of four members, one of them that saved AutoARIMA."""
+    home = _home_with(tmp_path, with_arima(genuine, GOOD_ARIMA))
+    code, out, err = invoke(capsys, "predict", "--model", "victim", "--json", "--model-dir", home)
     assert code == 0, err
 
 

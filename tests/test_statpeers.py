@@ -160,3 +160,90 @@ def test_a_repeated_fit_is_a_lookup_that_callers_cannot_corrupt(airline: SeriesD
     long = np.concatenate([np.full(statpeers.MAX_HISTORY, 100.0), airline.y])
     np.testing.assert_allclose(statpeers.forecast("autotheta", long, 12, 12)[0],
                                statpeers.forecast("autotheta", long[-statpeers.MAX_HISTORY:], 12, 12)[0])
+
+
+@needs_stats
+def test_a_saved_arima_forecasts_what_its_search_would_and_runs_forward_without_one(
+        airline: SeriesData, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the fit's rows the saved model forecasts exactly what the search did; on 12 more
+    rows, exactly what statsforecast's ``forward`` of that fit does (coefficients kept, states
+    filtered again), and no search runs."""
+    y = airline.y
+    saved = statpeers.fitted_arima(y[:-12], 12)
+    assert saved["season"] == 12 and len(saved["coef"]) >= 1
+    searched = statpeers.forecast("autoarima", y[:-12], 12, 12, member=True)[0]
+    np.testing.assert_allclose(statpeers.forecast("autoarima", y[:-12], 12, 12, member=True, saved=saved)[0],
+                               searched, rtol=1e-9)
+    search = statpeers.model("autoarima", 12, member=True).fit(y[:-12])
+    forward = search.forward(y=y, h=12)["mean"]
+
+    def no_search(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a saved AutoARIMA searched again")
+
+    monkeypatch.setattr(statpeers, "model", no_search)
+    later = statpeers.forecast("autoarima", y, 12, 12, member=True, saved=saved)[0]
+    np.testing.assert_allclose(later, forward, rtol=1e-9)
+    assert not np.allclose(later, searched)  # it read the 12 new rows
+
+
+GOOD_ARIMA = {"order": [1, 1, 1], "seasonal_order": [0, 1, 1], "season": 12,
+              "coef": {"ar1": 0.3, "ma1": -0.5, "sma1": -0.4}}
+
+
+@pytest.mark.parametrize("broken", [
+    ["not", "a", "table"],
+    {**GOOD_ARIMA, "module": "os"},
+    {k: v for k, v in GOOD_ARIMA.items() if k != "coef"},
+    {**GOOD_ARIMA, "order": [10**6, 1, 1], "coef": {"ma1": -0.5, "sma1": -0.4}},
+    {**GOOD_ARIMA, "order": [1, 3, 1]},
+    {**GOOD_ARIMA, "order": [1, 1]},
+    {**GOOD_ARIMA, "order": [-1, 1, 1]},
+    {**GOOD_ARIMA, "order": [1.0, 1, 1]},
+    {**GOOD_ARIMA, "order": [True, 1, 1]},
+    {**GOOD_ARIMA, "seasonal_order": [0, 2, 1]},
+    {**GOOD_ARIMA, "season": 10**9},
+    {**GOOD_ARIMA, "season": 0},
+    {**GOOD_ARIMA, "coef": {"ar1": 0.3, "ma1": -0.5}},  # sma1 missing
+    {**GOOD_ARIMA, "coef": {**GOOD_ARIMA["coef"], "ar2": 0.1}},  # not its orders
+    {**GOOD_ARIMA, "coef": {**GOOD_ARIMA["coef"], "intercept": 1.0}},  # differenced twice: no mean
+    {**GOOD_ARIMA, "coef": {**GOOD_ARIMA["coef"], "drift": 1.0}},  # ... and no drift
+    {**GOOD_ARIMA, "coef": {**GOOD_ARIMA["coef"], "__class__": 1.0}},
+    {**GOOD_ARIMA, "coef": {**GOOD_ARIMA["coef"], "ar1": float("nan")}},
+    {**GOOD_ARIMA, "coef": {**GOOD_ARIMA["coef"], "ar1": float("inf")}},
+    {**GOOD_ARIMA, "coef": {**GOOD_ARIMA["coef"], "ar1": "__import__('os')"}},
+    {**GOOD_ARIMA, "coef": [0.3, -0.5, -0.4]},
+])
+def test_a_saved_arima_is_checked_exactly(broken: object) -> None:
+    statpeers.check_arima(GOOD_ARIMA)  # the control: these differ from it in one field
+    statpeers.check_arima({**GOOD_ARIMA, "order": [1, 0, 1], "seasonal_order": [0, 1, 1],
+                           "coef": {**GOOD_ARIMA["coef"], "drift": 0.1}})  # one difference: drift allowed
+    with pytest.raises(ValueError, match="saved autoarima"):
+        statpeers.check_arima(broken)
+
+
+@needs_stats
+def test_a_median_fit_saves_its_arima_and_its_predictions_do_not_search(
+        airline: SeriesData, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from forecast.config import ModelConfig, TrainConfig
+    from forecast.forecaster import _saved_members, fit
+    from forecast.selection import Choice, peer_history
+
+    members = ("autoets", "autotheta", "mstl", "autoarima")
+    choice = Choice("median", "median", "mae", season=12, members=members, anchor="median")
+    saved = _saved_members(airline, choice)
+    assert saved == {"arima": statpeers.fitted_arima(airline.y[-peer_history(12):], 12)}
+    assert _saved_members(airline, replace(choice, members=members[:3])) == {}  # no AutoARIMA, nothing
+    fitted = fit(airline, RunConfig(model=ModelConfig(hidden=4, layers=1), train=TrainConfig(epochs=1, device="cpu")))
+    fitted.choice = {**choice.as_dict(), **saved}
+    searched = np.median([statpeers.forecast(n, airline.y, 12, 12, member=True)[0] for n in members], axis=0)
+    search = statpeers.model
+
+    def no_arima_search(name: str, *args: object, **kwargs: object) -> object:
+        assert name != "autoarima", "a prediction searched AutoARIMA's orders again"
+        return search(name, *args, **kwargs)
+
+    monkeypatch.setattr(statpeers, "model", no_arima_search)
+    statpeers._FITTED.clear()
+    np.testing.assert_allclose(fitted.predict(airline).point, searched, rtol=1e-9)
