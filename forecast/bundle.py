@@ -77,7 +77,7 @@ def from_payload(payload: dict[str, Any], device: str = "cpu") -> Forecaster:
         choice = dict(payload.get("choice") or {})  # none in bundles saved before the floor: the net
         Choice.from_dict(choice, run.model.name)  # a malformed choice is a mismatched bundle
         pricedist.check(choice.get("distribution"))  # a price fit's Student-t or conformal
-        statpeers.check_arima(choice.get("arima"))  # a member AutoARIMA's orders and coefficients
+        statpeers.check_fitted(choice.get("fitted"))  # the statistical members' saved fits
         state = _plain_conformal(payload.get("conformal") or {})  # none before conformal intervals
     except (KeyError, TypeError, ValueError, AttributeError, RuntimeError, ConfigError) as err:
         # ConfigError: a network this version does not have (a newer forecast saved it)

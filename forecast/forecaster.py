@@ -377,7 +377,7 @@ class Forecaster:
     def _member_point(self, series: SeriesData, horizon: int) -> np.ndarray:
         """The chosen non-net member's point forecast (H,) from every row of ``series``: a
         baseline; a statistical peer refit on the series (statsforecast, ~0.04 s on monthly
-        data; AutoARIMA runs the orders and coefficients its fit saved, _saved_members); the
+        data; AutoARIMA and AutoETS run what their fit saved, _saved_members); the
         median of the peers; or the mean of the net's forecast and the peers'."""
         chosen = self.chosen
         if chosen.kind == "baseline":
@@ -389,7 +389,7 @@ class Forecaster:
         names = (chosen.member,) if chosen.kind == "peer" else chosen.members
         recent = series.y[-peer_history(chosen.season):]  # the rows the peers were validated on [issue 15]
         members = [statpeers.forecast(n, recent, horizon, chosen.season, member=True,
-                                      saved=self.choice.get("arima") if n == "autoarima" else None)[0]
+                                      saved=(self.choice.get("fitted") or {}).get(n))[0]
                    for n in names]
         if chosen.kind == "median":
             return np.median(members, axis=0)
@@ -590,19 +590,21 @@ def _floor(series: SeriesData, recipe: RunConfig, candidates: list[_Candidate]) 
 
 
 def _saved_members(series: SeriesData, choice: Choice) -> dict[str, Any]:
-    """What predictions need of the chosen statistical members beyond the rows they are given:
-    the member AutoARIMA fitted on the rows a prediction from the end of training reads
-    (statpeers.fitted_arima), so each prediction runs its orders and coefficients (~3 ms)
-    instead of searching again (0.1 to 0.4 s on monthly data, at every origin of `predict
-    --rolling`; tests/test_online_aci.py's rolling test spent 50 of its 60 s in it). Empty
-    where AutoARIMA is not chosen or cannot fit: predictions then search, as they did before."""
+    """What predictions need of the chosen statistical members beyond the rows they are given
+    (statpeers.fitted: AutoARIMA's orders and coefficients, AutoETS's form), fitted on the rows
+    a prediction from the end of training reads, so each prediction does not search again (at
+    every origin of `predict --rolling`: tests/test_online_aci.py's rolling test spent 50 of its
+    60 s in AutoARIMA's search). Empty where none is chosen or none can fit: predictions then
+    search, as they did before."""
     names = choice.members if choice.kind in ("median", "comb") else (choice.member,) if choice.kind == "peer" else ()
-    if "autoarima" not in names:
-        return {}
-    try:
-        return {"arima": statpeers.fitted_arima(series.y[-peer_history(choice.season):], choice.season)}
-    except DataError:
-        return {}
+    rows = series.y[-peer_history(choice.season):]
+    saved = {}
+    for name in (n for n in statpeers.SAVED if n in names):
+        try:
+            saved[name] = statpeers.fitted(name, rows, choice.season)
+        except DataError:
+            pass
+    return {"fitted": saved} if saved else {}
 
 
 PEER_CAL_ORIGINS = 120  # rolling calibration origins of a statistical peer (a forward pass each)

@@ -42,7 +42,7 @@ finish. Up to it, it moved the median of the members from a geometric mean of 1.
 the best statsforecast model in hindsight on the reference's folds (`python -m
 bench.peer_pool_study`), and default evaluate on the tuning set from 1.0995 to 1.094 (ahead
 1 -> 3 of 19; euretail 1.044 -> 0.928; docs/benchmarks.md "Tuning set"). A saved AutoARIMA
-(:func:`check_arima`) has no longer season."""
+(:func:`check_fitted`) has no longer season."""
 
 
 @dataclass(frozen=True)
@@ -119,9 +119,9 @@ def forecast(name: str, history: np.ndarray, horizon: int, season: int, *, membe
              saved: dict[str, Any] | None = None
              ) -> tuple[np.ndarray, dict[float, np.ndarray], np.ndarray | None]:
     """Fit peer ``name`` on ``history`` (1-D, oldest first) and forecast ``horizon`` steps
-    (``member``: the model a fit's statistical member uses, :func:`model`; ``saved``: an
-    AutoARIMA a fit saved (:func:`fitted_arima`), run on ``history`` with its orders and
-    coefficients instead of searching again).
+    (``member``: the model a fit's statistical member uses, :func:`model`; ``saved``: what a
+    fit saved of it (:func:`fitted`), used instead of searching again; where it cannot run on
+    these rows, the search runs).
 
     Only the last MAX_HISTORY rows are read. Returns the point forecast (H,), the quantiles
     {level: (H,)} of its 80% and 90% intervals, and the standard deviation (H,) of its normal
@@ -135,7 +135,12 @@ def forecast(name: str, history: np.ndarray, horizon: int, season: int, *, membe
     if key not in _FITTED:
         if len(_FITTED) >= CACHE_SIZE:
             _FITTED.pop(next(iter(_FITTED)))  # the oldest
-        _FITTED[key] = _forecast(name, y, horizon, season, member, saved)
+        try:
+            _FITTED[key] = _forecast(name, y, horizon, season, member, saved)
+        except DataError:
+            if not saved:
+                raise
+            _FITTED[key] = _forecast(name, y, horizon, season, member)
     point, quantiles, sigma = _FITTED[key]
     return (point.copy(), {q: v.copy() for q, v in quantiles.items()},
             None if sigma is None else sigma.copy())
@@ -148,16 +153,40 @@ evaluate fits each peer on the same rows twice, once for the leaderboard and onc
 fold's model forecasts with it (a chosen peer or the median), so the second is a look-up."""
 
 
-def _forecast(name: str, y: np.ndarray, horizon: int, season: int, member: bool,
-              saved: dict[str, Any] | None = None
-              ) -> tuple[np.ndarray, dict[float, np.ndarray], np.ndarray | None]:
-    fitted = _saved_arima(saved) if saved and name == "autoarima" else model(name, season, member=member)
+_MODELS: dict[tuple[str, int, str, bool], Any] = {}
+"""The last CACHE_SIZE fitted searches by (peer, season, history, member): what a fit saves of
+a member (:func:`fitted`) is read from the search its leaderboard or choice already ran."""
+
+
+def _searched(name: str, y: np.ndarray, season: int, member: bool) -> Any:
+    """Peer ``name`` searched and fitted on ``y`` (a look-up when it was); DataError where it cannot fit."""
+    key = (name, int(season), hashlib.sha1(y.tobytes()).hexdigest(), member)
+    if key not in _MODELS:
+        if len(_MODELS) >= CACHE_SIZE:
+            _MODELS.pop(next(iter(_MODELS)))
+        _MODELS[key] = _fit(name, model(name, season, member=member), y)
+    return _MODELS[key]
+
+
+def _fit(name: str, unfitted: Any, y: np.ndarray) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # statsforecast warns on its own fallbacks
-            out = fitted.forecast(y=y, h=horizon, level=list(LEVELS))
+            return unfitted.fit(y)
     except Exception as err:  # statsforecast raises bare ValueError/LinAlgError on odd data
         raise DataError(f"{name} could not fit {y.size} rows ({type(err).__name__}: {err})") from None
+
+
+def _forecast(name: str, y: np.ndarray, horizon: int, season: int, member: bool,
+              saved: dict[str, Any] | None = None
+              ) -> tuple[np.ndarray, dict[float, np.ndarray], np.ndarray | None]:
+    fitted = _fit(name, _saved_model(name, saved, season), y) if saved else _searched(name, y, season, member)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = fitted.predict(h=horizon, level=list(LEVELS))  # == forecast(y=y, ...): 0.0 apart on a10
+    except Exception as err:
+        raise DataError(f"{name} could not forecast {y.size} rows ({type(err).__name__}: {err})") from None
     point = np.asarray(out["mean"], dtype=np.float64)  # (H,)
     if not all(np.all(np.isfinite(np.asarray(out[k], dtype=np.float64))) for k in out):
         raise DataError(f"{name} forecast non-finite values from {y.size} rows")
@@ -172,44 +201,69 @@ def _forecast(name: str, y: np.ndarray, horizon: int, season: int, member: bool,
     return point, quantiles, (quantiles[0.9] - point) / NormalDist().inv_cdf(0.9)  # (H,)
 
 
-# AutoARIMA as a fit saves it: its search (0.1 to 0.4 s on monthly data, more under load) runs
-# once at fit time, not at every prediction. A prediction runs the saved orders and
-# coefficients over the rows it is given (statsforecast ARIMA with every coefficient fixed:
-# about 3 ms), which is what statsforecast's ``forward`` does in the walk-forward choice
-# (selection.peer_forecasts), and what R's ``Arima(y, model=fit)`` does.
+# What a fit saves of its statistical members, so that a prediction does not search again:
+# AutoARIMA's orders and coefficients (its search took 0.1 to 0.4 s on monthly data; a run of
+# statsforecast's ARIMA with every coefficient fixed over the rows a prediction is given takes
+# about 3 ms and is exactly statsforecast's ``forward`` of the fit, as the walk-forward choice
+# runs it, or R's ``Arima(y, model=fit)``), and AutoETS's form (its search over the forms took
+# 0.37 s on a10 under load, one fit of the chosen form 0.05 s; the parameters are estimated
+# again, as before). AutoTheta and MSTL fit in a few tens of milliseconds and save nothing.
+SAVED = ("autoarima", "autoets")
 ARIMA_MAX_ORDERS = {"p": 5, "d": 2, "q": 5, "P": 2, "D": 1, "Q": 2}
 """statsforecast's AutoARIMA search bounds (max_p, max_d, max_q, max_P, max_D, max_Q): a saved
 model outside them was not made by a fit."""
 
 
-def fitted_arima(history: np.ndarray, season: int) -> dict[str, Any]:
-    """The member AutoARIMA fitted on ``history`` (its last MAX_HISTORY rows) as plain data:
-    {"order": [p, d, q], "seasonal_order": [P, D, Q], "season": m, "coef": {name: value}}.
-    Raises DataError where statsforecast cannot fit it."""
+def fitted(name: str, history: np.ndarray, season: int) -> dict[str, Any]:
+    """What a fit saves of member ``name`` (one of SAVED) fitted on ``history`` (its last
+    MAX_HISTORY rows), as plain data. AutoARIMA: {"order": [p, d, q], "seasonal_order":
+    [P, D, Q], "season": m, "coef": {name: value}}; AutoETS: {"form": "MAM", "damped": bool}
+    (error, trend, season: statsforecast's letters). Raises DataError where it cannot fit."""
     y = np.asarray(history, dtype=np.float64)[-MAX_HISTORY:]
-    search = model("autoarima", season, member=True)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            search.fit(y)
-    except Exception as err:  # statsforecast raises bare ValueError/LinAlgError on odd data
-        raise DataError(f"autoarima could not fit {y.size} rows ({type(err).__name__}: {err})") from None
-    p, q, big_p, big_q, m, d, big_d = (int(v) for v in search.model_["arma"])
-    coef = {str(k): float(v) for k, v in search.model_["coef"].items()}
-    saved = {"order": [p, d, q], "seasonal_order": [big_p, big_d, big_q], "season": m, "coef": coef}
-    check_arima(saved)
+    search = _searched(name, y, season, bool(PEERS[name].member_options))
+    if name == "autoets":  # "ETS(M,Ad,M)"
+        error, trend, seasonal = search.model_["method"].removeprefix("ETS(").removesuffix(")").split(",")
+        saved: dict[str, Any] = {"form": error + trend[0] + seasonal, "damped": trend.endswith("d")}
+    else:
+        p, q, big_p, big_q, m, d, big_d = (int(v) for v in search.model_["arma"])
+        saved = {"order": [p, d, q], "seasonal_order": [big_p, big_d, big_q], "season": m,
+                 "coef": {str(k): float(v) for k, v in search.model_["coef"].items()}}
+    check_fitted({name: saved})
     return saved
 
 
-def check_arima(saved: Any) -> None:
-    """Raise ValueError for a saved AutoARIMA (:func:`fitted_arima`) this version cannot run:
-    the exact keys, integer orders within the search's bounds and ARIMA_MAX_SEASON, exactly the
-    coefficients those orders name (ar1..arp, ma1..maq, sar1..sarP, sma1..smaQ, and an
-    ``intercept`` only without differencing, a ``drift`` only with one difference at most),
-    each a finite number. A saved file is hostile input: nothing in it reaches statsforecast
-    unchecked, and no order can make a prediction allocate or loop more than a fit would."""
+def check_fitted(saved: Any) -> None:
+    """Raise ValueError for saved members (:func:`fitted`, {name: saved}) this version cannot
+    run. A saved file is hostile input: nothing in it reaches statsforecast unchecked, and
+    nothing can make a prediction allocate or loop more than a fit would.
+
+    Exact: the names are among SAVED. AutoARIMA: exactly its four keys, integer orders within
+    the search's bounds and a season up to ARIMA_MAX_SEASON, exactly the coefficients those
+    orders name (ar1..arp, ma1..maq, sar1..sarP, sma1..smaQ, an ``intercept`` only without
+    differencing, a ``drift`` only with one difference at most), each a finite number.
+    AutoETS: exactly "form" (error A or M, trend and season N, A or M) and "damped" (a bool,
+    true only with a trend)."""
     if saved is None:
         return
+    if not isinstance(saved, dict) or not set(saved) <= set(SAVED):
+        raise ValueError("saved members: not a table of " + " and ".join(SAVED))
+    if "autoets" in saved:
+        _check_ets(saved["autoets"])
+    if "autoarima" in saved:
+        _check_arima(saved["autoarima"])
+
+
+def _check_ets(saved: Any) -> None:
+    if not isinstance(saved, dict) or set(saved) != {"form", "damped"}:
+        raise ValueError("saved autoets: not a table of form and damped")
+    form, damped = saved["form"], saved["damped"]
+    if not (type(form) is str and len(form) == 3 and form[0] in "AM" and form[1] in "NAM" and form[2] in "NAM"):
+        raise ValueError("saved autoets: form is not an ETS form")
+    if type(damped) is not bool or (damped and form[1] == "N"):
+        raise ValueError("saved autoets: damped is not a bool of a trend")
+
+
+def _check_arima(saved: Any) -> None:
     if not isinstance(saved, dict) or set(saved) != {"order", "seasonal_order", "season", "coef"}:
         raise ValueError("saved autoarima: not a table of order, seasonal_order, season and coef")
     orders = list(saved["order"]) + list(saved["seasonal_order"]) if all(
@@ -233,11 +287,14 @@ def check_arima(saved: Any) -> None:
         raise ValueError("saved autoarima: a coefficient is not a finite number")
 
 
-def _saved_arima(saved: dict[str, Any]) -> Any:
-    """statsforecast's ARIMA with a saved AutoARIMA's orders and every coefficient fixed."""
+def _saved_model(name: str, saved: dict[str, Any], season: int) -> Any:
+    """The statsforecast model a saved member runs: ARIMA with the saved orders and every
+    coefficient fixed; AutoETS restricted to the saved form."""
     import statsforecast.models as sf
 
-    check_arima(saved)
+    check_fitted({name: saved})
+    if name == "autoets":
+        return sf.AutoETS(season_length=max(int(season), 1), model=saved["form"], damped=saved["damped"])
     p, d, q = saved["order"]
     big_p, big_d, big_q = saved["seasonal_order"]
     coef = saved["coef"]

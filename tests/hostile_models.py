@@ -398,10 +398,18 @@ MEDIAN_WITH_ARIMA = {"member": "median", "kind": "median", "metric": "mae", "sea
                      "members": ["autoets", "autotheta", "mstl", "autoarima"], "anchor": "median"}
 
 
-def with_arima(g: Genuine, arima: Any) -> bytes:
-    """A genuine bundle whose choice is the peers' median with a saved AutoARIMA (statpeers.fitted_arima)."""
+GOOD_ETS = {"form": "MAM", "damped": False}
+
+
+def with_fitted(g: Genuine, fitted: Any) -> bytes:
+    """A genuine bundle whose choice is the peers' median with saved members (statpeers.fitted)."""
     return save_v2({**g.payload, "choice": {**(g.payload.get("choice") or {}), **MEDIAN_WITH_ARIMA,
-                                            "arima": arima}})
+                                            "fitted": fitted}})
+
+
+def with_arima(g: Genuine, arima: Any) -> bytes:
+    """... with a saved AutoARIMA beside a sound AutoETS."""
+    return with_fitted(g, {"autoets": GOOD_ETS, "autoarima": arima})
 
 
 @hostile("v2-arima-not-a-table")
@@ -450,3 +458,33 @@ def _(marker: Path, g: Genuine) -> bytes:
 @hostile("v2-arima-coef-text")
 def _(marker: Path, g: Genuine) -> bytes:
     return with_arima(g, {**GOOD_ARIMA, "coef": {"ma1": "__import__('os').system('touch pwned')"}})
+
+
+@hostile("v2-fitted-not-a-table")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_fitted(g, [["autoets", GOOD_ETS], ["autoarima", GOOD_ARIMA]])
+
+
+@hostile("v2-fitted-unknown-member")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_fitted(g, {"autoets": GOOD_ETS, "os.system": {"form": "MAM", "damped": False}})
+
+
+@hostile("v2-ets-form-text")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_fitted(g, {"autoets": {"form": "__import__('os').system('x')", "damped": False}})
+
+
+@hostile("v2-ets-search-not-a-form")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_fitted(g, {"autoets": {"form": "ZZZ", "damped": False}})
+
+
+@hostile("v2-ets-damped-not-a-bool")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_fitted(g, {"autoets": {"form": "MAM", "damped": "True"}})
+
+
+@hostile("v2-ets-extra-parameters")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_fitted(g, {"autoets": {**GOOD_ETS, "alpha": 10.0}})

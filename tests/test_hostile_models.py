@@ -148,10 +148,10 @@ def test_a_genuine_bundle_with_a_sound_price_distribution_loads(
     assert code == 0, err
 
 
-def test_a_genuine_bundle_with_a_sound_saved_arima_loads_and_predicts_with_it(
+def test_a_genuine_bundle_with_sound_saved_members_loads_and_predicts_with_them(
         genuine: Genuine, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The v2-arima-* files differ from this one only in the field they break; its forecast is
-    the median of four members, one of them that saved AutoARIMA."""
+    """The v2-arima-*, v2-ets-* and v2-fitted-* files differ from this one only in the field
+    they break; its forecast is the median of four members, two of them the saved ones."""
     home = _home_with(tmp_path, with_arima(genuine, GOOD_ARIMA))
     code, out, err = invoke(capsys, "predict", "--model", "victim", "--json", "--model-dir", home)
     assert code == 0, err

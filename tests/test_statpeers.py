@@ -169,7 +169,7 @@ def test_a_saved_arima_forecasts_what_its_search_would_and_runs_forward_without_
     rows, exactly what statsforecast's ``forward`` of that fit does (coefficients kept, states
     filtered again), and no search runs."""
     y = airline.y
-    saved = statpeers.fitted_arima(y[:-12], 12)
+    saved = statpeers.fitted("autoarima", y[:-12], 12)
     assert saved["season"] == 12 and len(saved["coef"]) >= 1
     searched = statpeers.forecast("autoarima", y[:-12], 12, 12, member=True)[0]
     np.testing.assert_allclose(statpeers.forecast("autoarima", y[:-12], 12, 12, member=True, saved=saved)[0],
@@ -214,15 +214,59 @@ GOOD_ARIMA = {"order": [1, 1, 1], "seasonal_order": [0, 1, 1], "season": 12,
     {**GOOD_ARIMA, "coef": [0.3, -0.5, -0.4]},
 ])
 def test_a_saved_arima_is_checked_exactly(broken: object) -> None:
-    statpeers.check_arima(GOOD_ARIMA)  # the control: these differ from it in one field
-    statpeers.check_arima({**GOOD_ARIMA, "order": [1, 0, 1], "seasonal_order": [0, 1, 1],
-                           "coef": {**GOOD_ARIMA["coef"], "drift": 0.1}})  # one difference: drift allowed
+    statpeers.check_fitted({"autoarima": GOOD_ARIMA})  # the control: these differ from it in one field
+    statpeers.check_fitted({"autoarima": {**GOOD_ARIMA, "order": [1, 0, 1], "seasonal_order": [0, 1, 1],
+                                          "coef": {**GOOD_ARIMA["coef"], "drift": 0.1}}})  # drift: one difference
     with pytest.raises(ValueError, match="saved autoarima"):
-        statpeers.check_arima(broken)
+        statpeers.check_fitted({"autoarima": broken})
+
+
+GOOD_ETS = {"form": "MAM", "damped": True}
+
+
+@pytest.mark.parametrize("broken", [
+    {"autoets": ["MAM", True]},
+    {"autoets": {"form": "MAM"}},
+    {"autoets": {**GOOD_ETS, "alpha": 0.5}},
+    {"autoets": {**GOOD_ETS, "form": "ZZZ"}},  # a search, not a form
+    {"autoets": {**GOOD_ETS, "form": "NAM"}},  # no error term
+    {"autoets": {**GOOD_ETS, "form": "MAMA"}},
+    {"autoets": {**GOOD_ETS, "form": 3}},
+    {"autoets": {**GOOD_ETS, "form": "__import__('os')"}},
+    {"autoets": {**GOOD_ETS, "damped": "yes"}},
+    {"autoets": {**GOOD_ETS, "damped": 1}},
+    {"autoets": {"form": "MNM", "damped": True}},  # damped without a trend
+    {"autotheta": {"form": "MAM", "damped": False}},  # nothing of it is saved
+    {"__builtins__": {}},
+    ["autoets", GOOD_ETS],
+])
+def test_saved_members_are_checked_exactly(broken: object) -> None:
+    statpeers.check_fitted({"autoets": GOOD_ETS, "autoarima": GOOD_ARIMA})  # the control
+    statpeers.check_fitted({"autoets": {"form": "ANN", "damped": False}})
+    with pytest.raises(ValueError, match="saved"):
+        statpeers.check_fitted(broken)
 
 
 @needs_stats
-def test_a_median_fit_saves_its_arima_and_its_predictions_do_not_search(
+def test_a_saved_ets_form_forecasts_what_its_search_would(airline: SeriesData,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import statsforecast.models as sf
+
+    y = airline.y
+    saved = statpeers.fitted("autoets", y[:-12], 12)
+    search = sf.AutoETS(season_length=12).fit(y[:-12])
+    assert f"ETS({saved['form'][0]},{saved['form'][1]}{'d' if saved['damped'] else ''},{saved['form'][2]})" \
+        == search.model_["method"]
+    np.testing.assert_allclose(statpeers.forecast("autoets", y[:-12], 12, 12, saved=saved)[0],
+                               search.predict(h=12)["mean"], rtol=1e-9)
+    form = sf.AutoETS(season_length=12, model=saved["form"], damped=saved["damped"]).fit(y)
+    monkeypatch.setattr(statpeers, "model", lambda *a, **k: pytest.fail("a saved AutoETS searched again"))
+    np.testing.assert_allclose(statpeers.forecast("autoets", y, 12, 12, saved=saved)[0],
+                               form.predict(h=12)["mean"], rtol=1e-9)
+
+
+@needs_stats
+def test_a_median_fit_saves_its_members_and_its_predictions_do_not_search(
         airline: SeriesData, monkeypatch: pytest.MonkeyPatch) -> None:
     from dataclasses import replace
 
@@ -233,17 +277,20 @@ def test_a_median_fit_saves_its_arima_and_its_predictions_do_not_search(
     members = ("autoets", "autotheta", "mstl", "autoarima")
     choice = Choice("median", "median", "mae", season=12, members=members, anchor="median")
     saved = _saved_members(airline, choice)
-    assert saved == {"arima": statpeers.fitted_arima(airline.y[-peer_history(12):], 12)}
-    assert _saved_members(airline, replace(choice, members=members[:3])) == {}  # no AutoARIMA, nothing
+    rows = airline.y[-peer_history(12):]
+    assert saved == {"fitted": {"autoarima": statpeers.fitted("autoarima", rows, 12),
+                                "autoets": statpeers.fitted("autoets", rows, 12)}}
+    assert set(_saved_members(airline, replace(choice, members=members[1:3]))) == set()  # neither: nothing
     fitted = fit(airline, RunConfig(model=ModelConfig(hidden=4, layers=1), train=TrainConfig(epochs=1, device="cpu")))
     fitted.choice = {**choice.as_dict(), **saved}
     searched = np.median([statpeers.forecast(n, airline.y, 12, 12, member=True)[0] for n in members], axis=0)
     search = statpeers.model
 
-    def no_arima_search(name: str, *args: object, **kwargs: object) -> object:
-        assert name != "autoarima", "a prediction searched AutoARIMA's orders again"
+    def no_saved_search(name: str, *args: object, **kwargs: object) -> object:
+        assert name not in statpeers.SAVED, f"a prediction searched {name} again"
         return search(name, *args, **kwargs)
 
-    monkeypatch.setattr(statpeers, "model", no_arima_search)
+    monkeypatch.setattr(statpeers, "model", no_saved_search)
     statpeers._FITTED.clear()
+    statpeers._MODELS.clear()
     np.testing.assert_allclose(fitted.predict(airline).point, searched, rtol=1e-9)
