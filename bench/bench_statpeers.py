@@ -95,6 +95,62 @@ def _tuning_table(ref: dict) -> str:  # type: ignore[type-arg]
             "checks that every peer's forecasts equal statsforecast called directly on the same folds.\n")
 
 
+def _rolling_times(path: Path, train_rows: int, horizon: int, repeats: int) -> tuple[str, str, float, float, int]:
+    """`forecast train` on the first ``train_rows`` of ``path``, then `predict --rolling` over the
+    rest, as whole processes: the bundle as saved, and the same bundle without its saved members
+    (what a prediction searched before), alternated ``repeats`` times; medians of the walls."""
+    import os
+    import tempfile
+
+    from forecast.persistence import load_bundle, save_bundle
+
+    lines = path.read_text().splitlines()
+    with tempfile.TemporaryDirectory() as tmp:
+        home, train, test = Path(tmp) / "home", Path(tmp) / "train.csv", Path(tmp) / "test.csv"
+        train.write_text("\n".join(lines[: train_rows + 1]) + "\n")
+        test.write_text("\n".join([lines[0], *lines[train_rows + 1 :]]) + "\n")
+        env = {**os.environ, "FORECAST_HOME": str(home)}
+        subprocess.run([PY, "-m", "forecast", "train", str(train), "--horizon", str(horizon), "--name", "saved"],
+                       env=env, capture_output=True, check=True)
+        bundle = home / "models" / "saved" / "v0001.joblib"
+        payload = load_bundle(bundle)
+        choice = payload["choice"]
+        searching = home / "models" / "searching"
+        searching.mkdir()
+        save_bundle({**payload, "name": "searching", "choice": {k: v for k, v in choice.items() if k != "fitted"}},
+                    searching / "v0001.joblib")
+        (searching / "CURRENT").write_text("v0001.joblib\n")
+        walls: dict[str, list[float]] = {"saved": [], "searching": []}
+        for _ in range(repeats):
+            for name in walls:
+                started = time.perf_counter()
+                subprocess.run([PY, "-m", "forecast", "predict", "--model", name, "--data", str(test), "--rolling",
+                                "-o", str(Path(tmp) / f"{name}.csv")], env=env, capture_output=True, check=True)
+                walls[name].append(time.perf_counter() - started)
+    saved = ", ".join(sorted(choice.get("fitted", {}))) or "none"
+    return (f"{choice['kind']} of {', '.join(choice.get('members', ()))}", saved,
+            statistics.median(walls["saved"]), statistics.median(walls["searching"]), len(lines) - 1 - train_rows)
+
+
+def _rolling_table(quick: bool) -> str:
+    path = TUNING / "fpp2_a10_monthly.csv"
+    if not path.exists():
+        return ""
+    import os
+
+    load = os.getloadavg()[0]
+    chose, saved, fast, slow, origins = _rolling_times(path, 144, 12, 1 if quick else 3)
+    return (
+        "\n`predict --rolling` of a model whose statistical members saved their fits "
+        "(`statpeers.fitted`: AutoARIMA's orders and coefficients, AutoETS's form) against the same "
+        "bundle without them, which searches at every origin as predictions did before (whole "
+        f"processes, median of {1 if quick else 3} alternated runs; load {load:.1f} before):\n\n"
+        "| series | trained on | origins | chose | saved | wall, saved | wall, searching | ratio |\n"
+        "|---|---:|---:|---|---|---:|---:|---:|\n"
+        f"| a10 | 144 months | {origins} | {chose} | {saved} | {fast:.1f} s | {slow:.1f} s | {slow / fast:.1f}x |\n"
+    )
+
+
 def run(quick: bool = False) -> str:
     from forecast import statpeers
     from forecast.config import RunConfig
@@ -143,6 +199,7 @@ def run(quick: bool = False) -> str:
         f"its second {arima2:.2f} s (the difference is what numba's JIT compilation costs).\n\n"
         "| series | rows | folds | lstm backtest | autoets | autotheta | autoarima | mstl |\n"
         "|---|---:|---|---:|---|---|---|---|\n" + "\n".join(rows) + "\n"
+        + _rolling_table(quick)
         + ("" if quick or not ref else _tuning_table(
             {k: v for k, v in ref.items() if k not in SLOW}))
     )
