@@ -76,7 +76,8 @@ def _tuning_table(ref: dict) -> str:  # type: ignore[type-arg]
         s = entry["settings"]
         peers = [p for p in PEERS if entry["methods"].get(REF_NAME[p], {}).get("MASE") is not None]
         try:
-            series = load_series(DataSpec(path=str(ROOT / s["file"]), target=s["value_column"]))
+            series = load_series(DataSpec(path=str(ROOT / s["file"]), target=s["value_column"],
+                                          series=(s.get("filter") or {}).get("index")))
             bt = backtest(series, RunConfig(), models=peers, folds=s["folds"], horizon=s["horizon"],
                           step=s["step"])
         except ForecastError as err:
