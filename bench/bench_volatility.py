@@ -8,13 +8,14 @@ cutoff (`forecast evaluate FILE --window sliding --train-size N --folds F --step
 --refit-every REFIT_EVERY`: a fit per REFIT_EVERY cutoffs, in between the fitted model
 forecasts from the new rows), and every method forecasts q0.05, q0.1, q0.5, q0.9, q0.95:
 
-- ours (default): the default fit with its default distribution (forecast.pricedist: conformal
-  bounds, a Student-t with GARCH volatility around the chosen member's point, or the mean of
-  the two, whichever scored lowest on the fit's validation origins);
+- ours (default): the default fit with its default distribution (forecast.pricedist: a
+  Student-t with GARCH volatility around the drift of the returns, unless the conformal bounds
+  around the chosen member's point, or the mean of the two, scored clearly lower on the fit's
+  validation origins);
 - studentt net: `--head studentt`, a Student-t on log returns whose scale the net reads from
   the returns in its window;
-- always-t: forecast.pricedist's Student-t around ours' point at every cutoff (fitted on the
-  same closes): what the choice picks from;
+- always-t: forecast.pricedist's Student-t fitted at every cutoff on the same closes (centred
+  on the drift; on ours' point where it centres on the point, as before 2026-12-07);
 - random walk, rolling volatility: log price + N(0, h sigma^2), sigma the std of the last 20
   or 60 daily log returns before the cutoff;
 - GARCH(1,1) with Student-t innovations (the `arch` package, bench only: `pip install arch`),
@@ -28,8 +29,10 @@ binomial sd of a perfectly calibrated band on that many independent points.
     python -m bench.run --only volatility
     BENCH_VOLATILITY_ONLY=msft,dax BENCH_VOLATILITY_EPOCHS=10 python -m bench.run --only volatility
 
-BENCH_VOLATILITY_CACHE=DIR keeps each series' rows as DIR/KEY.json and reuses them, so subsets
-can run in parallel processes and a last run assembles the table.
+BENCH_VOLATILITY_CACHE=DIR keeps each series' rows as DIR/KEY.json (and ours' fold rows as
+DIR/KEY-ours.csv, for offline replays) and reuses them, so subsets can run in parallel processes
+and a last run assembles the table. BENCH_VOLATILITY_NET=0 skips the studentt net's runs (half
+the time; its columns read nan), for a baseline of ours alone.
 """
 
 from __future__ import annotations
@@ -148,13 +151,15 @@ def garch_quantiles(logp: np.ndarray, cut: int, rows: int, seed: int) -> np.ndar
 
 
 def always_t(y: np.ndarray, cut: int, rows: int, point: np.ndarray) -> np.ndarray:
-    """(H, Q) forecast.pricedist's Student-t around ``point`` (H,), fitted on the same closes."""
+    """(H, Q) forecast.pricedist's Student-t (around ``point`` (H,) where it centres on the
+    point), fitted on the same closes."""
     from forecast import pricedist
 
-    params = pricedist.fit(y[max(0, cut - rows) : cut])
+    params = pricedist.fit(y[max(0, cut - rows) : cut], HORIZON)
     assert params is not None
     v = pricedist.next_variance(params, y, np.array([cut]))
-    return pricedist.quantiles(params, v, point[None, :], tuple(LEVELS))[0].T
+    centre = pricedist.centres(params, y[cut - 1 : cut], point[None, :])
+    return pricedist.quantiles(params, v, centre, tuple(LEVELS))[0].T
 
 
 NAMES = ("ours", "studentt", "always_t", "rw20", "rw60", "garch")
@@ -168,16 +173,22 @@ def measure(key: str, file: Path, target: str, series: str | None, home: Path,
     y = np.asarray(data.y, dtype=np.float64)
     logp = np.log(y)
     step, rows = design(len(y))
+    heads = (None, "studentt") if os.environ.get("BENCH_VOLATILITY_NET", "1") != "0" else (None,)
     try:
-        (mine, time_ours), (net_t, time_net) = (
-            ours(file, target, series, head, home, epochs, step, rows) for head in (None, "studentt"))
+        runs = [ours(file, target, series, head, home, epochs, step, rows) for head in heads]
     except subprocess.CalledProcessError as err:
         return {"error": str((err.stderr or "").strip().splitlines()[-1:])}
+    (mine, time_ours), (net_t, time_net) = runs[0], runs[-1] if len(runs) > 1 else (None, None)
+    if os.environ.get("BENCH_VOLATILITY_CACHE"):  # ours' fold rows, for offline replays
+        mine.to_csv(Path(os.environ["BENCH_VOLATILITY_CACHE"]) / f"{key}-ours.csv", index=False)
     truth, preds = [], {n: [] for n in NAMES}
     for i, cutoff in enumerate(sorted(mine["cutoff"].unique())):
         cut = int(data.index.get_loc(pd.Timestamp(cutoff))) + 1
         truth.append(y[cut : cut + HORIZON])
         for n, t in (("ours", mine), ("studentt", net_t)):
+            if t is None:  # BENCH_VOLATILITY_NET=0: the studentt net not run
+                preds[n].append(np.full((HORIZON, len(LEVELS)), np.nan))
+                continue
             preds[n].append(t[t["cutoff"] == cutoff][[f"q{q:g}" for q in LEVELS]].to_numpy())
         point = mine[mine["cutoff"] == cutoff]["yhat"].to_numpy()
         preds["always_t"].append(always_t(y, cut, rows, point))
@@ -214,6 +225,8 @@ def run(quick: bool = False) -> str:
         if "error" in r:
             rows.append(f"| {key} | failed: {r['error']} |")
             continue
+        if not np.isfinite(r["score"]["studentt"]):  # BENCH_VOLATILITY_NET=0: no coverage either
+            r["c90"]["studentt"] = r["c80"]["studentt"] = float("nan")
         per[key] = r
         sc, cv = r["score"], r["c90"]
         sd = 100 * np.sqrt(0.9 * 0.1 / r["points"])
@@ -247,8 +260,12 @@ def section(rows: list[str], per: dict, epochs: str | None) -> str:
         "q0.05..q0.95, lower is better) per series; ratios averaged over series.\n\n"
         f"Mean ratio ours (default) / GARCH: **{ratio('ours', 'garch'):.3f}**, ours / rolling-20 "
         f"random walk: **{ratio('ours', 'rw20'):.3f}**, ours / rolling-60: {ratio('ours', 'rw60'):.3f}; "
-        f"studentt net / GARCH: {ratio('studentt', 'garch'):.3f}; always-t / GARCH: "
-        f"{ratio('always_t', 'garch'):.3f}. Mean 90% coverage: **ours {mean['ours']:.3f}**, studentt net "
+        f"studentt net / GARCH: {ratio('studentt', 'garch'):.3f}"
+        + (" (nan: not run, BENCH_VOLATILITY_NET=0; a `--head studentt` net has no price distribution, "
+           "so forecast.pricedist does not reach it: its earlier figures below)"
+           if not np.isfinite(ratio("studentt", "garch")) else "")
+        + "; always-t / GARCH: "
+        + f"{ratio('always_t', 'garch'):.3f}. Mean 90% coverage: **ours {mean['ours']:.3f}**, studentt net "
         f"{mean['studentt']:.3f}, always-t {mean['always_t']:.3f}, GARCH {mean['garch']:.3f}, rolling-20 "
         f"{mean['rw20']:.3f}, rolling-60 {mean['rw60']:.3f} (binomial sd of a perfect band's mean over "
         f"these series, independent points: {100 * sd:.1f} points; the 5 steps of a path are "
@@ -271,7 +288,22 @@ def section(rows: list[str], per: dict, epochs: str | None) -> str:
 
 
 EARLIER = (
-    "Earlier runs, this design and these cutoffs: 2026-12-06 23:43, main before forecast.pricedist "
+    "Earlier runs, this design and these cutoffs: 2026-12-07 02:32, main at 900f75f (Student-t "
+    "around the chosen member's point, the lowest of three on 48 origins; AutoARIMA a member; "
+    "halves in two parallel processes, load 1.5-7, `BENCH_VOLATILITY_NET=0`): ours / GARCH "
+    "1.018, ours / rolling-20 0.995, 90% coverage 0.899, chose 8 / 7 / 18, +9.2% evaluate time. "
+    "Offline on that run's fold tables (`python -m bench.volatility_lab DIR`, pricedist refitted "
+    "every 10 cutoffs): the Student-t around ours' point 1.013, around the drift 1.005, the last "
+    "close 1.006, the geometric mean of point and drift 1.008; with a finer grid 1.004, plus the "
+    "robust drift 1.003, plus the spread factor 1.000 (the default since); variance targeted at "
+    "the last 250 / 500 returns 1.014 / 1.007; the GARCH variance mixed with the last 20 returns' "
+    "(0.3 / 0.5) 1.004 / 1.006, with the last 60's 1.008; the quantile mean of the Student-t and "
+    "the rolling-60 random walk 1.009. On this branch's fold tables: a spread factor per step "
+    "1.0004, tuned at every origin 1.0009, against 1.0003 for one factor at every 5th. "
+    "2026-12-07 01:00, the vol3 branch before AutoARIMA joined the members (parallel processes, "
+    "load 2-7): ours / GARCH 1.017, ours / rolling-20 0.994, 90% coverage 0.904; studentt net / "
+    "GARCH 1.045 (coverage 0.872); chose 9 / 9 / 15; +1.2% evaluate time. "
+    "2026-12-06 23:43, main before forecast.pricedist "
     "(ours = the conformal bounds alone; halves in two parallel processes on a shared 2-core "
     "machine, load 4-5; GARCH from 2,000 paths whose seed arch ignored): ours / GARCH 1.029, "
     "ours / rolling-20 1.007, 90% coverage ours 0.907, "

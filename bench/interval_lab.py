@@ -37,7 +37,14 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "refit12": {"PEER_REFITS": 12},
     "refit12_g0.1": {"PEER_REFITS": 12, "ADAPT": "aci", "GAMMA": 0.1},
     "refit12_aci": {"PEER_REFITS": 12, "ADAPT": "aci"},
+    "refit2": {"PEER_REFITS": 2},
 }
+# 2026-12-07 (cal4), 6 series of the tuning half (msft, nyse_aal, nyse_eqix, nottem, ausbeer,
+# ukgas; the sweep was stopped there for time, load ~7): default 5.2 / 3.0, refit2 5.4 / 3.0,
+# own_g0.1 2.4 / 2.3. Also measured with a temporary knob in conformal.dtaci_levels, not kept:
+# DtACI judging its experts on their levels 10 / 25 outcomes earlier 5.6 / 3.0 and 5.2 / 3.0
+# (ukgas +14 / +12); in an AR(1) 0.9 simulation (200 rows, 40 seeds, the 80% band on fresh
+# draws) 0.66 / 0.67 against 0.70 unlagged: no gain.
 # also measured on 2026-11-27 (27 series, dense design) with a temporary hook in
 # forecaster._borrowed_errors, not kept: borrowed rows unmirrored (the reference's bias kept)
 # scored 7.2 / 4.0 points (default 6.3 / 3.8), with gamma 0.1 7.2 / 4.7

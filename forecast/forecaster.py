@@ -327,9 +327,6 @@ class Forecaster:
         """Forecast the horizon after the last row of ``series``; a series that has never been
         negative is never forecast negative (its point and bounds are clipped at zero)."""
         forecast = self._predict(series, n_samples)
-        if self.choice.get("distribution"):  # a price fit's: conformal, Student-t or both (pricedist)
-            forecast = replace(forecast, quantiles=pricedist.predict_quantiles(
-                self.choice["distribution"], series.y, forecast.point, QUANTILE_LEVELS, forecast.quantiles))
         if forecast.class_probs is None and len(series) and float(np.nanmin(series.y)) >= 0:
             forecast = clip_at_zero(forecast)
         return forecast
@@ -346,14 +343,19 @@ class Forecaster:
             probs = torch.softmax(out[0], dim=-1).cpu().double().numpy()  # (H, C)
             return Forecast(dates, point, class_probs=probs, classes=series.classes, tz=series.tz)
         paths = self._interval_paths(out, z, last, n_samples, series)  # (S, H) levels, or None
-        quantiles = {} if paths is None else self._quantiles(paths)
+        quantiles = {} if paths is None else self._quantiles(paths, series, point)
         return Forecast(dates, point, quantiles, tz=series.tz)
 
-    def _quantiles(self, paths: np.ndarray) -> dict[float, np.ndarray]:
-        """QUANTILE_LEVELS of level paths (S, H): conformal bounds for calibration paths."""
+    def _quantiles(self, paths: np.ndarray, series: SeriesData, point: np.ndarray) -> dict[float, np.ndarray]:
+        """QUANTILE_LEVELS of level paths (S, H): draws of a probabilistic head; else conformal
+        bounds for calibration paths, which a price fit's distribution (forecast.pricedist: a
+        Student-t with GARCH volatility, or the mean of it and the bounds) replaces where its
+        fit chose it, from the rows of ``series`` and the point forecast (H,)."""
         if self.net.head.probabilistic and self.baseline is None:  # draws of the head itself
             return {q: np.quantile(paths, q, axis=0) for q in QUANTILE_LEVELS}
-        return conformal.quantiles(paths, self.conformal, QUANTILE_LEVELS)
+        bounds = conformal.quantiles(paths, self.conformal, QUANTILE_LEVELS)
+        return pricedist.predict_quantiles(self.choice.get("distribution") or {}, series.y, point,
+                                           QUANTILE_LEVELS, bounds)
 
     def _predict_baseline(self, series: SeriesData) -> Forecast:
         """The chosen baseline, peer or combination from every row of ``series``; intervals from its own
@@ -371,7 +373,7 @@ class Forecaster:
         z = levels_to_model(self.pipeline, point[None, :], np.asarray(last)[None, ...])  # (1, H)
         if z is not None and len(self.calibration) >= MIN_CALIBRATION_WINDOWS:
             paths = self.pipeline.to_levels(z + self._calibration_rows(series)[:, :horizon], last)  # (N, H)
-            quantiles = self._quantiles(paths)
+            quantiles = self._quantiles(paths, series, point)
         return Forecast(dates, point, quantiles, tz=series.tz)
 
     def _member_point(self, series: SeriesData, horizon: int) -> np.ndarray:

@@ -488,3 +488,19 @@ def _(marker: Path, g: Genuine) -> bytes:
 @hostile("v2-ets-extra-parameters")
 def _(marker: Path, g: Genuine) -> bytes:
     return with_fitted(g, {"autoets": {**GOOD_ETS, "alpha": 10.0}})
+
+
+@hostile("v2-price-distribution-zero-scale")
+def _(marker: Path, g: Genuine) -> bytes:
+    """A drift-centred Student-t whose spread factor is 0: bands of zero width."""
+    return with_distribution(g, {**GOOD_DISTRIBUTION, "centre": "drift", "scale": 0.0})
+
+
+@hostile("v2-price-distribution-nan-scale")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_distribution(g, {**GOOD_DISTRIBUTION, "centre": "drift", "scale": float("nan")})
+
+
+@hostile("v2-price-distribution-unknown-centre")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_distribution(g, {**GOOD_DISTRIBUTION, "centre": "__import__('os').system", "scale": 1.0})

@@ -140,10 +140,12 @@ def test_the_genuine_bundles_load(genuine: Genuine, tmp_path: Path, capsys: pyte
     assert code == 0, err
 
 
+@pytest.mark.parametrize("extra", [{}, {"centre": "drift", "scale": 1.1}], ids=["point", "drift"])
 def test_a_genuine_bundle_with_a_sound_price_distribution_loads(
-        genuine: Genuine, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The v2-price-distribution-* files differ from this one only in the field they break."""
-    home = _home_with(tmp_path, with_distribution(genuine, GOOD_DISTRIBUTION))
+        genuine: Genuine, tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: dict) -> None:
+    """The v2-price-distribution-* files differ from one of these only in the field they break
+    (bundles before 2026-12-07 centre on the point and have no spread factor)."""
+    home = _home_with(tmp_path, with_distribution(genuine, {**GOOD_DISTRIBUTION, **extra}))
     code, _, err = invoke(capsys, "predict", "--model", "victim", "--json", "--model-dir", home)
     assert code == 0, err
 

@@ -37,7 +37,7 @@ def test_fit_finds_the_garch_parameters_and_tracks_the_true_volatility() -> None
         params = P.fit(y)
         assert params is not None
         assert abs(params["alpha"] - ALPHA) <= 0.04 and abs(params["alpha"] + params["beta"] - 0.95) <= 0.04
-        assert params["dof"] in (5.0, 6.0, 8.0)
+        assert 5.0 <= params["dof"] <= 8.0
         origins = np.arange(1000, 3001)  # v_{o+1}: the variance of the return from level o - 1 to o
         learned = np.sqrt(P.next_variance(params, y, origins))
         assert np.corrcoef(learned, np.sqrt(var[origins - 1]))[0, 1] > 0.95
@@ -49,57 +49,66 @@ def test_intervals_cover_what_they_say_on_a_garch_price() -> None:
     hits80, hits90 = [], []
     for seed in range(3):
         y, _ = garch_price(5200, 10 + seed)
-        params = P.fit(y[:2001])
-        assert params is not None
+        params = P.fit(y[:2001], 5)
+        assert params is not None and 0.85 <= params["scale"] <= 1.15
         origins = np.arange(2001, 5195, 5)[:600]
-        point = np.repeat(y[origins - 1][:, None], 5, axis=1)  # (N, H) a random walk's
-        q = P.quantiles(params, P.next_variance(params, y, origins), point, QUANTILE_LEVELS)  # (N, Q, H)
+        centre = P.centres(params, y[origins - 1], np.zeros((len(origins), 5)))  # (N, H) the drift
+        q = P.quantiles(params, P.next_variance(params, y, origins), centre, QUANTILE_LEVELS)  # (N, Q, H)
         truth = np.stack([y[o : o + 5] for o in origins])
         hits80.append((truth >= q[:, 1]) & (truth <= q[:, 3]))
         hits90.append((truth >= q[:, 0]) & (truth <= q[:, 4]))
     assert abs(np.mean(hits80) - 0.80) <= 0.03 and abs(np.mean(hits90) - 0.90) <= 0.03
 
 
-def test_quantiles_centre_on_the_point_and_widen_with_the_horizon() -> None:
+def test_quantiles_centre_on_the_drift_and_widen_with_the_horizon() -> None:
     y, _ = garch_price(1500, 4)
-    params = P.fit(y)
-    assert params is not None
+    params = P.fit(y, 5)
+    assert params is not None and params["centre"] == "drift"
     point = np.linspace(100, 101, 5)
     state = {**params, "kind": "studentt"}
     bounds = {level: point * (1 + level) for level in QUANTILE_LEVELS}  # stand-ins for conformal
     q = P.predict_quantiles(state, y, point, QUANTILE_LEVELS, bounds)
     stacked = np.stack([q[level] for level in QUANTILE_LEVELS])  # (Q, H)
     assert np.all(np.diff(stacked, axis=0) > 0)
-    np.testing.assert_allclose(q[0.5], point, rtol=2e-3)
+    np.testing.assert_allclose(q[0.5], y[-1] * np.exp(np.arange(1, 6) * params["mean"]), rtol=2e-3)
     assert np.all(np.diff(q[0.95] / q[0.05]) > 0)
+    older = {k: v for k, v in state.items() if k not in ("centre", "scale")}  # a bundle before the drift
+    np.testing.assert_allclose(P.predict_quantiles(older, y, point, QUANTILE_LEVELS, bounds)[0.5], point, rtol=2e-3)
+    wider = P.predict_quantiles({**state, "scale": 1.1}, y, point, QUANTILE_LEVELS, bounds)
+    assert np.all(wider[0.95] - wider[0.05] > q[0.95] - q[0.05])
     assert P.predict_quantiles(state, np.concatenate([y, [0.0]]), point, QUANTILE_LEVELS, bounds) is bounds
     assert P.predict_quantiles({**state, "kind": "conformal"}, y, point, QUANTILE_LEVELS, bounds) is bounds
     assert P.fit(y[: P.MIN_RETURNS]) is None  # MIN_RETURNS levels: one return too few
 
 
-def test_the_choice_goes_to_the_lowest_quantile_score() -> None:
+def test_the_choice_keeps_the_student_t_unless_another_scores_clearly_lower() -> None:
     y, _ = garch_price(2500, 5)
-    params = P.fit(y[:2000])
+    params = P.fit(y[:2000], 5)
     origins = np.arange(2000, 2400, 5)
     point = np.repeat(y[origins - 1][:, None], 5, axis=1)
-    exact = P.quantiles(params, P.next_variance(params, y, origins), point, QUANTILE_LEVELS)
+    centre = P.centres(params, y[origins - 1], point)
+    exact = P.quantiles(params, P.next_variance(params, y, origins), centre, QUANTILE_LEVELS)
 
     def widened(factor: float) -> np.ndarray:
-        return point[:, None, :] * np.exp(factor * np.log(exact / point[:, None, :]))
+        return centre[:, None, :] * np.exp(factor * np.log(exact / centre[:, None, :]))
 
-    assert P.choose(params, y, origins, point, widened(3.0), QUANTILE_LEVELS)["kind"] == "studentt"
-    for factor in (0.5, 0.8, 1.3, 2.0):
+    for factor in (0.3, 0.9, 1.1, 3.0):  # worse or within noise: the Student-t stays
         state = P.choose(params, y, origins, point, widened(factor), QUANTILE_LEVELS)
+        assert state["kind"] == "studentt"
         scores = state["scores"]
-        assert state["kind"] == min(scores, key=lambda k: scores[k])
         assert scores["blend"] <= (scores["conformal"] + scores["studentt"]) / 2 + 1e-12  # convexity
     same = P.choose(params, y, origins, point, exact, QUANTILE_LEVELS)
-    assert same["kind"] == "conformal"  # a tie goes to the simplest
-    assert len(set(same["scores"].values())) == 1 and same["origins"] == len(origins)
+    assert same["kind"] == "studentt" and same["origins"] == len(origins)  # a tie keeps the Student-t
+    assert len(set(same["scores"].values())) == 1
+    # a Student-t three times too wide: the exact bounds (or their mean with it) replace it
+    loose = {**params, "scale": 3.0 * params["scale"]}
+    state = P.choose(loose, y, origins, point, exact, QUANTILE_LEVELS)
+    assert state["kind"] == min(state["scores"], key=lambda k: state["scores"][k]) != "studentt"
     assert P.choose(None, y, origins, point, exact, QUANTILE_LEVELS) == {}
 
 
-@pytest.mark.parametrize("bad", [{"kind": "normal"}, {"alpha": 0.6, "beta": 0.6}, {"dof": 2.0}, {"var": -1.0}])
+@pytest.mark.parametrize("bad", [{"kind": "normal"}, {"alpha": 0.6, "beta": 0.6}, {"dof": 2.0}, {"var": -1.0},
+                                 {"scale": 0.0}, {"scale": float("nan")}, {"centre": "median"}])
 def test_a_damaged_state_is_refused(bad: dict) -> None:
     state = {"kind": "studentt", "alpha": 0.1, "beta": 0.85, "dof": 6.0, "var": 1e-4, "mean": 0.0, **bad}
     with pytest.raises(ValueError):
