@@ -160,6 +160,7 @@ def test_train_says_which_distribution_and_why(tmp_path: Path, capsys: pytest.Ca
     doc = json.loads(out)
     dist = doc["distribution"]
     assert dist["kind"] in P.KINDS and set(dist["scores"]) == set(P.KINDS)
+    assert dist["centre"] == "drift" and 0.85 <= dist["scale"] <= 1.15  # what the Student-t is around, and its spread
     code, out, err = invoke(capsys, "train", csv, "--epochs", "1", "--hidden", "8")
     assert code == 0
     said = [line for line in (out + err).splitlines() if "validation quantile score" in line]

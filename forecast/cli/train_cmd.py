@@ -241,7 +241,8 @@ def _distribution_json(forecaster: Any) -> dict[str, Any] | None:
     (forecast.pricedist), else conformal or the head's own, or None without intervals."""
     dist = forecaster.choice.get("distribution")
     if dist:
-        return {k: dist[k] for k in ("kind", "scores", "origins", "alpha", "beta", "dof")}
+        return {k: dist[k] for k in ("kind", "scores", "origins", "alpha", "beta", "dof", "centre", "scale")
+                if k in dist}
     if forecaster.conformal:
         return {"kind": "conformal"}
     head = forecaster.run.model.head
