@@ -65,8 +65,11 @@ def _train_process(home: Path, *extra: str) -> subprocess.Popen[str]:
     args = [sys.executable, "-m", "forecast", "train", str(ROOT / "sample_data" / "pmdarima_msft.csv"),
             "--epochs", "20", "--patience", "0", "--hidden", "8", "--layers", "1",
             "--batch-size", "4", "--threads", "1", "--name", "msft", *extra]
+    # Ctrl-C at a terminal: SIGINT at its default. A test run started in the background by a shell
+    # without job control (`make test &`) ignores SIGINT, its children inherit that, and Python
+    # then leaves it ignored (as it should: `nohup forecast train &` must not stop on Ctrl-C).
     return subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _interrupt_once_training(process: subprocess.Popen[str]) -> list[str]:
