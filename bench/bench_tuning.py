@@ -7,6 +7,7 @@ the best simple baseline (naive, seasonal naive, drift) and the best statsforeca
 
     python -m bench.run --only tuning
     BENCH_TUNING_ONLY=a10,ausbeer python -m bench.run --only tuning    # a subset while iterating
+    BENCH_TUNING_EXTRA="--seeds 3" python -m bench.run --only tuning   # extra evaluate arguments
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def evaluate(key: str, settings: dict, home: Path) -> dict:
     file = (ROOT / settings["file"]).resolve()
     folds_csv = home / f"{key}-folds.csv"
     args = [PY, "-m", "forecast", "evaluate", str(file), *settings["tool_args"].split(),
-            "--output", str(folds_csv), "--json", "--jobs", "1", "--quiet"]
+            "--output", str(folds_csv), "--json", "--jobs", "1", "--quiet",
+            *os.environ.get("BENCH_TUNING_EXTRA", "").split()]
     started = time.perf_counter()
     done = subprocess.run(args, capture_output=True, text=True, cwd=ROOT,
                           env={**os.environ, "FORECAST_HOME": str(home)})

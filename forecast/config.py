@@ -35,6 +35,7 @@ REGIMES: tuple[str, ...] = get_args(Regime)
 DEVICES: tuple[str, ...] = get_args(DeviceName)
 
 EVERYWHERE = ("train", "evaluate", "toml")  # where an option is asked: the two verbs, retrain's TOML
+MAX_SEEDS = 16  # the most nets one seed ensemble holds (a saved bundle with more is refused)
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,9 @@ class ModelConfig:
     teacher_forcing_end: float | None = option(  # None: constant ratio; else linear decay to it
         None, "Decay the teacher-forcing ratio linearly to this by the last epoch.", low=0.0, high=1.0)
     reverse_input: bool = option(False, "attention/seq2seq: the encoder reads the window newest first.")
+    seeds: int | None = option(  # None: from the data (forecaster.default_seeds); 1: one net
+        None, "Nets trained from different seeds whose forecasts are averaged (default: from the "
+        "data length).", low=1, high=MAX_SEEDS)
     n_features: int = 1
     horizon: int = 1
     n_classes: int = 0

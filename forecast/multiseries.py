@@ -341,7 +341,8 @@ def global_run(all_series: list[SeriesData], run: RunConfig, id_columns: int | N
         batch = GLOBAL_BATCH  # an epoch of the step budget would see a sliver of the windows
     train = resolve_training(replace(run.train, lr=lr, batch_size=batch), windows)
     width = len(all_series) if id_columns is None else id_columns
-    model = replace(resolved.model, hidden=run.model.hidden or (32 if small else 64),
+    model = replace(resolved.model, seeds=run.model.seeds or 1,  # one net unless asked: trained as one module
+                    hidden=run.model.hidden or (32 if small else 64),
                     layers=run.model.layers or (1 if small else 2),
                     n_features=resolved.model.n_features + width)
     return replace(resolved, window=window, model=model, train=train)

@@ -333,3 +333,55 @@ def train_network(
         n_val=len(x_val),
         history=history,
     )
+
+
+def train_members(
+    build: Callable[[], ForecastNet],
+    seeds: int,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    config: TrainConfig,
+    *,
+    starts: list[dict[str, torch.Tensor]] | None = None,
+    on_epoch: Callable[[EpochStats], None] | None = None,
+    on_step: Callable[[StepStats], bool] | None = None,
+) -> tuple[list[ForecastNet], TrainReport]:
+    """The members of a seed ensemble: ``seeds`` nets from ``build``, net k seeded with
+    config.seed + k (its weights and its batch order) and trained on its own by
+    :func:`train_network` (its own early stopping), from ``starts[k]`` when given (warm start).
+    Net 0 is the net one seed trains. An interrupted member ends the loop: fewer nets come back.
+    The report is net 0's with every net's seconds and flags; progress counts epochs over all
+    nets (net k's epoch e is k x epochs + e)."""
+    nets: list[ForecastNet] = []
+    reports: list[TrainReport] = []
+    epochs = int(config.epochs or 1)
+    total = seeds * epochs
+    for k in range(seeds):
+        seed_everything(config.seed + k)
+        net = build()
+        if starts is not None:
+            net.load_state_dict(starts[k])
+        epoch_hook = None if on_epoch is None else _shifted_epochs(on_epoch, k * epochs, total)
+        step_hook = None if on_step is None else _shifted_steps(on_step, k * epochs, total)
+        reports.append(train_network(net, x_train, y_train, x_val, y_val, replace(config, seed=config.seed + k),
+                                     on_epoch=epoch_hook, on_step=step_hook))
+        nets.append(net)
+        if reports[-1].interrupted:
+            break
+    first = reports[0]
+    return nets, replace(first, seconds=sum(r.seconds for r in reports),
+                         kept_initial=all(r.kept_initial for r in reports),
+                         interrupted=any(r.interrupted for r in reports),
+                         stopped_early=all(r.stopped_early for r in reports),
+                         skipped_steps=sum(r.skipped_steps for r in reports))
+
+
+def _shifted_epochs(hook: Callable[[EpochStats], None], shift: int, total: int) -> Callable[[EpochStats], None]:
+    """Net k's epoch e reported as epoch shift + e of ``total`` (the ensemble's progress)."""
+    return lambda s: hook(replace(s, epoch=s.epoch + shift, epochs=total, best_epoch=s.best_epoch + shift))
+
+
+def _shifted_steps(hook: Callable[[StepStats], bool], shift: int, total: int) -> Callable[[StepStats], bool]:
+    return lambda s: hook(replace(s, epoch=s.epoch + shift, epochs=total))

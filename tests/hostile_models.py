@@ -504,3 +504,114 @@ def _(marker: Path, g: Genuine) -> bytes:
 @hostile("v2-price-distribution-unknown-centre")
 def _(marker: Path, g: Genuine) -> bytes:
     return with_distribution(g, {**GOOD_DISTRIBUTION, "centre": "__import__('os').system", "scale": 1.0})
+
+
+# ---------------------------------------------------------------- seed ensembles (forecast.models.ensemble)
+
+
+def one_net_weights(payload: dict[str, Any]) -> dict[str, np.ndarray]:
+    """The weights of one net of a genuine bundle: member 0's when it is a seed ensemble."""
+    weights = payload["weights"]
+    if not any(k.startswith("members.") for k in weights):
+        return dict(weights)
+    return {k.removeprefix("members.0."): v for k, v in weights.items() if k.startswith("members.0.")}
+
+
+def ensemble_payload(g: Genuine, seeds: Any, members: int | None = None) -> dict[str, Any]:
+    """A genuine bundle turned into a seed ensemble: ``members`` copies (default: ``seeds``) of
+    its net's weights under members.{k}., and ``seeds`` in its model config."""
+    one = one_net_weights(g.payload)
+    count = seeds if members is None else members
+    weights = {f"members.{k}.{key}": value.copy() for k in range(count) for key, value in one.items()}
+    run = {**g.payload["run"], "model": {**g.payload["run"]["model"], "seeds": seeds}}
+    return {**g.payload, "run": run, "weights": weights}
+
+
+def ensemble_file(g: Genuine, seeds: Any = 2, members: int | None = None,
+                  tamper: Callable[[dict[str, np.ndarray]], None] | None = None) -> bytes:
+    """A format-2 ensemble bundle, its weights tampered with by ``tamper`` (in place)."""
+    payload = ensemble_payload(g, seeds, members)
+    if tamper is not None:
+        tamper(payload["weights"])
+    return save_v2(payload)
+
+
+@hostile("v2-ensemble-zero-seeds")
+def _(marker: Path, g: Genuine) -> bytes:
+    return ensemble_file(g, seeds=0, members=1)
+
+
+@hostile("v2-ensemble-huge-seeds")
+def _(marker: Path, g: Genuine) -> bytes:
+    """A billion members asked for (weights for two): refused before anything is built."""
+    return ensemble_file(g, seeds=10**9, members=2)
+
+
+@hostile("v2-ensemble-seeds-not-an-integer")
+def _(marker: Path, g: Genuine) -> bytes:
+    return ensemble_file(g, seeds=2.5, members=2)
+
+
+@hostile("v2-ensemble-seeds-as-text")
+def _(marker: Path, g: Genuine) -> bytes:
+    return ensemble_file(g, seeds="2", members=2)
+
+
+@hostile("v2-ensemble-missing-member-weights")
+def _(marker: Path, g: Genuine) -> bytes:
+    """Three members in the config, weights for two."""
+    return ensemble_file(g, seeds=3, members=2)
+
+
+@hostile("v2-ensemble-one-weight-of-a-member-missing")
+def _(marker: Path, g: Genuine) -> bytes:
+    def drop(weights: dict[str, np.ndarray]) -> None:
+        del weights[sorted(k for k in weights if k.startswith("members.1."))[0]]
+
+    return ensemble_file(g, tamper=drop)
+
+
+@hostile("v2-ensemble-extra-member")
+def _(marker: Path, g: Genuine) -> bytes:
+    """Two members in the config, weights for three."""
+    return ensemble_file(g, seeds=2, members=3)
+
+
+@hostile("v2-ensemble-extra-key")
+def _(marker: Path, g: Genuine) -> bytes:
+    def extra(weights: dict[str, np.ndarray]) -> None:
+        weights["members.0.backdoor"] = np.zeros(3, dtype=np.float32)
+
+    return ensemble_file(g, tamper=extra)
+
+
+@hostile("v2-ensemble-mismatched-shape")
+def _(marker: Path, g: Genuine) -> bytes:
+    def reshape(weights: dict[str, np.ndarray]) -> None:
+        key = sorted(k for k in weights if k.startswith("members.1.") and weights[k].ndim == 2)[0]
+        weights[key] = np.zeros((weights[key].shape[0] + 1, weights[key].shape[1]), dtype=np.float32)
+
+    return ensemble_file(g, tamper=reshape)
+
+
+@hostile("v2-ensemble-one-member-nan")
+def _(marker: Path, g: Genuine) -> bytes:
+    def poison(weights: dict[str, np.ndarray]) -> None:
+        for key in [k for k in weights if k.startswith("members.1.")]:
+            weights[key] = np.full_like(weights[key], np.nan)
+
+    return ensemble_file(g, tamper=poison)
+
+
+@hostile("v2-ensemble-one-net-weights-under-two-seeds")
+def _(marker: Path, g: Genuine) -> bytes:
+    """seeds 2 in the config, the plain net's (unprefixed) weights."""
+    run = {**g.payload["run"], "model": {**g.payload["run"]["model"], "seeds": 2}}
+    return save_v2({**g.payload, "run": run, "weights": one_net_weights(g.payload)})
+
+
+@hostile("v2-ensemble-member-weights-under-one-seed")
+def _(marker: Path, g: Genuine) -> bytes:
+    """seeds 1 in the config, weights keyed as an ensemble's member 0."""
+    payload = ensemble_payload(g, 1)
+    return save_v2(payload)

@@ -22,6 +22,7 @@ from hostile_models import (
     GOOD_DISTRIBUTION,
     Genuine,
     RunsCode,
+    ensemble_file,
     with_arima,
     with_distribution,
 )
@@ -157,6 +158,17 @@ def test_a_genuine_bundle_with_sound_saved_members_loads_and_predicts_with_them(
     home = _home_with(tmp_path, with_arima(genuine, GOOD_ARIMA))
     code, out, err = invoke(capsys, "predict", "--model", "victim", "--json", "--model-dir", home)
     assert code == 0, err
+
+
+def test_a_genuine_seed_ensemble_bundle_loads_and_predicts(
+        genuine: Genuine, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The v2-ensemble-* files differ from this one (two members, every key and shape right)
+    only in the field they break; it loads, predicts and generates like any bundle."""
+    home = _home_with(tmp_path, ensemble_file(genuine, seeds=2))
+    for args in (["predict", "--model", "victim", "--json"], ["models", "show", "victim"],
+                 ["generate", "--model", "victim", "--steps", "3", "--paths", "2"]):
+        code, _, err = invoke(capsys, *args, "--model-dir", home)
+        assert code == 0, (args, err)
 
 
 # ---------------------------------------------------------------- pointers and names

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -99,7 +100,8 @@ def explain(forecaster: "Forecaster", series: "SeriesData", top: int = 3) -> lis
     Runs the network once on the window past the end of ``series``.
     """
     net = forecaster.net
-    if not isinstance(net, AttentionNet):
+    members = list(getattr(net, "members", [net]))  # a seed ensemble: its nets' mean weights
+    if not all(isinstance(m, AttentionNet) for m in members):
         raise ConfigError(
             f"--explain shows attention weights; model {forecaster.run.model.name!r} has none "
             "(train one with --model attention)"
@@ -107,8 +109,8 @@ def explain(forecaster: "Forecaster", series: "SeriesData", top: int = 3) -> lis
     from forecast.data.calendar import future_dates
 
     forecaster.raw_output(series)
-    assert net.last_attention is not None
-    weights = net.last_attention[0].cpu().double().numpy()  # (H, L)
+    assert all(m.last_attention is not None for m in members)
+    weights = np.mean([m.last_attention[0].cpu().double().numpy() for m in members], axis=0)  # (H, L)
     inputs = series.index[-weights.shape[1] :]
     outputs = future_dates(series.index, series.freq, weights.shape[0])
     rows = []

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from forecast.config import MAX_SEEDS
 from forecast.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -63,7 +64,12 @@ def model_names() -> list[str]:
 
 
 def build_model(config: ModelConfig) -> ForecastNet:
-    """Instantiate the registered network for ``config.name``."""
+    """Instantiate the registered network for ``config.name``: a seed ensemble of
+    ``config.seeds`` of them (forecast.models.ensemble) when that is above 1 (None: one net,
+    what bundles saved before the field hold)."""
+    seeds = 1 if config.seeds is None else config.seeds
+    if not isinstance(seeds, int) or isinstance(seeds, bool) or not 1 <= seeds <= MAX_SEEDS:
+        raise ConfigError(f"--seeds {seeds!r}: a seed ensemble holds 1 to {MAX_SEEDS} nets")
     spec = MODELS.get(config.name)
     if spec is None:
         raise ConfigError(
@@ -74,7 +80,11 @@ def build_model(config: ModelConfig) -> ForecastNet:
         config = replace(config, hidden=config.hidden or 64, layers=config.layers or 2)
     module_name, class_name = spec.builder.split(":")
     cls = getattr(importlib.import_module(module_name), class_name)
-    check_size(cls, config)
+    check_size(cls, config, copies=seeds)
+    if seeds > 1:
+        from forecast.models.ensemble import SeedEnsemble
+
+        return SeedEnsemble(replace(config, seeds=seeds), cls)
     net: ForecastNet = cls(config)
     return net
 
@@ -83,13 +93,13 @@ def build_model(config: ModelConfig) -> ForecastNet:
 _BYTES_PER_PARAMETER = 4 * 4
 
 
-def check_size(cls: type, config: ModelConfig, budget: int | None = None) -> int:
-    """The network's parameter count, built on torch's meta device (no memory); refuses
-    one that would need more than half of this machine's memory to train."""
+def check_size(cls: type, config: ModelConfig, budget: int | None = None, copies: int = 1) -> int:
+    """The parameter count of ``copies`` such networks, built on torch's meta device (no
+    memory); refuses one that would need more than half of this machine's memory to train."""
     import torch
 
     with torch.device("meta"):
-        count = sum(p.numel() for p in cls(config).parameters())
+        count = copies * sum(p.numel() for p in cls(replace(config, seeds=1)).parameters())
     need = count * _BYTES_PER_PARAMETER
     budget = budget if budget is not None else _memory_bytes() // 2
     if budget and need > budget:
