@@ -482,7 +482,7 @@ def fit(
     return _floor(series, run, [candidate])
 
 
-SEEDS_SMALL, SEEDS_LARGE = 1, 2  # nets in the default seed ensemble, under / over SMALL_DATA_WINDOWS
+SEEDS_SMALL, SEEDS_LARGE = 1, 1  # nets in the default seed ensemble, under / over SMALL_DATA_WINDOWS
 
 
 def default_seeds(head: str, windows: int) -> int:
@@ -494,7 +494,11 @@ def default_seeds(head: str, windows: int) -> int:
     seed kept its starting weights won near-ties into `comb`), while on half-hourly demand, the
     series the net wins on its tail and lost the test, three seeds moved 0.810 -> 0.610 (seasonal
     naive 0.606) at 2.4x the time, since a long series' training is most of its fit (elecdemand
-    20 of 30 s a fold); two seeds there: 0.692 at 1.9x (gold 1.849 -> 1.874, the rest unchanged)."""
+    20 of 30 s a fold); two seeds there: 0.692 at 1.9x (gold 1.849 -> 1.874, the rest unchanged).
+    On the held-out files two seeds made seattle_temp_max worse (0.697 -> 0.732, naive 0.600) and
+    left tata, nyse_eqix and msft as they were (7 files not run), and gasoline's evaluate took
+    2.3x: a tuning-set gain, not yet one on series it was not tuned on, at twice the time. So the
+    default stays one net on long series too (SEEDS_LARGE 1); `--seeds K` asks for K."""
     if head != "point":
         return 1
     return SEEDS_SMALL if windows < SMALL_DATA_WINDOWS else SEEDS_LARGE
