@@ -200,3 +200,23 @@ def test_explain_on_an_ensemble_shows_its_nets_mean_attention() -> None:
     each = [m.last_attention[0].double().numpy() for m in fitted.net.members]  # (H, L) each
     assert not np.allclose(each[0], each[1])
     np.testing.assert_allclose(np.stack([r["weights"] for r in rows]), np.mean(each, axis=0))
+
+
+def test_train_says_how_many_nets_it_averaged(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from cli_runner import invoke
+
+    monkeypatch.setenv("FORECAST_HOME", str(tmp_path / "home"))
+    airline = Path(__file__).resolve().parent.parent / "sample_data" / "sktime_airline.csv"
+    tiny = ["--epochs", "2", "--hidden", "8", "--layers", "1"]
+    code, out, err = invoke(capsys, "train", airline, *tiny, "--seeds", "2", "--json")
+    assert code == 0, err
+    assert json.loads(out)["seeds"] == 2
+    code, out, err = invoke(capsys, "train", airline, *tiny, "--seeds", "2", "--name", "two")
+    assert code == 0 and "lstm x 2 seeds (averaged)" in out + err
+    code, out, err = invoke(capsys, "train", airline, *tiny, "--name", "one")
+    assert code == 0 and " seeds" not in out + err  # one net says nothing of seeds
+    code, out, err = invoke(capsys, "predict", "--model", "two", "--json")
+    assert code == 0, err

@@ -96,6 +96,7 @@ def train(
         "input_len": fc.run.window.input_len,
         "horizon": fc.run.window.horizon,
         "transform": fc.pipeline.transform,
+        "seeds": fc.run.model.seeds or 1,
         "epochs_run": rep.epochs_run,
         "best_epoch": rep.best_epoch,
         "train_loss": rep.final_train_loss,
@@ -134,7 +135,7 @@ def train(
     val = f", val loss {rep.best_val_loss:.4f}" if rep.best_val_loss is not None else ""
     stop = " (interrupted)" if rep.interrupted else " (early stop)" if rep.stopped_early else ""
     render.out.print(
-        f"trained [bold]{result.name}[/bold] ({fc.run.model.name}, {summary['transform']}, "
+        f"trained [bold]{result.name}[/bold] ({fc.run.model.name}{_seeds_text(summary['seeds'])}, {summary['transform']}, "
         f"window {summary['input_len']} -> {summary['horizon']}) on {len(result.series)} rows of "
         f"{result.series.target}: {rep.epochs_run} epochs{stop}, best {rep.best_epoch}{val}, "
         f"{rep.seconds:.1f}s on {rep.device}{_precision_text(rep)}{_threads_text(rep.device, choice)}",
@@ -234,6 +235,11 @@ def _interval_note(forecaster: Any) -> list[str]:
     n = len(forecaster.calibration)
     return [f"no intervals: {n} out-of-sample errors, under the {MIN_CALIBRATION_WINDOWS} needed to "
             "calibrate them; --head gaussian, studentt or quantile forecast intervals directly"]
+
+
+def _seeds_text(seeds: int) -> str:
+    """' x 3 seeds (averaged)' for a seed ensemble (--seeds), nothing for one net."""
+    return f" x {seeds} seeds (averaged)" if seeds > 1 else ""
 
 
 def _distribution_json(forecaster: Any) -> dict[str, Any] | None:
