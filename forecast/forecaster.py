@@ -389,7 +389,7 @@ class Forecaster:
         if not statpeers.available():
             raise ConfigError(f"this model forecasts with {chosen.member}, which needs statsforecast; "
                               f"install it with: {statpeers.INSTALL}")
-        names = (chosen.member,) if chosen.kind == "peer" else chosen.members
+        names = chosen.peers
         recent = series.y[-peer_history(chosen.season):]  # the rows the peers were validated on [issue 15]
         members = [statpeers.forecast(n, recent, horizon, chosen.season, member=True,
                                       saved=(self.choice.get("fitted") or {}).get(n))[0]
@@ -630,10 +630,9 @@ def _saved_members(series: SeriesData, choice: Choice) -> dict[str, Any]:
     every origin of `predict --rolling`: tests/test_online_aci.py's rolling test spent 50 of its
     60 s in AutoARIMA's search). Empty where none is chosen or none can fit: predictions then
     search, as they did before."""
-    names = choice.members if choice.kind in ("median", "comb") else (choice.member,) if choice.kind == "peer" else ()
     rows = series.y[-peer_history(choice.season):]
     saved = {}
-    for name in (n for n in statpeers.SAVED if n in names):
+    for name in (n for n in statpeers.SAVED if n in choice.peers):
         try:
             saved[name] = statpeers.fitted(name, rows, choice.season)
         except DataError:

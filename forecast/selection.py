@@ -65,6 +65,14 @@ class Choice:
     members: tuple[str, ...] = ()
     anchor: str = ""
 
+    @property
+    def peers(self) -> tuple[str, ...]:
+        """The statistical peers a prediction runs: the chosen peer, or those of ``median`` and
+        ``comb``; none for a net or a baseline."""
+        if self.kind == "peer":
+            return (self.member,)
+        return self.members if self.kind in (MEDIAN, COMB) else ()
+
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "member": self.member, "kind": self.kind, "metric": self.metric,
