@@ -17,7 +17,9 @@ import numpy as np
 __all__ = [
     "BASELINES",
     "CLASS_BASELINES",
+    "PRICE_BASELINES",
     "drift",
+    "log_drift",
     "majority",
     "mean",
     "naive",
@@ -65,6 +67,19 @@ def drift(history: np.ndarray, horizon: int, *, season: int | None = None) -> np
     return hist[-1] + slope * np.arange(1, horizon + 1)
 
 
+def log_drift(history: np.ndarray, horizon: int, *, season: int | None = None) -> np.ndarray:
+    """The random walk with drift on log values, for prices: step h is y_T (y_T / y_1)^(h / (T - 1)),
+    i.e. y_T exp(h mu) with mu the mean log return of the history (the median of a log-normal
+    random walk's level h steps on). Needs every value positive (naive for one value)."""
+    hist = _check(history, horizon)
+    if np.any(hist <= 0):
+        raise ValueError("log_drift needs positive values")
+    if hist.size == 1:
+        return naive(hist, horizon)
+    mu = (np.log(hist[-1]) - np.log(hist[0])) / (hist.size - 1)
+    return hist[-1] * np.exp(mu * np.arange(1, horizon + 1))
+
+
 def mean(history: np.ndarray, horizon: int, *, season: int | None = None) -> np.ndarray:
     """Repeat the historical mean."""
     hist = _check(history, horizon)
@@ -91,6 +106,11 @@ BASELINES: dict[str, Baseline] = {
     "mean": mean,
 }
 """Baselines for numeric targets: name -> f(history, horizon, *, season=None)."""
+
+PRICE_BASELINES: dict[str, Baseline] = {
+    "log_drift": log_drift,
+}
+"""Candidates of a price-like fit (positive values) beside BASELINES: not in the leaderboard."""
 
 CLASS_BASELINES: dict[str, Baseline] = {
     "persistence": persistence,

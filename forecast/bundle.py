@@ -16,7 +16,7 @@ from forecast.data.series import SeriesData
 from forecast.errors import ConfigError, ModelFileError
 from forecast.forecaster import Forecaster
 from forecast.models.registry import build_model
-from forecast.selection import Choice
+from forecast.selection import Choice, check_choice
 from forecast.train import TrainReport
 from forecast.transforms import TargetPipeline
 
@@ -74,8 +74,10 @@ def from_payload(payload: dict[str, Any], device: str = "cpu") -> Forecaster:
         pipeline = TargetPipeline.from_state(payload["pipeline"])
         residuals = np.asarray(payload.get("residuals", np.zeros(0)), dtype=np.float64)
         calibration = np.asarray(payload.get("calibration", np.zeros((0, 0))), dtype=np.float64)
-        choice = dict(payload.get("choice") or {})  # none in bundles saved before the floor: the net
-        Choice.from_dict(choice, run.model.name)  # a malformed choice is a mismatched bundle
+        choice = payload.get("choice") or {}  # none in bundles saved before the floor: the net
+        if not isinstance(choice, dict):
+            raise ValueError("the saved choice is not a table")
+        check_choice(Choice.from_dict(choice, run.model.name), run.model.name)  # exactly known
         pricedist.check(choice.get("distribution"))  # a price fit's Student-t or conformal
         statpeers.check_fitted(choice.get("fitted"))  # the statistical members' saved fits
         state = _plain_conformal(payload.get("conformal") or {})  # none before conformal intervals

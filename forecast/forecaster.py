@@ -575,7 +575,7 @@ def _floor(series: SeriesData, recipe: RunConfig, candidates: list[_Candidate]) 
     for c in candidates:
         idx = origins - c.run.window.input_len - c.pipeline.rows_lost  # its windows at those origins
         errors[c.name] = point_errors(c.net, c.x[idx], c.y[idx])  # (N, H) model space
-        if where == "validation tail":
+        if where == "validation tail" and not (series.price_like and c.report.kept_initial):
             nets[c.name] = c.pipeline.to_levels(c.y[idx] - errors[c.name], anchors(c.pipeline, series.y, origins))
         else:
             nets[c.name] = None
@@ -590,7 +590,7 @@ def _floor(series: SeriesData, recipe: RunConfig, candidates: list[_Candidate]) 
                                               price_like=series.price_like, keep_net=keep_net)
     else:
         choice, forecasts = choose(series.y, origins, horizon, season, categorical, nets, where,
-                                   keep_net=keep_net)
+                                   keep_net=keep_net, price_like=series.price_like)
     saved = choice.as_dict() | _saved_members(series, choice)
     winner = next((c for c in candidates if c.name == choice.member), first)
     pipeline, net = winner.pipeline, winner.net

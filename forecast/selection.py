@@ -34,11 +34,12 @@ median of a few decent models rarely loses much to the best of them in hindsight
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 
 from forecast import baselines as B
+from forecast.config import Transform
 from forecast.statpeers import ARIMA_MAX_SEASON, MAX_HISTORY
 from forecast.transforms import TargetPipeline
 from forecast.volatility import NoiseModel, draw, noise_model
@@ -126,8 +127,18 @@ def table(categorical: bool) -> dict[str, B.Baseline]:
 
 def baseline_forecast(name: str, history: np.ndarray, horizon: int, season: int,
                       categorical: bool) -> np.ndarray:
-    """One baseline's forecast (H,) from ``history`` (T,) levels or class codes."""
-    return table(categorical)[name](history, horizon, season=season)
+    """One baseline's forecast (H,) from ``history`` (T,) levels or class codes; a price fit's
+    ``log_drift`` too (B.PRICE_BASELINES)."""
+    known = table(categorical) if categorical else {**B.BASELINES, **B.PRICE_BASELINES}
+    return known[name](history, horizon, season=season)
+
+
+def price_baselines(y: np.ndarray, origins: np.ndarray, price_like: bool) -> tuple[str, ...]:
+    """A price fit's extra candidates (B.PRICE_BASELINES) where every value before the last
+    origin is positive; none otherwise."""
+    if not price_like or not len(origins) or not np.all(y[: int(origins[-1])] > 0):
+        return ()
+    return tuple(B.PRICE_BASELINES)
 
 
 def baseline_forecasts(name: str, y: np.ndarray, origins: np.ndarray, horizon: int, season: int,
@@ -171,6 +182,7 @@ MARGIN = 0.2  # another member is chosen over the anchor only when its MAE is th
 NET_MARGIN = 0.0  # ... and a net or comb over the statistical choice (on a long enough tail)
 STAT_ORIGINS = 24  # the fewest origins the statistical members and baselines are scored on
 PEER_HISTORY = MAX_HISTORY  # the most recent rows a peer is fit on and run forward over (long series)
+PRICE_ANCHOR = "log_drift"  # a price fit's anchor: the random walk with drift on log prices
 MIN_NET_ORIGINS = 6  # a shorter validation tail scores the nets and comb but cannot choose them
 
 
@@ -246,14 +258,16 @@ def choose(
     where: str = "validation tail",
     *,
     keep_net: bool = False,
-    others: dict[str, tuple[str, np.ndarray]] | None = None,
+    price_like: bool = False,
 ) -> tuple[Choice, dict[str, np.ndarray]]:
     """Score the nets (name -> forecasts (N, H) in levels, None when it cannot be scored) and
-    every baseline at ``origins``; return the choice and each member's forecasts (N, H).
-    ``keep_net``: score everything, but the first net is what the fit forecasts with."""
+    every baseline at ``origins`` (a price's ``log_drift`` too); return the choice and each
+    member's forecasts (N, H). ``keep_net``: score everything, but the first net is what the fit
+    forecasts with."""
     truth = actuals(y, origins, horizon)
+    names = [*table(categorical), *price_baselines(y, origins, price_like and not categorical)]
     forecasts = {name: baseline_forecasts(name, y, origins, horizon, season, categorical)
-                 for name in table(categorical)}
+                 for name in names}
     scores = {name: score(f, truth, categorical) for name, f in forecasts.items()}
     best = min(scores, key=lambda k: scores[k])
     metric = "error_rate" if categorical else "mae"
@@ -262,14 +276,39 @@ def choose(
         forecasts[name] = forecast
         scores[name] = score(forecast, truth, categorical)
     kinds = {name: "net" for name in scored}
-    for name, (kind, forecast) in (others or {}).items():
-        forecasts[name], scores[name], kinds[name] = forecast, score(forecast, truth, categorical), kind
     best_net = min(kinds, key=lambda k: scores[k]) if kinds else None
     if keep_net:
         return Choice(next(iter(nets)), "net", metric, scores, len(origins), where, season), forecasts
     if best_net is not None and scores[best_net] < scores[best]:
         return Choice(best_net, kinds[best_net], metric, scores, len(origins), where, season), forecasts
     return Choice(best, "baseline", metric, scores, len(origins), where, season), forecasts
+
+
+KINDS = ("net", "baseline", "peer", "median", "comb")  # what a saved choice's kind may be
+
+
+def check_choice(choice: Choice, net_name: str) -> None:
+    """A saved choice, exactly (ValueError otherwise: a damaged or crafted bundle): the net; a
+    class baseline for class targets (metric error_rate); for numbers a simple or price baseline,
+    a statistical peer, ``median`` or ``comb``; peers among PEER_MEMBERS; an anchor among them."""
+    numeric = (*B.BASELINES, *B.PRICE_BASELINES)
+    # bundles of 2026-11-26 trained a net per transform, named "lstm (logret)"
+    nets = {(net_name, "net"), *((f"{net_name} ({t})", "net") for t in get_args(Transform) if t != "auto")}
+    if choice.metric == "error_rate":
+        allowed = {*nets, *((b, "baseline") for b in B.CLASS_BASELINES)}
+    elif choice.metric == "mae":
+        allowed = {*nets, *((b, "baseline") for b in numeric),
+                   *((p, "peer") for p in PEER_MEMBERS), (MEDIAN, "median"), (COMB, "comb")}
+    else:
+        raise ValueError(f"unknown choice metric {choice.metric!r}")
+    if (choice.member, choice.kind) not in allowed:
+        raise ValueError(f"unknown chosen member {choice.member!r} ({choice.kind!r})")
+    if not set(choice.members) <= set(PEER_MEMBERS) or len(set(choice.members)) != len(choice.members):
+        raise ValueError("unknown statistical members")
+    if choice.anchor not in ("", MEDIAN, *numeric):
+        raise ValueError(f"unknown anchor {choice.anchor!r}")
+    if not 1 <= choice.season <= 10**6:
+        raise ValueError(f"season {choice.season} out of range")
 
 
 def widen(tail: np.ndarray, first_allowed: int) -> np.ndarray:
@@ -324,6 +363,8 @@ def choose_with_peers(
     truth = actuals(y, wide, horizon)
     stat: dict[str, np.ndarray] = {name: baseline_forecasts(name, y, wide, horizon, season, False)
                                    for name in table(False)}
+    for name in price_baselines(y, wide, price_like):  # the random walk with drift on log prices
+        stat[name] = baseline_forecasts(name, y, wide, horizon, season, False)
     kinds = {name: "baseline" for name in stat}
     peers: dict[str, np.ndarray] = {}
     for name in peer_names(season, price_like):
@@ -334,7 +375,8 @@ def choose_with_peers(
     if len(peers) >= 2:
         stat[MEDIAN], kinds[MEDIAN] = np.median(np.stack(list(peers.values())), axis=0), "median"
     wide_scores = {name: score(f, truth, False) for name, f in stat.items()}
-    anchor = "drift" if price_like else ("naive" if MEDIAN not in stat else MEDIAN)
+    anchor = (PRICE_ANCHOR if PRICE_ANCHOR in stat else "drift") if price_like else (
+        "naive" if MEDIAN not in stat else MEDIAN)
     first = min(wide_scores, key=lambda k: wide_scores[k])
     pick = first if wide_scores[first] < (1 - MARGIN) * wide_scores[anchor] else anchor
     forecasts = {name: f[offset:] for name, f in stat.items()}
@@ -410,6 +452,8 @@ def baseline_paths(
             point = buf[:, n - season]
         elif name == "drift":
             point = buf[:, n - 1] + ((buf[:, n - 1] - buf[:, 0]) / (n - 1) if n > 1 else 0.0)
+        elif name == PRICE_ANCHOR:  # y_{n-1} (y_{n-1} / y_0)^(1 / (n - 1)): positive paths only
+            point = buf[:, n - 1] * (np.abs(buf[:, n - 1] / buf[:, 0]) ** (1.0 / (n - 1)) if n > 1 else 1.0)
         elif name == "mean":
             point = total / n
         else:

@@ -615,3 +615,77 @@ def _(marker: Path, g: Genuine) -> bytes:
     """seeds 1 in the config, weights keyed as an ensemble's member 0."""
     payload = ensemble_payload(g, 1)
     return save_v2(payload)
+
+
+# ---------------------------------------------------------------- the saved choice (selection.check_choice)
+
+
+def with_choice(g: Genuine, **fields: Any) -> bytes:
+    """A genuine bundle whose saved choice has ``fields`` changed (the rest as it was saved)."""
+    return save_v2({**g.payload, "choice": {**(g.payload.get("choice") or {}), **fields}})
+
+
+@hostile("v2-choice-unknown-baseline")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_choice(g, member="__import__('os').system('touch pwned')", kind="baseline")
+
+
+@hostile("v2-choice-unknown-kind")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_choice(g, member="naive", kind="eval")
+
+
+@hostile("v2-choice-peer-as-baseline")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_choice(g, member="autoets", kind="baseline")
+
+
+@hostile("v2-choice-baseline-as-peer")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_choice(g, member="naive", kind="peer")
+
+
+@hostile("v2-choice-another-net")
+def _(marker: Path, g: Genuine) -> bytes:
+    """kind net, but not the bundle's own network."""
+    return with_choice(g, member="gru", kind="net")
+
+
+@hostile("v2-choice-class-baseline-for-numbers")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_choice(g, member="majority", kind="baseline", metric="mae")
+
+
+@hostile("v2-choice-unknown-metric")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_choice(g, member="naive", kind="baseline", metric="rmse; import os")
+
+
+@hostile("v2-choice-unknown-statistical-member")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_choice(g, member="median", kind="median", members=["autoets", "os.system"], anchor="median")
+
+
+@hostile("v2-choice-repeated-statistical-member")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_choice(g, member="median", kind="median", members=["autoets", "autoets"], anchor="median")
+
+
+@hostile("v2-choice-unknown-anchor")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_choice(g, member="median", kind="median", members=["autoets", "autotheta"], anchor="eval")
+
+
+@hostile("v2-choice-season-zero")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_choice(g, member="seasonal_naive", kind="baseline", season=0)
+
+
+@hostile("v2-choice-season-huge")
+def _(marker: Path, g: Genuine) -> bytes:
+    return with_choice(g, member="seasonal_naive", kind="baseline", season=10**12)
+
+
+@hostile("v2-choice-not-a-table")
+def _(marker: Path, g: Genuine) -> bytes:
+    return save_v2({**g.payload, "choice": [["member", "naive"], ["kind", "baseline"]]})

@@ -31,6 +31,7 @@ def test_registries() -> None:
         "mean": B.mean,
     }
     assert B.CLASS_BASELINES == {"persistence": B.persistence, "majority": B.majority}
+    assert B.PRICE_BASELINES == {"log_drift": B.log_drift}
 
 
 def test_seasonal_naive_on_airline_is_value_twelve_steps_back(airline: np.ndarray) -> None:
@@ -69,6 +70,17 @@ def test_seasonal_naive_falls_back_to_naive() -> None:
         np.testing.assert_array_equal(B.seasonal_naive(history, 4, season=season), naive)
     np.testing.assert_array_equal(B.seasonal_naive(history, 4, season=5), [1.0, 2.0, 3.0, 4.0])
     np.testing.assert_array_equal(B.seasonal_naive(history, 3, season=2), [4.0, 5.0, 4.0])
+
+
+def test_log_drift_continues_a_geometric_series_and_is_the_mean_log_return(airline: np.ndarray) -> None:
+    growth = 100 * 1.01 ** np.arange(50)
+    assert np.allclose(B.log_drift(growth, 4), 100 * 1.01 ** np.arange(50, 54))
+    history = airline[:100]
+    mu = np.mean(np.diff(np.log(history)))  # the mean log return: y_T exp(h mu)
+    assert np.allclose(B.log_drift(history, 3), history[-1] * np.exp(mu * np.arange(1, 4)))
+    assert np.array_equal(B.log_drift(np.array([7.0]), 2), [7.0, 7.0])
+    with pytest.raises(ValueError, match="positive"):
+        B.log_drift(np.array([3.0, 0.0, 4.0]), 2)
 
 
 def test_drift_single_value_and_line() -> None:

@@ -473,7 +473,11 @@ def test_train_says_when_it_kept_the_mean_forecast(
         shown = cli("models", "show", name, "--json")
         kept = shown.json()["training"]["kept_initial"]  # type: ignore[index]
         seen.add(kept)
-        assert ("forecasts the mean" in result.err) == kept, result.err
+        assert ("no epoch beat the training-mean forecast" in " ".join(result.err.split())) == kept, result.err
+        if kept:  # a price's net that learned nothing is no candidate (log_drift is its forecast)
+            assert "took no part in the choice" in " ".join(result.err.split())
+            chose = " ".join(result.err.split()).split("note: chose ")[1].split("note:")[0]
+            assert "lstm" not in chose, chose  # neither chosen nor scored
     assert seen == {True, False}  # both branches ran
 
 

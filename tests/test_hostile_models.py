@@ -24,6 +24,7 @@ from hostile_models import (
     RunsCode,
     ensemble_file,
     with_arima,
+    with_choice,
     with_distribution,
 )
 
@@ -166,6 +167,29 @@ def test_a_genuine_seed_ensemble_bundle_loads_and_predicts(
     only in the field they break; it loads, predicts and generates like any bundle."""
     home = _home_with(tmp_path, ensemble_file(genuine, seeds=2))
     for args in (["predict", "--model", "victim", "--json"], ["models", "show", "victim"],
+                 ["generate", "--model", "victim", "--steps", "3", "--paths", "2"]):
+        code, _, err = invoke(capsys, *args, "--model-dir", home)
+        assert code == 0, (args, err)
+
+
+SOUND_CHOICES = {
+    "net": {"member": "lstm", "kind": "net"},
+    "naive": {"member": "naive", "kind": "baseline", "metric": "mae"},
+    "seasonal-naive": {"member": "seasonal_naive", "kind": "baseline", "metric": "mae", "season": 12},
+    "log-drift": {"member": "log_drift", "kind": "baseline", "metric": "mae", "anchor": "log_drift"},
+    "median": {"member": "median", "kind": "median", "metric": "mae", "members": ["autoets", "autotheta"],
+               "anchor": "median"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(SOUND_CHOICES))
+def test_a_genuine_bundle_with_each_sound_choice_loads_predicts_and_generates(
+        genuine: Genuine, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str) -> None:
+    """The v2-choice-* files differ from one of these only in the field they break."""
+    if name == "median":
+        pytest.importorskip("statsforecast", reason="the stats extra is not installed")
+    home = _home_with(tmp_path, with_choice(genuine, **SOUND_CHOICES[name]))
+    for args in (["predict", "--model", "victim", "--json"],
                  ["generate", "--model", "victim", "--steps", "3", "--paths", "2"]):
         code, _, err = invoke(capsys, *args, "--model-dir", home)
         assert code == 0, (args, err)

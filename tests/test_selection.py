@@ -25,6 +25,7 @@ from forecast.selection import (
     STAT_ORIGINS,
     Choice,
     baseline_paths,
+    check_choice,
     choose,
     choose_with_peers,
     levels_to_model,
@@ -124,13 +125,21 @@ def test_choose_with_peers_keeps_the_anchor_within_the_margin() -> None:
     short = tail[-(MIN_NET_ORIGINS - 1):]  # too few windows to trust even a perfect net
     perfect, _ = choose_with_peers(y, short, widen(short, 24), 12, 12, {"lstm": truth[-len(short):]})
     assert perfect.member not in ("lstm", "comb") and perfect.scores["lstm"] == 0.0
-    # a price-like series: the random walk with drift is the anchor
-    walk = 100 + np.cumsum(rng.standard_normal(300))
-    rw, _ = choose_with_peers(walk, np.arange(280, 289), widen(np.arange(280, 289), 24), 5, 1,
-                              {"lstm": None}, price_like=True)
-    assert rw.anchor == "drift" and "mstl" not in rw.members
-    if rw.member != "drift":  # only a member over MARGIN better than drift at the wide origins
-        assert rw.kind in ("net", "comb") or rw.wide[rw.member] < (1 - MARGIN) * rw.wide["drift"]
+    # a price-like series: the random walk with drift on log prices is the anchor
+    walk = 100 * np.exp(np.cumsum(0.01 * rng.standard_normal(300)))
+    tail = np.arange(280, 289)
+    rw, forecasts = choose_with_peers(walk, tail, widen(tail, 24), 5, 1, {"lstm": None}, price_like=True)
+    assert rw.anchor == "log_drift" and "mstl" not in rw.members
+    assert np.allclose(forecasts["log_drift"][0], B.log_drift(walk[:280], 5))
+    if rw.member != "log_drift":  # only a member over MARGIN better than it at the wide origins
+        assert rw.kind in ("net", "comb") or rw.wide[rw.member] < (1 - MARGIN) * rw.wide["log_drift"]
+    # ... and the linear drift where a value is not positive (no log); not for other series
+    level = walk - walk[100]
+    assert level[100] == 0
+    flat, _ = choose_with_peers(level, tail, widen(tail, 24), 5, 1, {"lstm": None}, price_like=True)
+    assert flat.anchor == "drift" and "log_drift" not in flat.wide
+    other, _ = choose_with_peers(walk, tail, widen(tail, 24), 5, 1, {"lstm": None})
+    assert other.anchor != "log_drift" and "log_drift" not in other.wide
 
 
 def test_autoarima_is_a_member_up_to_its_season_cap_with_the_fast_search() -> None:
@@ -339,3 +348,72 @@ def test_train_prints_the_choice_and_evaluate_reports_it_per_fold(
     assert code == 0, err
     chosen = json.loads(out)["chosen"]["lstm"]
     assert len(chosen) == 2 and set(chosen) <= {"lstm", "comb", "median", *statpeers.PEERS, *B.BASELINES}
+
+
+def test_a_price_fit_scores_the_log_drift_and_other_fits_do_not() -> None:
+    rng = np.random.default_rng(3)
+    walk = 50 * np.exp(np.cumsum(0.01 * rng.standard_normal(200)))
+    origins = np.arange(180, 190)
+    price, forecasts = choose(walk, origins, 5, 1, False, {"lstm": None}, price_like=True)
+    assert "log_drift" in price.scores and np.allclose(forecasts["log_drift"][-1], B.log_drift(walk[:189], 5))
+    assert "log_drift" not in choose(walk, origins, 5, 1, False, {"lstm": None})[0].scores
+    codes = np.rint(walk) % 3  # classes: never the price candidate
+    assert "log_drift" not in choose(codes, origins, 5, 1, True, {"lstm": None}, price_like=True)[0].scores
+    exact = 100 * 1.002 ** np.arange(200)  # a geometric series: the log drift is exact and wins
+    assert choose(exact, origins, 5, 1, False, {"lstm": None}, price_like=True)[0].member == "log_drift"
+
+
+def test_a_price_net_that_kept_its_starting_weights_is_not_a_candidate(sample_data: Path) -> None:
+    """Its forecast is the training part's mean log return, the log_drift anchor from fewer rows:
+    it takes no part in the choice (nor in comb). Trained weights had to beat the starting ones by
+    99% here, so the net keeps them."""
+    msft = read_csv_series(DataSpec(path=str(sample_data / "pmdarima_msft.csv"), target="Close"))
+    msft = msft.head(600)
+    stuck = replace(WEAK, window=WindowConfig(20, 5, "logret"),
+                    train=replace(WEAK.train, min_improvement=0.99))
+    fc = fit(msft, stuck)
+    assert msft.price_like and fc.report is not None and fc.report.kept_initial
+    assert fc.chosen.kind != "net" and "lstm" not in fc.chosen.scores and "comb" not in fc.chosen.scores
+    learned = fit(msft, replace(stuck, train=replace(WEAK.train, min_improvement=-1.0)))  # any epoch counts
+    assert not learned.report.kept_initial and "lstm" in learned.chosen.scores
+
+
+@pytest.mark.parametrize("fields", [
+    {"member": "lstm", "kind": "net"},
+    {"member": "lstm (slogret)", "kind": "net"},
+    {"member": "naive", "kind": "baseline"},
+    {"member": "log_drift", "kind": "baseline", "anchor": "log_drift"},
+    {"member": "autoarima", "kind": "peer", "members": ["autoets", "autoarima"], "anchor": "median"},
+    {"member": "comb", "kind": "comb", "members": ["autoets", "autotheta"], "anchor": "drift"},
+    {"member": "persistence", "kind": "baseline", "metric": "error_rate"},
+])
+def test_check_choice_accepts_every_kind_a_fit_saves(fields: dict) -> None:
+    check_choice(Choice.from_dict({"metric": "mae", **fields}, "lstm"), "lstm")
+
+
+@pytest.mark.parametrize("fields", [
+    {"member": "gru", "kind": "net"},
+    {"member": "lstm (eval)", "kind": "net"},
+    {"member": "os.system", "kind": "baseline"},
+    {"member": "autoets", "kind": "baseline"},
+    {"member": "naive", "kind": "peer"},
+    {"member": "naive", "kind": "median"},
+    {"member": "majority", "kind": "baseline"},
+    {"member": "naive", "kind": "baseline", "metric": "error_rate"},
+    {"member": "naive", "kind": "baseline", "metric": "rmse"},
+    {"member": "median", "kind": "median", "members": ["autoets", "eval"]},
+    {"member": "median", "kind": "median", "members": ["autoets", "autoets"]},
+    {"member": "median", "kind": "median", "anchor": "os"},
+    {"member": "naive", "kind": "baseline", "season": 0},
+    {"member": "naive", "kind": "baseline", "season": -12},
+])
+def test_check_choice_refuses_anything_else(fields: dict) -> None:
+    with pytest.raises(ValueError):
+        check_choice(Choice.from_dict({"metric": "mae", **fields}, "lstm"), "lstm")
+
+
+def test_a_log_drift_path_at_temperature_zero_is_its_forecast() -> None:
+    history = 100 * np.exp(np.cumsum(np.full(30, 0.01)))
+    path = baseline_paths("log_drift", history, 4, 3, season=1, errors=np.zeros(0), transform="logret",
+                          temperature=0.0, seed=0)
+    assert path.shape == (1, 4) and np.allclose(path[0], B.log_drift(history, 4))
