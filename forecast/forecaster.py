@@ -26,6 +26,7 @@ from forecast.selection import (
     MEDIAN,
     Choice,
     baseline_forecast,
+    baseline_forecasts,
     choose,
     choose_with_peers,
     levels_to_model,
@@ -295,7 +296,9 @@ class Forecaster:
     def noise(self) -> NoiseModel:
         """How generated paths draw one-step errors (forecast.volatility), tested on the longest
         time-ordered run of them: a net's training residuals, a chosen member's step errors."""
-        return noise_model(self.residuals if self.baseline is None else self.step_errors())
+        if self.baseline is None:
+            return noise_model(self.residuals)
+        return noise_model(max(self.residuals, self.step_errors(), key=len))  # a baseline's: residuals
 
     def step_errors(self) -> np.ndarray:
         """One-step model-space errors to bootstrap in rollouts: (R,). Out of sample (the
@@ -611,6 +614,8 @@ def _floor(series: SeriesData, recipe: RunConfig, candidates: list[_Candidate]) 
         idx = origins - run.window.input_len - pipeline.rows_lost
         member_errors = winner.y[idx] - z if z is not None and not categorical else np.zeros((0, horizon))
         calibration, residuals = member_errors, member_errors[:, 0].copy()
+        if choice.kind == "baseline" and not categorical:  # a long time-ordered run for generate
+            residuals = _baseline_step_errors(series, winner, choice, residuals)
         if categorical:  # (forecast, actual) first-step classes: what generate draws from
             truth = np.stack([series.y[o : o + horizon] for o in origins])
             saved["pairs"] = np.stack([forecasts[choice.member][:, 0], truth[:, 0]], axis=1)
@@ -621,6 +626,19 @@ def _floor(series: SeriesData, recipe: RunConfig, candidates: list[_Candidate]) 
                                                   calibration, state, QUANTILE_LEVELS)
     return Forecaster(recipe, pipeline, net, residuals, winner.report, calibration=calibration,
                       choice=saved, conformal=state)
+
+
+def _baseline_step_errors(series: SeriesData, c: _Candidate, choice: Choice, fallback: np.ndarray) -> np.ndarray:
+    """A chosen baseline's model-space one-step errors (R,) at the last RESIDUAL_WINDOWS window
+    origins, in time order (about 0.2 s for 20,000): out of sample at every origin (a baseline fits nothing), so
+    generate's volatility test (Forecaster.noise) sees clustering that the calibration rows,
+    each divided by its origin's local volatility, no longer show. ``fallback`` where the
+    transform cannot map the forecasts (a level <= 0 under log changes)."""
+    idx = np.arange(max(0, len(c.x) - RESIDUAL_WINDOWS), len(c.x))  # (R,) windows
+    origins = idx + (c.run.window.input_len or 0) + c.pipeline.rows_lost
+    levels = baseline_forecasts(choice.member, series.y, origins, 1, choice.season, False)  # (R, 1)
+    z = levels_to_model(c.pipeline, levels, anchors(c.pipeline, series.y, origins))
+    return fallback if z is None else c.y[idx, 0] - z[:, 0]
 
 
 def _saved_members(series: SeriesData, choice: Choice) -> dict[str, Any]:

@@ -337,10 +337,12 @@ def choose_with_peers(
     1. At the ``wide`` origins (the validation tail ``tail`` widened to STAT_ORIGINS, since
        the peers and baselines refit cheaply at any origin): the baselines, each peer
        (:func:`peer_forecasts`) and ``median``, the step-wise median of the peers. The anchor is
-       ``median`` (``drift`` for a price-like series: a random walk with the drift of its
-       history is the forecast to beat there; drift was the best simple method on goog and 5 of
-       the 6 held-out stocks, figures in docs/benchmarks.md "Tuning set"); another member
-       replaces it only when its MAE is over MARGIN lower.
+       ``median`` (``log_drift`` for a price-like series with positive values: the random walk
+       with drift on log prices, y_T exp(h mu) with mu the mean log return, is the forecast to
+       beat there; the fit leaves out a price net that kept its starting weights, whose forecast
+       is that mean return from fewer rows: goog 2.263 -> 2.237, the MSFT protocol unchanged at
+       1.3085, README "What the tool decides"); another member replaces it only when its MAE is
+       over MARGIN lower.
     2. At the tail (the only origins the nets were not trained on): the nets and ``comb`` (the
        equal-weight mean of the first net and the peers) replace step 1's member when their MAE
        is lower than its MAE there (NET_MARGIN 0: a 20% margin there cost the Airline and MSFT
