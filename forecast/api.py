@@ -277,6 +277,7 @@ def model_info(name: str, model_dir: str | Path | None = None) -> dict[str, Any]
         "run": payload.get("run"),
         "data": payload.get("data"),
         "training": report,
+        "forecasts_with": {**forecaster.chosen.as_dict(), "note": forecaster.chosen.note()},
         "metrics": payload.get("metrics"),
         "library_versions": payload.get("versions"),
         "notes": notes,

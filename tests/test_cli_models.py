@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,11 @@ def test_show_is_a_readable_table(model_home: Path, capsys: pytest.CaptureFixtur
                    "lstm (hidden 4 x ", "steps in -> 12 out", "epochs", "1 run"):
         assert needed in out, needed
     assert "{" not in out and "(" + "'" not in out  # no dicts or tuples printed raw
+    # what it forecasts with, as train said it (the net, a baseline, a peer, median or comb)
+    code, shown, _ = invoke(capsys, "models", "show", "statsmodels_co2_weekly-lstm", "--json")
+    chosen = json.loads(shown)["forecasts_with"]
+    assert code == 0 and chosen["note"].startswith(f"chose {chosen['member']}")
+    assert "forecasts with" in out and f"{chosen['member']} ({chosen['kind']})" in out
 
 
 def test_list_shows_whole_names(model_home: Path, capsys: pytest.CaptureFixture[str],

@@ -96,6 +96,7 @@ def _sections(info: dict[str, Any]) -> list[tuple[str, list[tuple[str, Any]]]]:
     sizes = f"hidden {model.get('hidden')} x {model.get('layers')} layers"
     extras = [k for k in ("bidirectional", "reverse_input") if model.get(k)]
     training = info.get("training") or {}
+    chosen = info.get("forecasts_with") or {}
     return [
         (f"model {info.get('name')}", [
             ("file", info.get("path")), ("created", info.get("created")),
@@ -114,6 +115,10 @@ def _sections(info: dict[str, Any]) -> list[tuple[str, list[tuple[str, Any]]]]:
             ("dropout", model.get("dropout")),
             ("window", f"{window.get('input_len')} steps in -> {window.get('horizon')} out"),
             ("transform", f"{window.get('transform')}, scaler {window.get('scaler')}"),
+        ]),
+        ("forecasts with", [
+            ("member", f"{chosen.get('member')} ({chosen.get('kind')})"),
+            ("why", chosen.get("note")),
         ]),
         ("training", [
             ("epochs", f"{training.get('epochs_run')} run, best {training.get('best_epoch')} "
