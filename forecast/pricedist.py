@@ -235,12 +235,39 @@ def choose(params: dict[str, Any] | None, y: np.ndarray, origins: np.ndarray, po
     each = {k: origin_scores(truth, q, levels) for k, q in candidates.items()}  # (N,) each
     scores = {k: float(np.mean(v)) for k, v in each.items()}
     kind = "studentt"
+    lags = overlap_lags(origins, horizon)
     for k in ("conformal", "blend"):
         d = each[k] - each["studentt"]  # (N,) negative where k scored lower
-        se = float(np.std(d, ddof=1) / np.sqrt(len(d))) if len(d) > 1 else np.inf
+        se = mean_se(d, lags)
         if np.all(np.isfinite(d)) and np.mean(d) + EDGE * se < 0 and scores[k] < scores[kind]:
             kind = k
     return {"kind": kind, **params, "scores": scores, "origins": int(len(origins))}
+
+
+def overlap_lags(origins: np.ndarray, horizon: int) -> int:
+    """How many later origins share a target row with an origin (time-ordered origins (N,),
+    ``horizon`` steps each): the most k with origins[i + k] - origins[i] < horizon."""
+    o = np.asarray(origins, dtype=np.int64)
+    return max((k for k in range(1, len(o)) if np.any(o[k:] - o[:-k] < horizon)), default=0)
+
+
+def mean_se(d: np.ndarray, lags: int) -> float:
+    """The standard error of the mean of per-origin differences d (N,) whose scores share
+    target rows up to ``lags`` origins apart: Newey-West with Bartlett weights over those
+    lags (Diebold and Mariano 1995 use h - 1 for h-step forecasts), never below the iid one;
+    inf for fewer than 2. Two scores of origins 3 days apart share 2 of their 5 days, so the
+    differences are positively correlated and the iid error (std / sqrt N) is too small: the
+    choice then replaces the Student-t on noise."""
+    d = np.asarray(d, dtype=np.float64)
+    n = len(d)
+    if n < 2:
+        return np.inf
+    c = d - d.mean()
+    var = float(c @ c) / n
+    iid = var
+    for k in range(1, min(lags, n - 1) + 1):
+        var += 2 * (1 - k / (lags + 1)) * float(c[k:] @ c[:-k]) / n
+    return float(np.sqrt(max(var, iid) * n / (n - 1) / n))
 
 
 def predict_quantiles(state: dict[str, Any], y: np.ndarray, point: np.ndarray,

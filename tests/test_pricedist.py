@@ -169,3 +169,16 @@ def test_train_says_which_distribution_and_why(tmp_path: Path, capsys: pytest.Ca
     assert len(said) == 1 and opening[dist["kind"]] in said[0]
     code, out, _ = invoke(capsys, "predict", "--json")
     assert code == 0, out
+
+
+def test_the_choice_counts_overlapping_horizons_in_its_standard_error() -> None:
+    assert P.overlap_lags(np.arange(0, 100, 5), 5) == 0  # one horizon apart: nothing shared
+    assert P.overlap_lags(np.arange(0, 100, 3), 5) == 1
+    assert P.overlap_lags(np.arange(0, 100, 1), 5) == 4
+    rng = np.random.default_rng(0)
+    iid = rng.normal(size=400)
+    assert P.mean_se(iid, 0) == pytest.approx(np.std(iid, ddof=1) / np.sqrt(400))
+    shared = np.convolve(rng.normal(size=404), np.ones(5) / 5, mode="valid")  # (400,) MA(4): overlapping rows
+    assert P.mean_se(shared, 4) > 1.5 * P.mean_se(shared, 0)
+    assert P.mean_se(-np.diff(iid), 4) >= P.mean_se(-np.diff(iid), 0)  # never below the iid error
+    assert P.mean_se(iid[:1], 4) == np.inf
