@@ -179,6 +179,6 @@ def test_the_choice_counts_overlapping_horizons_in_its_standard_error() -> None:
     iid = rng.normal(size=400)
     assert P.mean_se(iid, 0) == pytest.approx(np.std(iid, ddof=1) / np.sqrt(400))
     shared = np.convolve(rng.normal(size=404), np.ones(5) / 5, mode="valid")  # (400,) MA(4): overlapping rows
-    assert P.mean_se(shared, 4) > 1.5 * P.mean_se(shared, 0)
+    assert P.mean_se(shared, 4) > 1.5 * P.mean_se(shared, 0)  # an MA(4): the autocovariances count
     assert P.mean_se(-np.diff(iid), 4) >= P.mean_se(-np.diff(iid), 0)  # never below the iid error
     assert P.mean_se(iid[:1], 4) == np.inf
