@@ -120,7 +120,9 @@ def ours(file: Path, target: str, series: str | None, head: str | None, home: Pa
     if "model" in table:  # the default leaderboard adds baselines and peers: keep the network's rows
         table = table[table["model"] == table["model"].iloc[0]]
     table = table[table["q0.05"].notna()] if "q0.05" in table else table.iloc[0:0]
-    return table, {"spent": spent, "total": total, "chosen": [int(c) for c in chosen]}
+    picks = Path(f"{times}.choices.json")  # per fit: per-origin scores, for replaying the choice's rule
+    return table, {"spent": spent, "total": total, "chosen": [int(c) for c in chosen],
+                   "choices": json.loads(picks.read_text()) if picks.exists() else []}
 
 
 def rolling_quantiles(logp: np.ndarray, cut: int, window: int) -> np.ndarray:

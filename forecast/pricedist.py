@@ -224,9 +224,9 @@ def describe(state: dict[str, Any]) -> str:
 def choose(params: dict[str, Any] | None, y: np.ndarray, origins: np.ndarray, point: np.ndarray,
            conformal_q: np.ndarray, levels: tuple[float, ...]) -> dict[str, Any]:
     """Conformal, blend or Student-t at the time-ordered origins (N,) of point forecasts (N, H)
-    whose conformal quantiles are ``conformal_q`` (N, Q, H): the Student-t, unless conformal or
-    blend scores lower by more than EDGE standard errors of the per-origin difference (then the
-    lower of those). The plain-data state a fit saves ({} without a volatility model)."""
+    whose conformal quantiles are ``conformal_q`` (N, Q, H): the Student-t, unless the lower
+    scoring of conformal and blend beats it by more than EDGE standard errors (:func:`pick`).
+    The plain-data state a fit saves ({} without a volatility model)."""
     origins = np.asarray(origins, dtype=np.int64)
     horizon = point.shape[1]
     if params is None or not len(origins) or int(origins.max()) + horizon > len(y):
@@ -236,14 +236,20 @@ def choose(params: dict[str, Any] | None, y: np.ndarray, origins: np.ndarray, po
     candidates = {"conformal": conformal_q, "blend": (conformal_q + student) / 2, "studentt": student}
     each = {k: origin_scores(truth, q, levels) for k, q in candidates.items()}  # (N,) each
     scores = {k: float(np.mean(v)) for k, v in each.items()}
-    kind = "studentt"
-    lags = overlap_lags(origins, horizon)
-    for k in ("conformal", "blend"):
-        d = each[k] - each["studentt"]  # (N,) negative where k scored lower
-        se = mean_se(d, lags)
-        if np.all(np.isfinite(d)) and np.mean(d) + EDGE * se < 0 and scores[k] < scores[kind]:
-            kind = k
-    return {"kind": kind, **params, "scores": scores, "origins": int(len(origins))}
+    return {"kind": pick(each, origins, horizon), **params, "scores": scores, "origins": int(len(origins))}
+
+
+def pick(each: dict[str, np.ndarray], origins: np.ndarray, horizon: int) -> str:
+    """The distribution from per-origin quantile scores (N,) of each of KINDS: the lower scoring
+    of conformal and blend (conformal on a tie) if it beats the Student-t by more than EDGE
+    standard errors of the per-origin differences (:func:`mean_se`, over the origins whose
+    horizons share rows), else the Student-t. One test of the better alternative: testing
+    each in turn let a passing conformal win over a blend that scored lower but did not pass."""
+    best = min(("conformal", "blend"), key=lambda k: float(np.mean(each[k])))
+    d = np.asarray(each[best], dtype=np.float64) - np.asarray(each["studentt"], dtype=np.float64)  # (N,)
+    if not len(d) or not np.all(np.isfinite(d)):
+        return "studentt"
+    return best if float(np.mean(d)) + EDGE * mean_se(d, overlap_lags(origins, horizon)) < 0 else "studentt"
 
 
 def overlap_lags(origins: np.ndarray, horizon: int) -> int:
