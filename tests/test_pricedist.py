@@ -81,7 +81,7 @@ def test_quantiles_centre_on_the_drift_and_widen_with_the_horizon() -> None:
     assert P.fit(y[: P.MIN_RETURNS]) is None  # MIN_RETURNS levels: one return too few
 
 
-def test_the_choice_keeps_the_student_t_unless_another_scores_clearly_lower() -> None:
+def test_the_choice_keeps_the_student_t_unless_another_scores_clearly_lower(monkeypatch: pytest.MonkeyPatch) -> None:
     y, _ = garch_price(2500, 5)
     params = P.fit(y[:2000], 5)
     origins = np.arange(2000, 2400, 5)
@@ -100,12 +100,15 @@ def test_the_choice_keeps_the_student_t_unless_another_scores_clearly_lower() ->
     same = P.choose(params, y, origins, point, exact, QUANTILE_LEVELS)
     assert same["kind"] == "studentt" and same["origins"] == len(origins)  # a tie keeps the Student-t
     assert len(set(same["scores"].values())) == 1
-    # a Student-t three times too wide: its mean with the exact bounds replaces it (the bounds
-    # alone score lower still, but conformal alone is scored, never chosen)
+    # a Student-t three times too wide: it stays by default (nothing is CHOOSABLE) and says so in
+    # its scores; where alternatives are allowed, the better one replaces it
     loose = {**params, "scale": 3.0 * params["scale"]}
     state = P.choose(loose, y, origins, point, exact, QUANTILE_LEVELS)
-    assert state["kind"] == "blend"
+    assert state["kind"] == "studentt"
     assert state["scores"]["conformal"] < state["scores"]["blend"] < state["scores"]["studentt"]
+    for allowed, kind in ((("conformal", "blend"), "conformal"), (("blend",), "blend")):
+        monkeypatch.setattr(P, "CHOOSABLE", allowed)
+        assert P.choose(loose, y, origins, point, exact, QUANTILE_LEVELS)["kind"] == kind
     assert P.choose(None, y, origins, point, exact, QUANTILE_LEVELS) == {}
 
 
