@@ -126,6 +126,12 @@ def sweep(folder: Path) -> str:
     return "\n".join(lines)
 
 
+# 2026-12-07 (cal5), replayed on the sweep of main at e40caaa, mean absolute coverage error 80 / 90
+# on the tuning-half series each was run on (default first): trimpeer0.5 3.7 / 2.6 -> 3.8 / 2.8
+# (11), trim0.5 5.0 / 4.0 -> 6.0 / 4.8 (4), centre 3.7 / 2.6 -> 3.4 / 2.8 (11), centre_bias 5.0 /
+# 4.0 -> 4.2 / 4.2 (4), ratio1 4.1 / 3.2 -> 5.9 / 4.4 (8; taylor +6 -> +16), unnorm 4.1 / 3.2 ->
+# 2.6 / 3.6 (8; ukgas +12 -> -1, but a10 -11 -> -14 and seattle 90% 0 -> -4): none kept
+# (docs/benchmarks.md, step 5)
 # replayed on the dumped fits (--replay): conformal knobs, plus HOOKS of the replay's own
 # (trim: keep the rolling calibration rows whose origin has at least this share of the fit's
 # rows before it; ratio1: no validation-MAE ratio on borrowed rows)
