@@ -290,8 +290,8 @@ def section(rows: list[str], per: dict, epochs: str | None) -> str:
 
 
 EARLIER = (
-    "Earlier runs, this design and these cutoffs: 2026-12-07 06:30, the cal5 branch at 71e3598 "
-    "and before (the Student-t unless the better of conformal and blend beat it by 2 "
+    "Earlier runs, this design and these cutoffs: 2026-12-07 05:54 to 06:26, the cal5 branch at 9c4e603 "
+    "(the Student-t unless the better of conformal and blend beat it by 2 "
     "Diebold-Mariano standard errors; the rows of cac and goog, whose fits took conformal, were "
     "rerun for the table above after a0edec3; the other rows are this run's, and no fit of theirs "
     "switched): ours / GARCH 1.0010, chose 2 / 0 / 31 (cac 1.021, goog 1.010); the per-origin "
@@ -299,7 +299,11 @@ EARLIER = (
     "0.73%) and blend at -0.69% (se 0.43%), so the default now keeps the Student-t "
     "(forecast.pricedist.CHOOSABLE); replayed on its fold tables with the Student-t throughout "
     "(`python -m bench.volatility_lab DIR`, t_new, equal to ours on every unswitched series): "
-    "0.9991; with blend where conformal was taken 0.9996. 2026-12-07 03:16, main at cal4's "
+    "0.9991 (the rerun rows of cac and goog match it: 1.0086 and 0.9985 against 1.009 and 0.998); "
+    "with blend where conformal was taken 0.9996. Fits each choice rule would take off the "
+    "Student-t on the same validation scores (`python -m bench.volatility_lab --choices DIR`): "
+    "conformal or blend in turn with iid errors (main's rule) 6 of 33, the better of the two with "
+    "Diebold-Mariano errors 2, blend alone 4. 2026-12-07 03:16, main at cal4's "
     "merge (the Student-t unless conformal or blend beat it by 2 iid standard errors, in turn): "
     "1.002, chose 1 / 3 / 29 (cac, ftse, goog). 2026-12-07 02:32, main at 900f75f (Student-t "
     "around the chosen member's point, the lowest of three on 48 origins; AutoARIMA a member; "
