@@ -6,6 +6,7 @@ variant of forecast.conformal's knobs and score them on that fold's test rows.
     python -m bench.interval_lab --sweep DIR   # every series, the dense design of bench_intervals
     LAB_VARIANTS=default python -m bench.interval_lab --sweep DIR   # fit and dump only (~20 min a half)
     python -m bench.interval_lab --replay DIR [V1,V2,...]   # REPLAY variants on the dumps, no refit
+    python -m bench.interval_lab --fits DIR KEY...   # per dumped fit: rows' source, early/late size, test PIT
 
 OUT.json: per fold the chosen member, where its calibration came from, and per variant the
 hits of the 80% and 90% bands on every test step (the fit itself runs once, under the default
@@ -238,6 +239,55 @@ def replay(folder: Path, names: list[str]) -> str:
     return table(per)
 
 
+def fits(folder: Path, keys: list[str]) -> str:
+    """Per dumped fit of each series: its chosen member, where its calibration rows came from,
+    how many, the mean |score| of the earlier half of the rows over the later half's (scores at
+    the fit's end-of-series scale), and the share of its test steps (all its folds) whose score
+    falls inside the rows' 10-90% / 5-95% range at that step (the raw rows, before DtACI's
+    levels: what a split-conformal band of those rows would cover)."""
+    import pickle
+
+    from forecast.selection import levels_to_model
+
+    lines = []
+    for key in keys:
+        got = pickle.loads((folder / f"{key}.pkl").read_bytes())
+        groups: dict[int, list[dict[str, Any]]] = {}
+        for f in got["folds"]:
+            groups.setdefault(id(f["fitted"]), []).append(f)
+        for folds in groups.values():
+            fit, state = folds[0]["fitted"], folds[0]["fitted"].conformal
+            cal = np.asarray(fit.calibration)
+            if not state or not len(cal):
+                continue
+            pipe = fit.pipeline
+            factors = np.asarray(state.get("row_scale", np.ones(len(cal))))
+            scores = conformal.cumulate(cal * factors[:, None], pipe.transform, pipe.season)  # (N, H)
+            window, log, s_fit, power = state.get("scale") or (conformal.SCALE_WINDOW, 0.0, 1.0, 0.0)
+            pits = []
+            for f in folds:
+                part = walkforward.rows(f["series"], f["train_start"], f["cutoff"])
+                y = np.asarray(part.y, dtype=np.float64)
+                h = min(len(f["actual"]), scores.shape[1])
+                last = np.asarray(pipe.anchor(y))[None, ...]
+                z = levels_to_model(pipe, fit.predict(part).point[None, :h], last)
+                t = levels_to_model(pipe, np.asarray(f["actual"])[None, :h], last)
+                if z is None or t is None:
+                    continue
+                e = conformal.cumulate(t - z, pipe.transform, pipe.season)[0]  # (h,)
+                if power:
+                    e = e * (s_fit / conformal.local_scale(y, np.array([len(y)]), int(window), bool(log))[0]) ** power
+                pits.append([(scores[:, j] < e[j]).mean() for j in range(h)])
+            pit = np.array(pits)
+            half = len(scores) // 2
+            lines.append(f"{key} cutoff {folds[0]['cutoff']}: {fit.chosen.kind} {fit.chosen.member}, "
+                         f"{state.get('where', '')}, {len(scores)} rows, early / late |score| "
+                         f"{np.mean(np.abs(scores[:half])) / np.mean(np.abs(scores[half:])):.2f}, test steps "
+                         f"inside 10-90% {np.mean((pit >= 0.1) & (pit <= 0.9)):.2f}, 5-95% "
+                         f"{np.mean((pit >= 0.05) & (pit <= 0.95)):.2f}")
+    return "\n".join(lines)
+
+
 def table(per: dict[str, dict[str, tuple[float, float]]]) -> str:
     """Per variant: mean absolute coverage error 80 / 90 overall, on each half, the worst."""
     from bench import bench_intervals as b
@@ -260,6 +310,9 @@ def table(per: dict[str, dict[str, tuple[float, float]]]) -> str:
 def main() -> int:
     if sys.argv[1] == "--sweep":
         print(sweep(Path(sys.argv[2])))
+        return 0
+    if sys.argv[1] == "--fits":
+        print(fits(Path(sys.argv[2]), sys.argv[3:]))
         return 0
     if sys.argv[1] == "--replay":
         print(replay(Path(sys.argv[2]), sys.argv[3].split(",") if len(sys.argv) > 3 else list(REPLAY)))
