@@ -9,9 +9,9 @@ cutoff (`forecast evaluate FILE --window sliding --train-size N --folds F --step
 forecasts from the new rows), and every method forecasts q0.05, q0.1, q0.5, q0.9, q0.95:
 
 - ours (default): the default fit with its default distribution (forecast.pricedist: a
-  Student-t with GARCH volatility around the drift of the returns, unless the conformal bounds
-  around the chosen member's point, or the mean of the two, scored clearly lower on the fit's
-  validation origins);
+  Student-t with GARCH volatility around the drift of the returns; the conformal bounds around
+  the chosen member's point and the mean of the two are scored on the fit's validation origins
+  and, since 2026-12-07, not chosen: forecast.pricedist.CHOOSABLE);
 - studentt net: `--head studentt`, a Student-t on log returns whose scale the net reads from
   the returns in its window;
 - always-t: forecast.pricedist's Student-t fitted at every cutoff on the same closes (centred
@@ -120,7 +120,9 @@ def ours(file: Path, target: str, series: str | None, head: str | None, home: Pa
     if "model" in table:  # the default leaderboard adds baselines and peers: keep the network's rows
         table = table[table["model"] == table["model"].iloc[0]]
     table = table[table["q0.05"].notna()] if "q0.05" in table else table.iloc[0:0]
-    return table, {"spent": spent, "total": total, "chosen": [int(c) for c in chosen]}
+    picks = Path(f"{times}.choices.json")  # per fit: per-origin scores, for replaying the choice's rule
+    return table, {"spent": spent, "total": total, "chosen": [int(c) for c in chosen],
+                   "choices": json.loads(picks.read_text()) if picks.exists() else []}
 
 
 def rolling_quantiles(logp: np.ndarray, cut: int, window: int) -> np.ndarray:
@@ -288,7 +290,22 @@ def section(rows: list[str], per: dict, epochs: str | None) -> str:
 
 
 EARLIER = (
-    "Earlier runs, this design and these cutoffs: 2026-12-07 02:32, main at 900f75f (Student-t "
+    "Earlier runs, this design and these cutoffs: 2026-12-07 05:54 to 06:26, the cal5 branch at 9c4e603 "
+    "(the Student-t unless the better of conformal and blend beat it by 2 "
+    "Diebold-Mariano standard errors; the rows of cac and goog, whose fits took conformal, were "
+    "rerun for the table above after a0edec3; the other rows are this run's, and no fit of theirs "
+    "switched): ours / GARCH 1.0010, chose 2 / 0 / 31 (cac 1.021, goog 1.010); the per-origin "
+    "validation scores it recorded, per series, put conformal at the Student-t's -0.14% (se "
+    "0.73%) and blend at -0.69% (se 0.43%), so the default now keeps the Student-t "
+    "(forecast.pricedist.CHOOSABLE); replayed on its fold tables with the Student-t throughout "
+    "(`python -m bench.volatility_lab DIR`, t_new, equal to ours on every unswitched series): "
+    "0.9991 (the rerun rows of cac and goog match it: 1.0086 and 0.9985 against 1.009 and 0.998); "
+    "with blend where conformal was taken 0.9996. Fits each choice rule would take off the "
+    "Student-t on the same validation scores (`python -m bench.volatility_lab --choices DIR`): "
+    "conformal or blend in turn with iid errors (main's rule) 6 of 33, the better of the two with "
+    "Diebold-Mariano errors 2, blend alone 4. 2026-12-07 03:16, main at cal4's "
+    "merge (the Student-t unless conformal or blend beat it by 2 iid standard errors, in turn): "
+    "1.002, chose 1 / 3 / 29 (cac, ftse, goog). 2026-12-07 02:32, main at 900f75f (Student-t "
     "around the chosen member's point, the lowest of three on 48 origins; AutoARIMA a member; "
     "halves in two parallel processes, load 1.5-7, `BENCH_VOLATILITY_NET=0`): ours / GARCH "
     "1.018, ours / rolling-20 0.995, 90% coverage 0.899, chose 8 / 7 / 18, +9.2% evaluate time. "

@@ -2,6 +2,7 @@
 
     BENCH_VOLATILITY_CACHE=DIR python -m bench.run --only volatility   # writes DIR/KEY.json, DIR/KEY-ours.csv
     python -m bench.volatility_lab DIR
+    python -m bench.volatility_lab --choices DIR   # the distribution choice's validation scores, per rule
 
 For every series with both files in DIR: the same closes and cutoffs as the bench, ours'
 point forecasts from its fold rows, and forecast.pricedist's volatility model refitted where
@@ -115,8 +116,14 @@ def series_scores(key: str, file: Path, target: str, series: str | None, cache: 
         assert params is not None
         point = table[table["cutoff"] == cutoff]["yhat"].to_numpy()
         truth.append(y[cut : cut + HORIZON])
-        for name, q in {"ours": table[table["cutoff"] == cutoff][[f"q{v:g}" for v in LEVELS]].to_numpy(),
-                        **variants(y, cut, params, point)}.items():
+        ours = table[table["cutoff"] == cutoff][[f"q{v:g}" for v in LEVELS]].to_numpy()
+        more = variants(y, cut, params, point)
+        if bench["ours_time"]["chosen"] != [0, 0, 0]:  # a price fit: where it left the Student-t, blend instead
+            switched = not np.allclose(ours, more["t_new"], rtol=1e-9)
+            more["blend_if_left"] = (ours + more["t_new"]) / 2 if switched else more["t_new"]
+        else:  # not price-like (gold): no distribution, so every replay of one is ours
+            more = {k: ours for k in more} | {"blend_if_left": ours}
+        for name, q in {"ours": ours, **more}.items():
             preds.setdefault(name, []).append(q)
     yy = np.concatenate(truth)
     out = {}
@@ -127,7 +134,47 @@ def series_scores(key: str, file: Path, target: str, series: str | None, cache: 
     return out
 
 
+def choices(cache: Path) -> str:
+    """From the per-origin validation scores the bench recorded (DIR/KEY.json's ours_time
+    choices): per series, the mean relative difference of conformal and blend to the Student-t
+    over its fits, their mean and standard error over series, and how many fits each rule
+    would take off the Student-t."""
+    diffs: dict[str, dict[str, float]] = {}
+    taken = {"conformal or blend, in turn, iid": 0, "better of the two, DM": 0, "blend alone, DM": 0}
+    for key, *_ in CASES:
+        path = cache / f"{key}.json"
+        for c in json.loads(path.read_text())["ours_time"].get("choices", []) if path.exists() else []:
+            each = {k: np.asarray(v) for k, v in c["each"].items()}
+            origins, horizon = np.asarray(c["origins"]), int(c["horizon"])
+            for k in ("conformal", "blend"):
+                d = each[k] - each["studentt"]
+                diffs.setdefault(k, {}).setdefault(key, []).append(float(np.mean(d) / np.mean(each["studentt"])))
+            iid = [k for k in ("conformal", "blend")
+                   if np.mean(each[k] - each["studentt"]) + pricedist.EDGE * pricedist.mean_se(
+                       each[k] - each["studentt"], 0) < 0]
+            taken["conformal or blend, in turn, iid"] += bool(iid)
+            saved = pricedist.CHOOSABLE
+            try:
+                for rule, allowed in (("better of the two, DM", ("conformal", "blend")),
+                                      ("blend alone, DM", ("blend",))):
+                    pricedist.CHOOSABLE = allowed
+                    taken[rule] += pricedist.pick(each, origins, horizon) != "studentt"
+            finally:
+                pricedist.CHOOSABLE = saved
+    lines = []
+    for k, got in diffs.items():
+        m = np.array([np.mean(v) for v in got.values()])
+        lines.append(f"{k}: {100 * m.mean():+.2f}% of the Student-t's validation score over {len(m)} series "
+                     f"(se {100 * m.std(ddof=1) / np.sqrt(len(m)):.2f}%): "
+                     + " ".join(f"{s} {100 * v:+.1f}%" for s, v in zip(got, m, strict=True)))
+    lines.append("fits taken off the Student-t: " + ", ".join(f"{r} {n}" for r, n in taken.items()))
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
+    if argv[0] == "--choices":
+        print(choices(Path(argv[1])))
+        return 0
     cache, home = Path(argv[0]), Path(tempfile.mkdtemp(prefix="volatility-lab-"))
     per = {k: s for k, f, t, s0 in CASES if (s := series_scores(k, f, t, s0, cache, home)) is not None}
     names = list(next(iter(per.values())))

@@ -81,7 +81,7 @@ def test_quantiles_centre_on_the_drift_and_widen_with_the_horizon() -> None:
     assert P.fit(y[: P.MIN_RETURNS]) is None  # MIN_RETURNS levels: one return too few
 
 
-def test_the_choice_keeps_the_student_t_unless_another_scores_clearly_lower() -> None:
+def test_the_choice_keeps_the_student_t_unless_another_scores_clearly_lower(monkeypatch: pytest.MonkeyPatch) -> None:
     y, _ = garch_price(2500, 5)
     params = P.fit(y[:2000], 5)
     origins = np.arange(2000, 2400, 5)
@@ -100,10 +100,15 @@ def test_the_choice_keeps_the_student_t_unless_another_scores_clearly_lower() ->
     same = P.choose(params, y, origins, point, exact, QUANTILE_LEVELS)
     assert same["kind"] == "studentt" and same["origins"] == len(origins)  # a tie keeps the Student-t
     assert len(set(same["scores"].values())) == 1
-    # a Student-t three times too wide: the exact bounds (or their mean with it) replace it
+    # a Student-t three times too wide: it stays by default (nothing is CHOOSABLE) and says so in
+    # its scores; where alternatives are allowed, the better one replaces it
     loose = {**params, "scale": 3.0 * params["scale"]}
     state = P.choose(loose, y, origins, point, exact, QUANTILE_LEVELS)
-    assert state["kind"] == min(state["scores"], key=lambda k: state["scores"][k]) != "studentt"
+    assert state["kind"] == "studentt"
+    assert state["scores"]["conformal"] < state["scores"]["blend"] < state["scores"]["studentt"]
+    for allowed, kind in ((("conformal", "blend"), "conformal"), (("blend",), "blend")):
+        monkeypatch.setattr(P, "CHOOSABLE", allowed)
+        assert P.choose(loose, y, origins, point, exact, QUANTILE_LEVELS)["kind"] == kind
     assert P.choose(None, y, origins, point, exact, QUANTILE_LEVELS) == {}
 
 
@@ -169,3 +174,16 @@ def test_train_says_which_distribution_and_why(tmp_path: Path, capsys: pytest.Ca
     assert len(said) == 1 and opening[dist["kind"]] in said[0]
     code, out, _ = invoke(capsys, "predict", "--json")
     assert code == 0, out
+
+
+def test_the_choice_counts_overlapping_horizons_in_its_standard_error() -> None:
+    assert P.overlap_lags(np.arange(0, 100, 5), 5) == 0  # one horizon apart: nothing shared
+    assert P.overlap_lags(np.arange(0, 100, 3), 5) == 1
+    assert P.overlap_lags(np.arange(0, 100, 1), 5) == 4
+    rng = np.random.default_rng(0)
+    iid = rng.normal(size=400)
+    assert P.mean_se(iid, 0) == pytest.approx(np.std(iid, ddof=1) / np.sqrt(400))
+    shared = np.convolve(rng.normal(size=404), np.ones(5) / 5, mode="valid")  # (400,) MA(4): overlapping rows
+    assert P.mean_se(shared, 4) > 1.5 * P.mean_se(shared, 0)  # an MA(4): the autocovariances count
+    assert P.mean_se(-np.diff(iid), 4) >= P.mean_se(-np.diff(iid), 0)  # never below the iid error
+    assert P.mean_se(iid[:1], 4) == np.inf
