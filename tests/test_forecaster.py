@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from forecast import conformal
+from forecast import forecaster as F
 from forecast.config import DataSpec, ModelConfig, RunConfig, TrainConfig, WindowConfig
 from forecast.data.csv import read_csv_series
 from forecast.data.series import SeriesData
@@ -305,3 +306,65 @@ def test_a_never_negative_series_is_never_forecast_negative(
         for q, values in shifted.quantiles.items():
             np.testing.assert_array_equal(given.quantiles[q], expect(values))
         assert (float(given.point.min()) >= 0) == clipped
+
+
+# ---------------------------------------------------------------- the chosen net refit on every window
+
+
+Calls = list[tuple[int, int, int]]
+
+
+def _validated(monkeypatch: pytest.MonkeyPatch) -> tuple[SeriesData, "F._Candidate", Forecaster, Calls]:
+    """A trained candidate on a short series, the fit around it forced to use its net, and a
+    record (training windows, validation windows, epochs) of each later train_members call."""
+    series = series_of(wave(120))
+    run = resolve_run(RunConfig(window=WindowConfig(8, 2, "level"), model=TINY.model,
+                                train=TrainConfig(epochs=12, patience=0, device="cpu")), series)
+    candidate = F._train_one(series, run, "lstm", None, None)
+    assert candidate.report.best_epoch >= 1 and not candidate.report.kept_initial
+    fitted = F._floor(series, run, [candidate])
+    forced = replace(fitted, choice=fitted.choice | {"member": "lstm", "kind": "net"})
+    calls: list[tuple[int, int, int]] = []
+    real = F.train_members
+
+    def recorded(build, seeds, x_train, y_train, x_val, y_val, config, **kw):  # type: ignore[no-untyped-def]
+        calls.append((len(x_train), len(x_val), int(config.epochs)))
+        return real(build, seeds, x_train, y_train, x_val, y_val, config, **kw)
+
+    monkeypatch.setattr(F, "train_members", recorded)
+    return series, candidate, forced, calls
+
+
+def test_a_chosen_net_is_refit_on_every_window_for_its_best_epochs(monkeypatch: pytest.MonkeyPatch) -> None:
+    series, candidate, forced, calls = _validated(monkeypatch)
+    refit = F._refit(series, forced, candidate, None)
+    assert calls == [(len(candidate.x), 0, candidate.report.best_epoch)]  # the tail and the gap too
+    gaps = [float((refit.net.state_dict()[k] - v).abs().max()) for k, v in candidate.net.state_dict().items()]
+    assert max(gaps) > 1e-4  # a new net, not the validated one
+    np.testing.assert_array_equal(refit.calibration, forced.calibration)  # out-of-sample rows kept
+    assert refit.residuals.shape == (len(candidate.x),)  # the refit net's one-step errors
+    assert refit.predict(series).point.shape == (2,)
+
+
+@pytest.mark.parametrize("why", ["baseline", "kept_initial", "long"])
+def test_a_net_is_not_refit_when_it_is_not_used_learned_nothing_or_has_many_windows(
+    monkeypatch: pytest.MonkeyPatch, why: str
+) -> None:
+    series, candidate, forced, calls = _validated(monkeypatch)
+    if why == "baseline":
+        forced = replace(forced, choice=forced.choice | {"member": "naive", "kind": "baseline"})
+    elif why == "kept_initial":
+        candidate = replace(candidate, report=replace(candidate.report, kept_initial=True))
+    else:
+        monkeypatch.setattr(F, "REFIT_WINDOWS", len(candidate.x))
+    assert F._refit(series, forced, candidate, None) is forced
+    assert calls == []
+
+
+def test_a_refit_stopped_by_ctrl_c_keeps_the_validated_net_and_says_interrupted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    series, candidate, forced, calls = _validated(monkeypatch)
+    stopped = F._refit(series, forced, candidate, lambda stats: True)  # stop after the first step
+    assert len(calls) == 1 and stopped.net is forced.net
+    assert stopped.report is not None and stopped.report.interrupted
