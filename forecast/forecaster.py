@@ -523,7 +523,7 @@ def _refit(series: SeriesData, forecaster: Forecaster, candidate: _Candidate,
     if forecaster.chosen.kind == "net":  # a member's step errors stay the comb's own
         residuals = point_errors(net, candidate.x[recent], candidate.y[recent])[:, 0].copy()
     return replace(forecaster, net=net, residuals=residuals,
-                   report=replace(report, seconds=report.seconds + again.seconds))
+                   report=replace(report, seconds=report.seconds + again.seconds, refit_windows=len(candidate.x)))
 
 
 SEEDS_SMALL, SEEDS_LARGE = 1, 1  # nets in the default seed ensemble, under / over SMALL_DATA_WINDOWS

@@ -57,6 +57,7 @@ class TrainReport:
     interrupted: bool = False  # an on_step hook stopped it (Ctrl-C); the best weights so far are kept
     precision: str = "fp32"  # the arithmetic of the training forward passes (weights are fp32)
     skipped_steps: int = 0  # fp16 steps skipped for gradients that overflowed
+    refit_windows: int = 0  # then retrained on this many windows, the tail included (forecaster._refit)
 
 
 STEP_BUDGET, MIN_EPOCHS, MAX_EPOCHS = 600, 5, 300

@@ -36,3 +36,16 @@ def test_list_shows_whole_names(model_home: Path, capsys: pytest.CaptureFixture[
     assert code == 0
     assert "…" not in out
     assert name in "".join(line.strip("│ ").split("│")[0].strip() for line in out.splitlines())
+
+
+def test_train_and_show_say_when_a_short_series_net_was_retrained_on_every_window(
+        model_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Airline's default fit chooses its net (a short series: under 500 windows), which is then
+    trained again on every window; train's note and show's row say how many."""
+    code, _, err = invoke(capsys, "train", ROOT / "sample_data" / "sktime_airline.csv")
+    assert code == 0, err
+    code, shown, _ = invoke(capsys, "models", "show", "sktime_airline-lstm", "--json")
+    info = json.loads(shown)
+    windows = info["training"]["refit_windows"]
+    assert info["forecasts_with"]["kind"] in ("net", "comb") and windows > 0
+    assert f"trained again on all {windows} windows" in " ".join(err.split())

@@ -343,6 +343,7 @@ def test_a_chosen_net_is_refit_on_every_window_for_its_best_epochs(monkeypatch: 
     assert max(gaps) > 1e-4  # a new net, not the validated one
     np.testing.assert_array_equal(refit.calibration, forced.calibration)  # out-of-sample rows kept
     assert refit.residuals.shape == (len(candidate.x),)  # the refit net's one-step errors
+    assert refit.report.refit_windows == len(candidate.x) and forced.report.refit_windows == 0  # train says so
     assert refit.predict(series).point.shape == (2,)
 
 

@@ -125,6 +125,7 @@ def _sections(info: dict[str, Any]) -> list[tuple[str, list[tuple[str, Any]]]]:
                        f"(max {train.get('epochs')}, patience {train.get('patience')})"),
             ("validation loss", training.get("best_val_loss")),
             ("kept the starting forecast", training.get("kept_initial")),
+            ("retrained on every window", training.get("refit_windows") or "no"),
             ("learning rate", train.get("lr")), ("batch size", train.get("batch_size")),
             ("seconds", training.get("seconds")), ("device", training.get("device")),
             *[(f"metric {k}", v) for k, v in (info.get("metrics") or {}).items()],

@@ -135,7 +135,10 @@ def train(
          f"forecasts {mean}; forecast evaluate compares the model with the baselines"]
         if rep.kept_initial else []
     )
-    render.notes([*result.series.notes, *kept, *_interval_note(fc), *_interrupt_note(rep)])
+    refit = ([f"the chosen net was then trained again on all {rep.refit_windows} windows, the validation "
+              f"tail included, for the {rep.best_epoch} epochs the tail chose (a short series: the "
+              "newest rows train it too)"] if rep.refit_windows else [])
+    render.notes([*result.series.notes, *kept, *refit, *_interval_note(fc), *_interrupt_note(rep)])
     val = f", val loss {rep.best_val_loss:.4f}" if rep.best_val_loss is not None else ""
     stop = " (interrupted)" if rep.interrupted else " (early stop)" if rep.stopped_early else ""
     render.out.print(
