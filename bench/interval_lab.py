@@ -112,19 +112,7 @@ def sweep(folder: Path) -> str:
             if h80:
                 per.setdefault(name, {})[key] = (100 * (np.mean(h80) - 0.8), 100 * (np.mean(h90) - 0.9),
                                                  float(np.mean(w90)))
-    lines = ["| variant | all 80 / 90 | worst | tuning half | check half | worst series |", "|---|---|---|---|---|---|"]
-    for name, got in per.items():
-        keys = list(got)
-        tune, check = b.halves(keys)
-        cells = []
-        for part in (keys, tune, check):
-            e = np.abs(np.array([got[k][:2] for k in part])).reshape(-1, 2)
-            cells.append(f"{e[:, 0].mean():.1f} / {e[:, 1].mean():.1f}" if len(e) else "-")
-        e = np.abs(np.array([got[k][:2] for k in keys]))
-        ranked = sorted(keys, key=lambda k: -max(abs(got[k][0]), abs(got[k][1])))[:5]
-        worst = ", ".join(f"{k} {max(got[k][:2], key=abs):+.0f}" for k in ranked)
-        lines.append(f"| {name} | {cells[0]} | {e.max():.1f} | {cells[1]} | {cells[2]} | {worst} |")
-    return "\n".join(lines)
+    return table(per)
 
 
 # 2026-12-07 (cal5), replayed on the sweep of main at e40caaa, mean absolute coverage error 80 / 90
