@@ -98,6 +98,11 @@ class Choice:
                    or (OLD_COMB_MEMBERS if data["kind"] == "comb" else ()),
                    str(data.get("anchor", "")))
 
+    def statistical_pick(self) -> str:
+        """Step 1's member (choose_with_peers): the lowest at the wide origins when it beat the
+        anchor by more than MARGIN there, else the anchor."""
+        return statistical_pick(self.wide, self.anchor) if self.anchor in self.wide else self.anchor
+
     def note(self) -> str:
         """'chose seasonal_naive: validation MAE 12.1 vs lstm 14.3, ...' for the train command."""
         label = "MAE" if self.metric == "mae" else "error rate"
@@ -112,7 +117,11 @@ class Choice:
         if self.anchor and self.member == self.anchor:
             text += f"; nothing beat it by more than {MARGIN:.0%} at {self.wide_windows} origins"
         elif self.anchor and self.kind in ("net", "comb"):
-            text += "; lower on the net's validation tail than the statistical members' choice"
+            step1 = self.statistical_pick()
+            text += (f"; lower on the net's validation tail than {step1} ({self.scores[step1]:.4g}), "
+                     f"the statistical members' choice at {self.wide_windows} origins"
+                     if step1 in self.scores else "; lower on the net's validation tail than the "
+                     "statistical members' choice")
         elif self.anchor:
             text += f"; it beat {self.anchor} by more than {MARGIN:.0%} at {self.wide_windows} origins"
         if self.wide and self.wide_windows > self.windows:
@@ -311,6 +320,13 @@ def check_choice(choice: Choice, net_name: str) -> None:
         raise ValueError(f"season {choice.season} out of range")
 
 
+def statistical_pick(wide: dict[str, float], anchor: str) -> str:
+    """Step 1 of choose_with_peers: the member lowest at the wide origins when its MAE there is
+    over MARGIN lower than the anchor's, else the anchor."""
+    first = min(wide, key=lambda k: wide[k])
+    return first if wide[first] < (1 - MARGIN) * wide[anchor] else anchor
+
+
 def widen(tail: np.ndarray, first_allowed: int) -> np.ndarray:
     """The tail's origins (N,), preceded by earlier consecutive ones down to STAT_ORIGINS in all
     (none before ``first_allowed``): where the statistical members and baselines are scored.
@@ -379,8 +395,7 @@ def choose_with_peers(
     wide_scores = {name: score(f, truth, False) for name, f in stat.items()}
     anchor = (PRICE_ANCHOR if PRICE_ANCHOR in stat else "drift") if price_like else (
         "naive" if MEDIAN not in stat else MEDIAN)
-    first = min(wide_scores, key=lambda k: wide_scores[k])
-    pick = first if wide_scores[first] < (1 - MARGIN) * wide_scores[anchor] else anchor
+    pick = statistical_pick(wide_scores, anchor)
     forecasts = {name: f[offset:] for name, f in stat.items()}
     tail_truth = truth[offset:]
     scored = {name: f for name, f in nets.items() if f is not None}

@@ -424,3 +424,14 @@ def test_a_log_drift_path_at_temperature_zero_is_its_forecast() -> None:
     path = baseline_paths("log_drift", history, 4, 3, season=1, errors=np.zeros(0), transform="logret",
                           temperature=0.0, seed=0)
     assert path.shape == (1, 4) and np.allclose(path[0], B.log_drift(history, 4))
+
+
+def test_the_note_names_the_statistical_choice_the_net_beat() -> None:
+    def chosen(autoets: float) -> Choice:
+        return Choice("lstm", "net", "mae", {"lstm": 1.0, "median": 2.5, "autoets": 1.8}, 8, "validation tail", 12,
+                      {"median": 2.0, "autoets": autoets, "naive": 3.0}, 24, ("autoets", "autotheta"), "median")
+
+    assert chosen(1.5).statistical_pick() == "autoets"  # 20% better than the anchor at the wide origins
+    assert chosen(1.7).statistical_pick() == "median"  # not enough: the anchor stays
+    assert "than autoets (1.8), the statistical members' choice at 24 origins" in chosen(1.5).note()
+    assert "than median (2.5), the statistical members' choice at 24 origins" in chosen(1.7).note()
