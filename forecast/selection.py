@@ -293,9 +293,6 @@ def choose(
     return Choice(best, "baseline", metric, scores, len(origins), where, season), forecasts
 
 
-KINDS = ("net", "baseline", "peer", "median", "comb")  # what a saved choice's kind may be
-
-
 def check_choice(choice: Choice, net_name: str) -> None:
     """A saved choice, exactly (ValueError otherwise: a damaged or crafted bundle): the net; a
     class baseline for class targets (metric error_rate); for numbers a simple or price baseline,
