@@ -625,65 +625,25 @@ def with_choice(g: Genuine, **fields: Any) -> bytes:
     return save_v2({**g.payload, "choice": {**(g.payload.get("choice") or {}), **fields}})
 
 
-@hostile("v2-choice-unknown-baseline")
-def _(marker: Path, g: Genuine) -> bytes:
-    return with_choice(g, member="__import__('os').system('touch pwned')", kind="baseline")
-
-
-@hostile("v2-choice-unknown-kind")
-def _(marker: Path, g: Genuine) -> bytes:
-    return with_choice(g, member="naive", kind="eval")
-
-
-@hostile("v2-choice-peer-as-baseline")
-def _(marker: Path, g: Genuine) -> bytes:
-    return with_choice(g, member="autoets", kind="baseline")
-
-
-@hostile("v2-choice-baseline-as-peer")
-def _(marker: Path, g: Genuine) -> bytes:
-    return with_choice(g, member="naive", kind="peer")
-
-
-@hostile("v2-choice-another-net")
-def _(marker: Path, g: Genuine) -> bytes:
-    """kind net, but not the bundle's own network."""
-    return with_choice(g, member="gru", kind="net")
-
-
-@hostile("v2-choice-class-baseline-for-numbers")
-def _(marker: Path, g: Genuine) -> bytes:
-    return with_choice(g, member="majority", kind="baseline", metric="mae")
-
-
-@hostile("v2-choice-unknown-metric")
-def _(marker: Path, g: Genuine) -> bytes:
-    return with_choice(g, member="naive", kind="baseline", metric="rmse; import os")
-
-
-@hostile("v2-choice-unknown-statistical-member")
-def _(marker: Path, g: Genuine) -> bytes:
-    return with_choice(g, member="median", kind="median", members=["autoets", "os.system"], anchor="median")
-
-
-@hostile("v2-choice-repeated-statistical-member")
-def _(marker: Path, g: Genuine) -> bytes:
-    return with_choice(g, member="median", kind="median", members=["autoets", "autoets"], anchor="median")
-
-
-@hostile("v2-choice-unknown-anchor")
-def _(marker: Path, g: Genuine) -> bytes:
-    return with_choice(g, member="median", kind="median", members=["autoets", "autotheta"], anchor="eval")
-
-
-@hostile("v2-choice-season-zero")
-def _(marker: Path, g: Genuine) -> bytes:
-    return with_choice(g, member="seasonal_naive", kind="baseline", season=0)
-
-
-@hostile("v2-choice-season-huge")
-def _(marker: Path, g: Genuine) -> bytes:
-    return with_choice(g, member="seasonal_naive", kind="baseline", season=10**12)
+# each a genuine bundle with these fields of its saved choice changed
+CHOICE_ATTACKS: dict[str, dict[str, Any]] = {
+    "unknown-baseline": {"member": "__import__('os').system('touch pwned')", "kind": "baseline"},
+    "unknown-kind": {"member": "naive", "kind": "eval"},
+    "peer-as-baseline": {"member": "autoets", "kind": "baseline"},
+    "baseline-as-peer": {"member": "naive", "kind": "peer"},
+    "another-net": {"member": "gru", "kind": "net"},  # kind net, but not the bundle's own network
+    "class-baseline-for-numbers": {"member": "majority", "kind": "baseline", "metric": "mae"},
+    "unknown-metric": {"member": "naive", "kind": "baseline", "metric": "rmse; import os"},
+    "unknown-statistical-member": {"member": "median", "kind": "median", "members": ["autoets", "os.system"],
+                                   "anchor": "median"},
+    "repeated-statistical-member": {"member": "median", "kind": "median", "members": ["autoets", "autoets"],
+                                    "anchor": "median"},
+    "unknown-anchor": {"member": "median", "kind": "median", "members": ["autoets", "autotheta"], "anchor": "eval"},
+    "season-zero": {"member": "seasonal_naive", "kind": "baseline", "season": 0},
+    "season-huge": {"member": "seasonal_naive", "kind": "baseline", "season": 10**12},
+}
+for _name, _fields in CHOICE_ATTACKS.items():
+    hostile(f"v2-choice-{_name}")(lambda marker, g, fields=_fields: with_choice(g, **fields))
 
 
 @hostile("v2-choice-not-a-table")

@@ -375,12 +375,12 @@ def test_a_price_net_that_kept_its_starting_weights_is_not_a_candidate(sample_da
     assert msft.price_like and fc.report is not None and fc.report.kept_initial
     assert fc.chosen.kind != "net" and "lstm" not in fc.chosen.scores and "comb" not in fc.chosen.scores
     assert fc.chosen.member == "log_drift"  # the anchor: nothing beat it by 20% on these 600 days
-    if fc.chosen.kind == "baseline":  # generate's volatility test reads its one-step errors at every window
-        y, windows = msft.y, len(msft) - 1 - 20 - 5 + 1  # logret drops a row
-        assert fc.residuals.shape == (windows,)
-        last = len(y) - 5  # the last window's origin: its first target is y[last]
-        step = B.BASELINES.get(fc.chosen.member, B.PRICE_BASELINES.get(fc.chosen.member))(y[:last], 1)[0]
-        assert fc.residuals[-1] == pytest.approx(np.log(y[last] / step) / fc.pipeline.scaler.scale[0])
+    # a baseline: generate's volatility test reads its one-step errors at every window
+    y, windows = msft.y, len(msft) - 1 - 20 - 5 + 1  # logret drops a row
+    assert fc.residuals.shape == (windows,)
+    last = len(y) - 5  # the last window's origin: its first target is y[last]
+    step = B.log_drift(y[:last], 1)[0]
+    assert fc.residuals[-1] == pytest.approx(np.log(y[last] / step) / fc.pipeline.scaler.scale[0])
     learned = fit(msft, replace(stuck, train=replace(WEAK.train, min_improvement=-1.0)))  # any epoch counts
     assert not learned.report.kept_initial and "lstm" in learned.chosen.scores
 

@@ -127,14 +127,12 @@ def train(
     mean = ("no seasonal change: seasonal naive"
             if fc.pipeline.transform in ("sdiff", "slogret") else "the mean (for log returns: the drift)")
     net_out = result.series.price_like and fc.run.model.name not in fc.chosen.scores
+    consequence = ("learned nothing: its forecast, the training part's mean log return, is log_drift's "
+                   "from fewer rows, and it took no part in the choice" if net_out else
+                   f"forecasts {mean}; forecast evaluate compares the model with the baselines")
     kept = [fc.chosen.note()] + (
-        ["no epoch beat the training-mean forecast by 1% on the validation tail, so the network "
-         "learned nothing: its forecast, the training part's mean log return, is log_drift's from "
-         "fewer rows, and it took no part in the choice"] if rep.kept_initial and net_out else
-        ["no epoch beat the training-mean forecast by 1% on the validation tail, so the network "
-         f"forecasts {mean}; forecast evaluate compares the model with the baselines"]
-        if rep.kept_initial else []
-    )
+        [f"no epoch beat the training-mean forecast by 1% on the validation tail, so the network {consequence}"]
+        if rep.kept_initial else [])
     refit = ([f"the chosen net was then trained again on all {rep.refit_windows} windows, the validation "
               f"tail included, for the {rep.best_epoch} epochs the tail chose (a short series: the "
               "newest rows train it too)"] if rep.refit_windows else [])
