@@ -52,7 +52,7 @@ def cases(only: list[str]) -> dict[str, tuple[dict, list[float] | None, float | 
 
 
 def net_mase(settings: dict, scales: list[float] | None, transform: str, seeds: list[int],
-             named: bool) -> tuple[str, list[float]] | None:
+             named: bool, kept: list | None = None) -> tuple[str, list[float]] | None:
     """The default fit's own net on each fold: (the transform it trained on, MASE per seed)."""
     import torch
 
@@ -84,8 +84,26 @@ def net_mase(settings: dict, scales: list[float] | None, transform: str, seeds: 
             point = fitted.pipeline.to_levels(z, fitted.pipeline.anchor(part.y))  # (H,)
             scale = scales[k] if scales else float(np.mean(np.abs(y[season:cut] - y[: cut - season])))
             scores.append(float(np.mean(np.abs(y[cut : cut + horizon] - point))) / scale)
+            if kept is not None:
+                kept.append({"seed": seed, "fold": k, "forecast": [float(v) for v in point]})
         per_seed.append(float(np.mean(scores)))
     return str(recipe.window.transform), per_seed
+
+
+def _refit_always() -> None:
+    """Patch forecaster._refit so that a short series' net is refit whatever the fit chose."""
+    from dataclasses import replace
+
+    import forecast.forecaster as F
+
+    original = F._refit
+
+    def refit(series, forecaster, candidate, on_step):  # type: ignore[no-untyped-def]
+        as_net = replace(forecaster, choice={**forecaster.choice, "member": candidate.name, "kind": "net"})
+        out = original(series, as_net, candidate, on_step)
+        return replace(out, choice=forecaster.choice)
+
+    F._refit = refit
 
 
 def main() -> None:
@@ -93,20 +111,30 @@ def main() -> None:
     parser.add_argument("--transform", default="auto")
     parser.add_argument("--seeds", default="0", help="comma-separated seeds (fold seeds as evaluate's)")
     parser.add_argument("--only", default="", help="comma-separated keys (airline and tuning keys)")
+    parser.add_argument("--refit-always", action="store_true",
+                        help="refit the net on every window whatever the fit chose (as if comb were chosen)")
+    parser.add_argument("--save", default="", help="write every fold's net forecast to this JSON file")
     opts = parser.parse_args()
     import torch
 
     torch.set_num_threads(1)  # as walkforward's one_thread: the same numbers as evaluate
+    if opts.refit_always:
+        _refit_always()
     only = [k for k in opts.only.split(",") if k]
     seeds = [int(s) for s in opts.seeds.split(",")]
+    saved: dict[str, dict] = {}
     print("| series | transform | net MASE (mean of seeds) | per seed | best statistical | time |")
     print("|---|---|---|---|---|---|")
     for key, (settings, scales, stat) in cases(only).items():
         started = time.perf_counter()
-        result = net_mase(settings, scales, opts.transform, seeds, key in only)
+        kept: list = []
+        result = net_mase(settings, scales, opts.transform, seeds, key in only, kept)
         if result is None:
             continue
         transform, per_seed = result
+        saved[key] = {"transform": transform, "folds": kept}
+        if opts.save:
+            Path(opts.save).write_text(json.dumps(saved))
         stat_text = f"{stat:.3f}" if stat is not None else ""
         print(f"| {key} | {transform} | **{np.mean(per_seed):.3f}** | "
               f"{' / '.join(f'{s:.3f}' for s in per_seed)} | {stat_text} | "
