@@ -92,7 +92,8 @@ def main() -> None:
         rows.append((geo(values), name, sum(v <= 1 + 1e-9 for v in values),
                      sum(r[name] <= r["_floor"] + 1e-9 for r in results.values())))
     rows.sort()
-    print(f"{len(results)} series; geometric mean of MASE / best statsforecast model, series ahead, series at the floor")
+    print(f"{len(results)} series; geometric mean of MASE / best statsforecast model, "
+          "series ahead, series at the floor")
     for g, name, ahead, floor in rows[: opts.top]:
         print(f"  {g:.3f}  ahead {ahead:2d}  floor {floor:2d}  {name}")
     singles = [r for r in rows if "[" not in r[1]]

@@ -45,7 +45,8 @@ def main() -> None:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
                         model = getattr(sf, cls)(season_length=m if m <= 168 else 1, **options)
-                        f = np.asarray(model.forecast(y=np.array(y[:end][-1024:], dtype=float), h=horizon)["mean"], dtype=float)
+                        history = np.array(y[:end][-1024:], dtype=float)  # a writable copy (AutoCES)
+                        f = np.asarray(model.forecast(y=history, h=horizon)["mean"], dtype=float)
                 except Exception as exc:  # noqa: BLE001 -- a study: note and go on
                     print(key, name, "failed:", str(exc).splitlines()[0])
                     break
