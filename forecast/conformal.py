@@ -60,7 +60,7 @@ Weighted conformal (Barber, Candes, Ramdas & Tibshirani 2023), opt-in: each row 
 the age of its origin (:func:`weighted_levels`, WEIGHT_HALF_LIFE or WEIGHT_N_EFF), so growing
 or settling errors are tracked by the recent rows. Not the default: on session 8's 30 cached
 fits no decay beat the unweighted bound on both halves (tuning 3.8 / 2.6 at best against 3.9 /
-2.7, check 4.9 / 3.9 at best against 5.3 / 3.7; a10 -11 -> -6 at strong decay, but gasoline
+2.7, check 4.7 / 3.3 at best against 5.3 / 3.7; a10 -11 -> -6 at strong decay, but gasoline
 -2 -> +8 and usaccdeaths +0 -> +12; docs/benchmarks.md, step 6).
 
 Everything here is plain numpy; the state a fit saves is plain data (:func:`calibrate`).
@@ -109,6 +109,9 @@ SCALE_POWER = 1.0
 WEIGHT_HALF_LIFE = 0.0
 WEIGHT_N_EFF = 0.0
 WEIGHT_TEST = 1.0  # the test point's weight (the paper's 1; 0: a plain weighted quantile, bench only)
+# weights only on rows whose later half's mean |score| is above WEIGHT_GROWTH x the earlier
+# half's (growing errors); 0: on every fit
+WEIGHT_GROWTH = 0.0
 
 
 def cumulate(errors: np.ndarray, transform: str, season: int = 1) -> np.ndarray:
@@ -283,7 +286,8 @@ def calibrate(errors: np.ndarray, transform: str, season: int, levels: tuple[flo
     """The plain-data state predictions need: the adaptive levels per nominal level and step
     (DtACI, or ACI with step ``gamma`` when one is given or ADAPT is "aci"; nominal with ADAPT
     "none"), with rows measured at time-ordered ``origins`` weighted by age when
-    WEIGHT_HALF_LIFE > 0 (:func:`weighted_levels`), the online step, how many error rows,
+    WEIGHT_HALF_LIFE or WEIGHT_N_EFF > 0 (:func:`weighted_levels`; with WEIGHT_GROWTH only
+    where the later half of the rows is that much larger), the online step, how many error rows,
     where they were measured; {} when there are too few rows."""
     errors = np.asarray(errors, dtype=np.float64)
     if errors.ndim != 2 or len(errors) < MIN_ERRORS:
@@ -297,7 +301,9 @@ def calibrate(errors: np.ndarray, transform: str, season: int, levels: tuple[flo
         taus = aci_levels(scores, levels, GAMMA if gamma is None else gamma)
     if (WEIGHT_HALF_LIFE > 0 or WEIGHT_N_EFF > 0) and origins is not None and len(origins) == len(scores):
         half = WEIGHT_HALF_LIFE or n_eff_half_life(len(np.unique(origins)), WEIGHT_N_EFF)
-        if half > 0:
+        mid = len(scores) // 2
+        growing = np.abs(scores[mid:]).mean() > WEIGHT_GROWTH * np.abs(scores[:mid]).mean()
+        if half > 0 and (WEIGHT_GROWTH <= 0 or growing):
             taus = weighted_levels(scores, taus, age_weights(origins, half), WEIGHT_TEST)
     return {"levels": [float(q) for q in levels], "taus": taus.astype(np.float64),
             "gamma": float(GAMMA if gamma is None else gamma), "n": int(len(errors)), "where": where}

@@ -130,3 +130,22 @@ def test_a_fit_weights_its_rows_by_the_age_of_their_origins(monkeypatch) -> None
                                      conformal.age_weights(origins, 0.25))
     np.testing.assert_allclose(weighted.conformal["taus"], want)
     assert not np.allclose(weighted.conformal["taus"], plain.conformal["taus"])
+
+
+def test_the_growth_gate_weights_only_growing_rows(monkeypatch) -> None:  # noqa: ANN001
+    """WEIGHT_GROWTH 1: rows whose later half is larger get the weighted levels, rows that
+    settle keep the unweighted ones."""
+    rng = np.random.default_rng(7)
+    base = rng.standard_normal((120, 2))
+    growing, settling = base * np.linspace(1, 2, 120)[:, None], base * np.linspace(2, 1, 120)[:, None]
+    levels, origins = (0.1, 0.9), np.arange(120)
+    plain = {k: conformal.calibrate(e, "level", 1, levels, "t", origins=origins)["taus"]
+             for k, e in (("g", growing), ("s", settling))}
+    monkeypatch.setattr(conformal, "WEIGHT_HALF_LIFE", 0.25)
+    monkeypatch.setattr(conformal, "WEIGHT_GROWTH", 1.0)
+    gated = {k: conformal.calibrate(e, "level", 1, levels, "t", origins=origins)["taus"]
+             for k, e in (("g", growing), ("s", settling))}
+    np.testing.assert_array_equal(gated["s"], plain["s"])
+    want = conformal.weighted_levels(growing, plain["g"], conformal.age_weights(origins, 0.25))
+    np.testing.assert_allclose(gated["g"], want)
+    assert not np.allclose(gated["g"], plain["g"])
