@@ -138,6 +138,34 @@ REPLAY: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "lastpeer30": ({}, {"last": 30, "fitted_only": True}),
     "centre": ({}, {"centre": True}),
     "centre_bias": ({}, {"centre": True, "bias": True}),
+    # weighted conformal (conformal.WEIGHT_HALF_LIFE, a share of the distinct origins) on top of
+    # DtACI's levels, and on the nominal levels (n: ADAPT "none"). 2026-12-07 (cal6), all 30
+    # series (tuning / check half): default 3.9 / 2.7, 5.3 / 3.7; w1 3.8 / 2.6, 5.5 / 4.0; w0.5
+    # 4.1 / 3.0, 5.6 / 3.9; w0.25 4.6 / 3.4, 5.5 / 3.9; nominal 5.6 / 2.9, 6.3 / 4.4; w1n 5.4 /
+    # 3.0, 6.5 / 4.6; neff80 4.2 / 2.9, 5.3 / 3.8; neff40 4.6 / 4.0, 4.9 / 3.9; w1_nt 4.0 / 2.5,
+    # 6.8 / 5.5; trim0.5 4.2 / 3.1, 6.0 / 4.8; neff40g 4.2 / 3.3, 4.7 / 3.3; w0.25g 4.3 / 3.1,
+    # 4.7 / 3.4: none kept (docs/benchmarks.md, step 6)
+    "w0.25": ({"WEIGHT_HALF_LIFE": 0.25}, {}),
+    "w0.5": ({"WEIGHT_HALF_LIFE": 0.5}, {}),
+    "w1": ({"WEIGHT_HALF_LIFE": 1.0}, {}),
+    "w0.25n": ({"WEIGHT_HALF_LIFE": 0.25, "ADAPT": "none"}, {}),
+    "w0.5n": ({"WEIGHT_HALF_LIFE": 0.5, "ADAPT": "none"}, {}),
+    "w1n": ({"WEIGHT_HALF_LIFE": 1.0, "ADAPT": "none"}, {}),
+    "nominal": ({"ADAPT": "none"}, {}),
+    # ... with the decay set by an effective sample size of the distinct origins (none below it)
+    "neff40": ({"WEIGHT_N_EFF": 40.0}, {}),
+    "neff60": ({"WEIGHT_N_EFF": 60.0}, {}),
+    "neff80": ({"WEIGHT_N_EFF": 80.0}, {}),
+    "neff40n": ({"WEIGHT_N_EFF": 40.0, "ADAPT": "none"}, {}),
+    "neff80n": ({"WEIGHT_N_EFF": 80.0, "ADAPT": "none"}, {}),
+    # ... with no mass on the test point (not the paper's: a plain weighted quantile)
+    "w0.25_nt": ({"WEIGHT_HALF_LIFE": 0.25, "WEIGHT_TEST": 0.0}, {}),
+    "w0.5_nt": ({"WEIGHT_HALF_LIFE": 0.5, "WEIGHT_TEST": 0.0}, {}),
+    "w1_nt": ({"WEIGHT_HALF_LIFE": 1.0, "WEIGHT_TEST": 0.0}, {}),
+    "w0.5n_nt": ({"WEIGHT_HALF_LIFE": 0.5, "WEIGHT_TEST": 0.0, "ADAPT": "none"}, {}),
+    # ... only on fits whose later rows are larger than their earlier ones (WEIGHT_GROWTH)
+    "neff40g": ({"WEIGHT_N_EFF": 40.0, "WEIGHT_GROWTH": 1.0}, {}),
+    "w0.25g": ({"WEIGHT_HALF_LIFE": 0.25, "WEIGHT_GROWTH": 1.0}, {}),
 }
 HOOKS: dict[str, Any] = {}
 

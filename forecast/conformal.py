@@ -56,6 +56,13 @@ walking: as each test row arrives, every earlier forecast with a step on that ro
 step's levels once (:func:`update_online`), so the bands follow the test period's own misses;
 the saved model is not changed.
 
+Weighted conformal (Barber, Candes, Ramdas & Tibshirani 2023), opt-in: each row weighted by
+the age of its origin (:func:`weighted_levels`, WEIGHT_HALF_LIFE or WEIGHT_N_EFF), so growing
+or settling errors are tracked by the recent rows. Not the default: on session 8's 30 cached
+fits no decay beat the unweighted bound on both halves (tuning 3.8 / 2.6 at best against 3.9 /
+2.7, check 4.7 / 3.3 at best against 5.3 / 3.7; a10 -11 -> -6 at strong decay, but gasoline
+-2 -> +8 and usaccdeaths +0 -> +12; docs/benchmarks.md, step 6).
+
 Everything here is plain numpy; the state a fit saves is plain data (:func:`calibrate`).
 """
 
@@ -94,6 +101,17 @@ ACI_ORIGINS = 2000  # the ACI walk covers at most this many of the most recent o
 # SCALE_POWER, and multiplied back by the scale at the forecast origin (1: fully scale-free)
 SCALE_WINDOW = 60
 SCALE_POWER = 1.0
+# weighted conformal (Barber, Candes, Ramdas & Tibshirani 2023, :func:`weighted_levels`): a row
+# weighs 2 ** (-age / (WEIGHT_HALF_LIFE x the distinct origins)), age 1 for the most recent
+# origin; 0: every row weighs 1 (split conformal). Or, with WEIGHT_N_EFF > 0, the decay whose
+# effective sample size over the distinct origins is WEIGHT_N_EFF (rows beyond it are spared
+# from the oldest; fewer origins than that: no weights)
+WEIGHT_HALF_LIFE = 0.0
+WEIGHT_N_EFF = 0.0
+WEIGHT_TEST = 1.0  # the test point's weight (the paper's 1; 0: a plain weighted quantile, bench only)
+# weights only on rows whose later half's mean |score| is above WEIGHT_GROWTH x the earlier
+# half's (growing errors); 0: on every fit
+WEIGHT_GROWTH = 0.0
 
 
 def cumulate(errors: np.ndarray, transform: str, season: int = 1) -> np.ndarray:
@@ -206,19 +224,87 @@ def dtaci_levels(scores: np.ndarray, levels: tuple[float, ...], gammas: tuple[fl
     return np.sum(weights * experts, axis=0)
 
 
+def age_weights(origins: np.ndarray, half_life: float) -> np.ndarray:
+    """Weights (N,) of rows measured at time-ordered ``origins`` (N,; repeats allowed, as
+    mirrored rows repeat theirs): 2 ** (-age / h), age 1 for the most recent distinct origin,
+    2 for the one before, ..., h = ``half_life`` x the number of distinct origins; ones when
+    ``half_life`` <= 0."""
+    o = np.asarray(origins)
+    if half_life <= 0 or not len(o):
+        return np.ones(len(o))
+    distinct = np.unique(o)  # sorted
+    age = len(distinct) - np.searchsorted(distinct, o)  # (N,) 1 .. D
+    return 0.5 ** (age / (half_life * len(distinct)))
+
+
+def n_eff_half_life(distinct: int, n_eff: float) -> float:
+    """The half-life (a share of ``distinct`` origins, as :func:`age_weights` takes it) whose
+    weights 2 ** (-age / h), ages 1 .. D, have the effective sample size (sum w) ** 2 / sum w ** 2
+    of ``n_eff``; 0 (no weights) where D <= n_eff."""
+    if n_eff <= 0 or distinct <= n_eff:
+        return 0.0
+    age = np.arange(1, distinct + 1, dtype=np.float64)
+    lo, hi = 1e-3, 1e3  # half-lives in origins; n_eff rises with the half-life
+    for _ in range(60):
+        mid = np.sqrt(lo * hi)
+        w = 0.5 ** (age / mid)
+        lo, hi = (mid, hi) if w.sum() ** 2 / (w**2).sum() < n_eff else (lo, mid)
+    return float(np.sqrt(lo * hi)) / distinct
+
+
+def weighted_levels(scores: np.ndarray, taus: np.ndarray, weights: np.ndarray,
+                    test: float = 1.0) -> np.ndarray:
+    """Levels (Q, H) at which the plain conformal bound (:func:`bound`) of the scores (N, H)
+    is their weighted one (Barber, Candes, Ramdas & Tibshirani 2023, "Conformal prediction
+    beyond exchangeability"): the tau-quantile of sum_i w_i delta(s_i) + 1 delta(+inf), over
+    sum w + 1 (the test point weighs 1; -inf for lower bounds), at levels ``taus`` (Q, H) and
+    row weights (N,). Upper: the first sorted score whose cumulative weight reaches tau;
+    lower: the last whose weight at or above it reaches 1 - tau; its rank k becomes the level
+    k / (N + 1), the bound's own rule, so predictions and saved bundles read it unchanged.
+    Where the finite weights fall short of the level, a level beyond the sample (the bound's
+    normal tail). With equal weights the levels give the same bounds as ``taus``."""
+    scores = np.asarray(scores, dtype=np.float64)
+    n, width = scores.shape
+    w = np.asarray(weights, dtype=np.float64)
+    total = float(w.sum()) + test
+    out = np.array(taus, dtype=np.float64)  # (Q, H)
+    for h in range(width):
+        cum = np.concatenate([[0.0], np.cumsum(w[np.argsort(scores[:, h], kind="stable")])]) / total  # (N + 1,)
+        for j in range(len(out)):
+            t = out[j, h]
+            if t > 0.5:  # the first k with cum[k] >= t
+                k = int(np.searchsorted(cum[1:], t - 1e-9, side="left")) + 1
+                out[j, h] = k / (n + 1) if k <= n else t if t > n / (n + 1) else (n + 0.5) / (n + 1)
+            elif t < 0.5:  # the last k with mass(rows k..n) = cum[n] - cum[k - 1] >= 1 - t
+                k = int(np.searchsorted(cum[:n], t - test / total + 1e-9, side="right"))
+                out[j, h] = k / (n + 1) if k >= 1 else t if t < 1 / (n + 1) else 0.5 / (n + 1)
+    return out
+
+
 def calibrate(errors: np.ndarray, transform: str, season: int, levels: tuple[float, ...],
-              where: str, gamma: float | None = None) -> dict[str, Any]:
+              where: str, gamma: float | None = None, origins: np.ndarray | None = None) -> dict[str, Any]:
     """The plain-data state predictions need: the adaptive levels per nominal level and step
-    (DtACI, or ACI with step ``gamma`` when one is given or ADAPT is "aci"), the online step,
-    how many error rows, where they were measured; {} when there are too few rows."""
+    (DtACI, or ACI with step ``gamma`` when one is given or ADAPT is "aci"; nominal with ADAPT
+    "none"), with rows measured at time-ordered ``origins`` weighted by age when
+    WEIGHT_HALF_LIFE or WEIGHT_N_EFF > 0 (:func:`weighted_levels`; with WEIGHT_GROWTH only
+    where the later half of the rows is that much larger), the online step, how many error rows,
+    where they were measured; {} when there are too few rows."""
     errors = np.asarray(errors, dtype=np.float64)
     if errors.ndim != 2 or len(errors) < MIN_ERRORS:
         return {}
     scores = cumulate(errors, transform, season)
     if gamma is None and ADAPT == "dtaci":
         taus = dtaci_levels(scores, levels)
+    elif gamma is None and ADAPT == "none":
+        taus = np.array(levels, dtype=np.float64)[:, None] * np.ones((1, scores.shape[1]))
     else:
         taus = aci_levels(scores, levels, GAMMA if gamma is None else gamma)
+    if (WEIGHT_HALF_LIFE > 0 or WEIGHT_N_EFF > 0) and origins is not None and len(origins) == len(scores):
+        half = WEIGHT_HALF_LIFE or n_eff_half_life(len(np.unique(origins)), WEIGHT_N_EFF)
+        mid = len(scores) // 2
+        growing = np.abs(scores[mid:]).mean() > WEIGHT_GROWTH * np.abs(scores[:mid]).mean()
+        if half > 0 and (WEIGHT_GROWTH <= 0 or growing):
+            taus = weighted_levels(scores, taus, age_weights(origins, half), WEIGHT_TEST)
     return {"levels": [float(q) for q in levels], "taus": taus.astype(np.float64),
             "gamma": float(GAMMA if gamma is None else gamma), "n": int(len(errors)), "where": where}
 

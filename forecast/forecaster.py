@@ -740,7 +740,7 @@ def _conformal(series: SeriesData, winner: _Candidate, choice: Choice, errors: n
     factors, s_end = conformal.row_factors(np.asarray(origins)[: len(errors)], series.y, window, log,
                                            conformal.SCALE_POWER)
     state = conformal.calibrate(errors * factors[:, None], pipeline.transform, pipeline.season,
-                                QUANTILE_LEVELS, where)
+                                QUANTILE_LEVELS, where, origins=np.asarray(origins)[: len(errors)])
     if state and conformal.SCALE_POWER:
         state["scale"] = [float(window), float(log), s_end, float(conformal.SCALE_POWER)]
         state["row_scale"] = factors.astype(np.float64)
