@@ -94,7 +94,7 @@ def print_table(frame: "pd.DataFrame", title: str | None = None, whole: tuple[st
                          overflow="fold" if column in whole else "ellipsis", min_width=len(str(column)))
     for row in frame.itertuples(index=False):
         table.add_row(*(format_value(v) for v in row))
-    out.print(table)
+    print_whole(table)
 
 
 def column_records(columns: dict[str, list[Any]]) -> list[dict[str, Any]]:
@@ -111,6 +111,20 @@ def print_columns(columns: dict[str, list[Any]], title: str | None = None) -> No
         table.add_column(name, justify="right" if numeric else "left")
     for row in zip(*columns.values()):
         table.add_row(*(format_value(v) for v in row))
+    print_whole(table)
+
+
+def print_whole(table: Table) -> None:
+    """Print a table no narrower than its longest words when the console is narrower (a pipe: 80).
+
+    Rich would otherwise squeeze cells to "-443.26…" and "1961-01…": a forecast cut short
+    reads as a different number (seen on a negated Airline series: 7 columns of 10 characters).
+    """
+    from rich.measure import Measurement
+
+    needs = Measurement.get(out, out.options.update(width=10_000), table)
+    if needs.maximum > out.width:  # text columns still wrap; no cell is cut below its longest word
+        table.width = max(out.width, needs.minimum)
     out.print(table)
 
 
