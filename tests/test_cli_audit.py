@@ -39,3 +39,37 @@ def test_piped_tables_never_cut_numbers_or_dates(
     assert code == 0, err
     assert "…" not in out
     assert "1961-01-01" in out and "1961-12-01" in out
+
+
+def test_a_gap_in_a_monthly_calendar_is_filled_and_said(
+    capsys: pytest.CaptureFixture[str], model_home: Path, sample_data: Path, tmp_path: Path
+) -> None:
+    """Airline without 1954-01..05: before, the rows either side were joined without a word (a
+    139-row series whose seasons after 1953 sat five months off); now the five months are
+    missing values that --fill fills (and says so), and --fill error refuses them."""
+    from forecast.api import load_series
+    from forecast.config import DataSpec
+
+    header, *rows = _airline_rows(sample_data)
+    cut = [r for r in rows if not ("1954-01" <= r[0] <= "1954-05")]
+    data = _write(tmp_path / "gap.csv", [header] + cut)
+    series = load_series(DataSpec(path=str(data)))
+    assert len(series) == len(rows) == len(cut) + 5
+    assert str(series.frame.index[60].date()) == "1954-01-01"
+    assert any("5 dates of its MS calendar are missing (1954-01-01" in n for n in series.notes)
+    assert any("filled 5 missing values" in n for n in series.notes)
+    dropped = load_series(DataSpec(path=str(data), fill="drop"))
+    assert len(dropped) == len(cut) and any("joined (--fill drop)" in n for n in dropped.notes)
+    code, out, err = invoke(capsys, "train", data, *TINY, "--fill", "error")
+    assert code == 4 and err.count("\n") == 1, err
+    assert "1954-01-01, 1954-02-01" in err and "--fill interpolate" in err
+
+
+def test_business_days_keep_their_holidays(sample_data: Path) -> None:
+    """MSFT skips 279 weekday holidays: they are not gaps (its rows stay 7,983, no note)."""
+    from forecast.api import load_series
+    from forecast.config import DataSpec
+
+    series = load_series(DataSpec(path=str(sample_data / "pmdarima_msft.csv")))
+    assert series.freq == "B" and len(series) == 7983
+    assert not any("missing" in n for n in series.notes)
