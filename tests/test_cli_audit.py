@@ -73,3 +73,19 @@ def test_business_days_keep_their_holidays(sample_data: Path) -> None:
     series = load_series(DataSpec(path=str(sample_data / "pmdarima_msft.csv")))
     assert series.freq == "B" and len(series) == 7983
     assert not any("missing" in n for n in series.notes)
+
+
+def test_ctrl_c_in_any_command_says_so(
+    capsys: pytest.CaptureFixture[str], model_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typer turned a Ctrl-C inside evaluate, predict or generate into exit 130 with no word at
+    all (`timeout -s INT 4 forecast evaluate airline.csv` printed nothing); now one line."""
+    import forecast.models.catalog as catalog
+
+    def ctrl_c(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(catalog, "describe_models", ctrl_c)
+    code, out, err = invoke(capsys, "models")
+    assert code == 130
+    assert err.startswith("interrupted (Ctrl-C)") and err.count("\n") == 1, err
