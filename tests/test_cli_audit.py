@@ -89,3 +89,15 @@ def test_ctrl_c_in_any_command_says_so(
     code, out, err = invoke(capsys, "models")
     assert code == 130
     assert err.startswith("interrupted (Ctrl-C)") and err.count("\n") == 1, err
+
+
+def test_a_folder_is_not_reported_as_missing(
+    capsys: pytest.CaptureFixture[str], model_home: Path, sample_data: Path, tmp_path: Path
+) -> None:
+    """`forecast train sample_data` said "data file 'sample_data' not found; check the path"
+    about a path that exists; now it says it is a folder and names files in it (exit 3)."""
+    code, out, err = invoke(capsys, "train", sample_data)
+    assert code == 3 and err.count("\n") == 1, err
+    assert "is a folder, not a file" in err and "pmdarima_msft.csv" in err
+    code, out, err = invoke(capsys, "retrain", "--config", tmp_path)
+    assert code == 3 and "is a folder, not a file" in err, err
