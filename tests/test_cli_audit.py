@@ -101,3 +101,19 @@ def test_a_folder_is_not_reported_as_missing(
     assert "is a folder, not a file" in err and "pmdarima_msft.csv" in err
     code, out, err = invoke(capsys, "retrain", "--config", tmp_path)
     assert code == 3 and "is a folder, not a file" in err, err
+
+
+def test_one_column_and_repeated_steps_say_what_is_wrong(
+    capsys: pytest.CaptureFixture[str], model_home: Path, sample_data: Path, tmp_path: Path
+) -> None:
+    """Airline's Passengers alone: the values were read as their own step index and the error
+    was "column 'Passengers' has repeated dates (25 in all; e.g. 118 ...)"; now it says the
+    file has one column. A step index that repeats says steps, not dates."""
+    header, *rows = _airline_rows(sample_data)
+    alone = _write(tmp_path / "alone.csv", [header[1:]] + [r[1:] for r in rows])
+    code, out, err = invoke(capsys, "train", alone)
+    assert code == 4 and err.count("\n") == 1, err
+    assert "only one column ('Passengers')" in err and "date,value" in err
+    steps = _write(tmp_path / "steps.csv", [["t", "y"]] + [[str(1 + i // 2), v] for i, (_, v) in enumerate(rows)])
+    code, out, err = invoke(capsys, "train", steps)
+    assert code == 4 and "column 't' has repeated steps" in err, err

@@ -248,8 +248,9 @@ def _check_unique(dates: pd.Series, where: str, column: str, steps: bool = False
         first = dates[repeated].iloc[0]
         shown = f"{first:%Y-%m-%d}" if first == first.normalize() else str(first)
         shown = f"{first.value / 1e9:g}" if steps else shown
+        what = "steps" if steps else "dates"
         raise DataError(
-            f"{where}: column '{column}' has repeated dates ({int(dates[repeated].nunique())} in all; "
+            f"{where}: column '{column}' has repeated {what} ({int(dates[repeated].nunique())} in all; "
             f"e.g. {shown} at rows {_rows(list(dates.index[dates == first]))}); "
             "dedupe the file or pick one series with --series SYMBOL"
         )
@@ -484,6 +485,9 @@ def series_from_cells(raw: pd.DataFrame, spec: DataSpec, where: str, source: str
     symbol_col = _symbol_column(raw, date_col)
     raw, symbol = _select_series(raw, spec, where, symbol_col)
     steps = spec.freq == STEPS_FREQ or (spec.freq is None and _is_step_index(raw[date_col]))
+    if steps and len(raw.columns) == 1:  # else the values were read as their own step index
+        raise DataError(f"{where}: only one column ('{date_col}'), numbers with no dates; give a "
+                        "date (or step) column and a value column, e.g. date,value")
     if steps:
         dates = _steps(raw[date_col], where, date_col)
         if not any(note.startswith("steps:") for note in notes):
