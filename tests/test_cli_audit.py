@@ -117,3 +117,16 @@ def test_one_column_and_repeated_steps_say_what_is_wrong(
     steps = _write(tmp_path / "steps.csv", [["t", "y"]] + [[str(1 + i // 2), v] for i, (_, v) in enumerate(rows)])
     code, out, err = invoke(capsys, "train", steps)
     assert code == 4 and "column 't' has repeated steps" in err, err
+
+
+def test_predict_a_series_no_model_has_is_a_missing_model(
+    capsys: pytest.CaptureFixture[str], model_home: Path, shared_data: Path
+) -> None:
+    """After `train nyse.csv --series AAL`, `predict --series ZION` exited 2 (bad command line);
+    README's exit codes give 3 to a missing model or series, and now it is 3."""
+    data = shared_data / "nyse_prices_split_adjusted_4sym.csv"
+    code, out, err = invoke(capsys, "train", data, "--series", "AAL", *TINY, "--quiet")
+    assert code == 0, err
+    code, out, err = invoke(capsys, "predict", "--series", "ZION")
+    assert code == 3 and err.count("\n") == 1, err
+    assert "no saved model of series ZION" in err and "train one with --series ZION" in err
