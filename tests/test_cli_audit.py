@@ -130,3 +130,20 @@ def test_predict_a_series_no_model_has_is_a_missing_model(
     code, out, err = invoke(capsys, "predict", "--series", "ZION")
     assert code == 3 and err.count("\n") == 1, err
     assert "no saved model of series ZION" in err and "train one with --series ZION" in err
+
+
+def test_too_large_values_name_their_step_or_date(
+    capsys: pytest.CaptureFixture[str], model_home: Path, shared_data: Path, sample_data: Path, tmp_path: Path
+) -> None:
+    """fpp2 goog (t,close) scaled by 1e300: the error named "row dated 1970-01-01T00:16:28",
+    the step index read as seconds since 1970; now "at step 988". Dates lose "T00:00:00"."""
+    with (shared_data / "tuning" / "fpp2_goog_trading_days.csv").open(newline="") as f:
+        header, *rows = list(csv.reader(f))
+    data = _write(tmp_path / "goog_huge.csv", [header] + [[t, f"{v}e300"] for t, v in rows])
+    code, out, err = invoke(capsys, "train", data)
+    assert code == 4 and err.count("\n") == 1, err
+    assert "(at step 988)" in err and "1970" not in err
+    header, *rows = _airline_rows(sample_data)
+    data = _write(tmp_path / "air_huge.csv", [header] + [[d, f"{v}e300"] for d, v in rows])
+    code, out, err = invoke(capsys, "train", data)
+    assert code == 4 and "(at the row dated 1960-07-01)" in err, err
