@@ -147,3 +147,20 @@ def test_too_large_values_name_their_step_or_date(
     data = _write(tmp_path / "air_huge.csv", [header] + [[d, f"{v}e300"] for d, v in rows])
     code, out, err = invoke(capsys, "train", data)
     assert code == 4 and "(at the row dated 1960-07-01)" in err, err
+
+
+def test_generate_seeds_a_step_indexed_series_by_step(
+    capsys: pytest.CaptureFixture[str], model_home: Path, shared_data: Path
+) -> None:
+    """fpp2 goog (t,close): `generate --seed-from data:500` said "not a date" and data:5000 was an
+    internal error (AttributeError on index.tz, exit 1); now a step seeds, a missing one is exit 4."""
+    data = shared_data / "tuning" / "fpp2_goog_trading_days.csv"
+    code, out, err = invoke(capsys, "train", data, *TINY, "--quiet")
+    assert code == 0, err
+    code, out, err = invoke(capsys, "generate", "--seed-from", "data:500", "--steps", "3", "--paths", "5", "--json")
+    assert code == 0, err
+    assert '"seed": "data:500"' in out and '"ds": 501' in out
+    code, out, err = invoke(capsys, "generate", "--seed-from", "data:5000", "--steps", "3")
+    assert code == 4 and "no row at that step" in err and "1 to 1000" in err, err
+    code, out, err = invoke(capsys, "generate", "--seed-from", "data:abc", "--steps", "3")
+    assert code == 4 and "not a step; give a step number" in err, err
