@@ -164,3 +164,16 @@ def test_generate_seeds_a_step_indexed_series_by_step(
     assert code == 4 and "no row at that step" in err and "1 to 1000" in err, err
     code, out, err = invoke(capsys, "generate", "--seed-from", "data:abc", "--steps", "3")
     assert code == 4 and "not a step; give a step number" in err, err
+
+
+def test_predict_plot_of_a_step_indexed_series(
+    capsys: pytest.CaptureFixture[str], model_home: Path, shared_data: Path, tmp_path: Path
+) -> None:
+    """fpp2 goog (t,close): `predict --plot` was an internal error ('Index' object has no
+    attribute 'tz_localize', exit 1); now it draws steps 941..1005 on a plain axis."""
+    code, out, err = invoke(capsys, "train", shared_data / "tuning" / "fpp2_goog_trading_days.csv", *TINY, "--quiet")
+    assert code == 0, err
+    chart = tmp_path / "goog.png"
+    code, out, err = invoke(capsys, "predict", "--plot", chart)
+    assert code == 0, err
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
