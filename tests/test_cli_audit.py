@@ -177,3 +177,16 @@ def test_predict_plot_of_a_step_indexed_series(
     code, out, err = invoke(capsys, "predict", "--plot", chart)
     assert code == 0, err
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_piped_tables_keep_times_on_one_line(
+    capsys: pytest.CaptureFixture[str], model_home: Path, shared_data: Path
+) -> None:
+    """Yahoo's EA 15-minute bars: forecast times wrapped to "2026-06-03" over "14:30" (or were
+    cut to "2026-06-03 14:…") in a pipe; a time stays whole on one line."""
+    bars = shared_data / "yahoo_fixtures" / "EA-15m-no-bad-divs.csv"
+    code, out, err = invoke(capsys, "train", bars, *TINY, "--quiet")
+    assert code == 0, err
+    code, out, err = invoke(capsys, "predict")
+    assert code == 0, err
+    assert "2026-06-03 14:30" in out and "…" not in out
