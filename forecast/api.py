@@ -47,11 +47,14 @@ def check_magnitude(series: SeriesData) -> SeriesData:
     if values.size and not series.classes:
         peak = float(np.nanmax(np.abs(values)))
         if peak > MAX_MAGNITUDE:
+            from forecast.data.dates import STEPS, as_datetimes
+
             row, column = divmod(int(np.nanargmax(np.abs(values))), values.shape[1])
             name = ([series.target, *series.features])[column]
+            when = as_datetimes(series.dates[row : row + 1], series.tz)[0]  # a step stays a number
+            where = f"step {when}" if series.tz is STEPS else f"the row dated {str(when).removesuffix(' 00:00:00')}"
             raise DataError(
-                f"{series.source}: column '{name}' holds values up to {peak:.3g} (row dated "
-                f"{str(series.dates[row])[:19]}), too large to compute "
+                f"{series.source}: column '{name}' holds values up to {peak:.3g} (at {where}), too large to compute "
                 f"with (their squares overflow); rescale it (e.g. divide by 1e{int(np.log10(peak)) - 3})"
             )
     return series

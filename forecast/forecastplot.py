@@ -52,7 +52,9 @@ def forecast_figure(series: "SeriesData", forecast: "Forecast", *, model: str) -
 
     shown = history_length(len(forecast.point), len(series))
     history = series.rows(len(series) - shown, None)
-    hist_x, fut_x = history.index.tz_localize(None), forecast.index.tz_localize(None)
+    steps = not hasattr(history.index, "tz")  # step numbers (t = 1..1000): a plain axis
+    hist_x = history.index if steps else history.index.tz_localize(None)
+    fut_x = forecast.index if steps else forecast.index.tz_localize(None)
     fig = Figure(figsize=(10, 4.8), layout="constrained")
     ax = fig.add_subplot()
     categorical = forecast.class_probs is not None
@@ -71,9 +73,10 @@ def forecast_figure(series: "SeriesData", forecast: "Forecast", *, model: str) -
                 ms=3, label=f"{model} forecast")
         ax.set_ylabel(series.target)
     ax.axvline(hist_x[-1], color="0.6", lw=0.8, ls=":")
-    locator = AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    if not steps:
+        locator = AutoDateLocator()
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     bands = [label for low, high, label, _ in BANDS if low in forecast.quantiles and high in forecast.quantiles]
     note = "" if categorical or bands else " (no intervals)"
     ax.set_title(f"{series.name}: {series.target}, {len(fut_x)} steps ahead from {model}{note}",

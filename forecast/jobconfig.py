@@ -208,6 +208,8 @@ def load_job_series(spec: DataSpec, home: str | Path, fetcher: Any = None, now: 
 def load_job_config(path: str | Path) -> JobConfig:
     """Read and check a job file (absolute paths throughout)."""
     file = Path(path).expanduser().resolve()
+    if file.is_dir():
+        raise NotFoundError(f"config file '{path}' is a folder, not a file; name the .toml file in it")
     if not file.is_file():
         raise NotFoundError(f"config file '{path}' not found; check the path")
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from forecast.errors import ConfigError
+from forecast.errors import ConfigError, NotFoundError
 
 if False:  # typing only; keeps torch out of import time
     from forecast.forecaster import Forecaster
@@ -134,9 +134,12 @@ def model_for_series(
                      f"{path.parent.name}, was trained on {run_series})")
         return matches[0]
     which = f"model {model!r}" if model else f"the latest model ({path.parent.name})"
+    if not matches:  # no model of that series at all: a missing model (exit 3), as documented
+        raise NotFoundError(f"--series {series}: no saved model of series {series} ({which} is of "
+                            f"{run_series}); train one with --series {series} (--targets {series} "
+                            "for a column of a wide file)")
     hint = (f"use --model {matches[0]}" if len(matches) == 1 else
-            f"pick one with --model ({', '.join(matches[:10])})" if matches else
-            "train one with --series " + series)
+            f"pick one with --model ({', '.join(matches[:10])})")
     raise ConfigError(f"--series {series}: {which} was trained on series {run_series}, not {series}; {hint}")
 
 

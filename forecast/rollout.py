@@ -238,12 +238,14 @@ def _day(when: pd.Timestamp) -> str:
 
 
 def _date_position(series: SeriesData, text: str) -> int:
-    try:
-        when = pd.Timestamp(text)
-    except (ValueError, TypeError):
-        raise DataError(f"--seed-from data:{text}: not a date; write it like 2016-06-30") from None
     index = series.index
-    if index.tz is not None and when.tz is None:
+    steps = not hasattr(index, "tz")  # a step index: data:500 (it crashed on index.tz: exit 1)
+    try:
+        when = float(text) if steps else pd.Timestamp(text)
+    except (ValueError, TypeError):
+        like = "give a step number, e.g. data:500" if steps else "write it like 2016-06-30"
+        raise DataError(f"--seed-from data:{text}: not a {'step' if steps else 'date'}; {like}") from None
+    if not steps and index.tz is not None and when.tz is None:
         when = when.tz_localize(index.tz)
     hits = np.flatnonzero(index == when)
     if len(hits):
@@ -252,7 +254,7 @@ def _date_position(series: SeriesData, text: str) -> int:
     near = index[max(0, at - 2) : at + 2]
     shown = ", ".join(_day(d) for d in near)
     raise DataError(
-        f"--seed-from data:{text}: no row on that date in {series.source} "
+        f"--seed-from data:{text}: no row {'at that step' if steps else 'on that date'} in {series.source} "
         f"({_day(index[0])} to {_day(index[-1])}); nearest: {shown}"
     )
 

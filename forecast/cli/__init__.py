@@ -59,6 +59,13 @@ from forecast.cli import retrain_cmd as _retrain_cmd  # noqa: E402,F401
 from forecast.cli import train_cmd as _train_cmd  # noqa: E402,F401
 
 
+def _ctrl_c(done: SystemExit) -> bool:
+    """Typer turns a Ctrl-C inside a command into ``Exit(130) from KeyboardInterrupt`` and exits
+    without a word (evaluate, predict, generate ... said nothing); train's own handler, which
+    prints its line, raises ``Exit(130) from None``."""
+    return isinstance(getattr(done.__context__, "__cause__", None), KeyboardInterrupt)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app (Typer handles usage errors, exit 2), map library errors."""
     import warnings
@@ -82,6 +89,10 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    except SystemExit as done:
+        if _ctrl_c(done):
+            typer.echo("interrupted (Ctrl-C): stopped; files are written whole or not at all", err=True)
+        raise
     except OSError as exc:  # disk full, permissions: the environment, not a bug
         if debug_enabled():
             raise

@@ -90,11 +90,11 @@ def print_table(frame: "pd.DataFrame", title: str | None = None, whole: tuple[st
     table = Table(title=title, title_justify="left")
     for column in frame.columns:
         numeric = frame[column].dtype.kind in "iufc"
-        table.add_column(str(column), justify="right" if numeric else "left",
+        table.add_column(str(column), justify="right" if numeric else "left", no_wrap=frame[column].dtype.kind in "iufcM",
                          overflow="fold" if column in whole else "ellipsis", min_width=len(str(column)))
     for row in frame.itertuples(index=False):
         table.add_row(*(format_value(v) for v in row))
-    out.print(table)
+    print_whole(table)
 
 
 def column_records(columns: dict[str, list[Any]]) -> list[dict[str, Any]]:
@@ -108,9 +108,24 @@ def print_columns(columns: dict[str, list[Any]], title: str | None = None) -> No
     table = Table(title=title, title_justify="left")
     for name, values in columns.items():
         numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
-        table.add_column(name, justify="right" if numeric else "left")
+        table.add_column(name, justify="right" if numeric else "left", no_wrap=True)  # "2026-06-03 14:30" on one line
     for row in zip(*columns.values()):
         table.add_row(*(format_value(v) for v in row))
+    print_whole(table)
+
+
+def print_whole(table: Table) -> None:
+    """Print a table no narrower than its longest words when the console is narrower (a pipe: 80).
+
+    Rich would otherwise squeeze cells to "-443.26…" and "1961-01…": a forecast cut short
+    reads as a different number (seen on a negated Airline series: 7 columns of 10 characters).
+    """
+    from rich.measure import Measurement
+
+    needs = Measurement.get(out, out.options.update(width=10_000), table)
+    if needs.maximum > out.width:  # text columns still wrap; no cell is cut below its longest word
+        wraps = any(not column.no_wrap for column in table.columns)
+        table.width = max(out.width, needs.minimum if wraps else needs.maximum)
     out.print(table)
 
 

@@ -53,6 +53,10 @@ def _file(spec: DataSpec) -> Path:
     if spec.path is None:
         raise ConfigError("no data: give a file (forecast train prices.csv) or --ticker SYMBOL")
     path = Path(spec.path).expanduser()
+    if path.is_dir():  # "not found" sent users looking for a typo in a path that exists
+        inside = sorted(p.name for p in path.iterdir() if p.suffix.lower() in (".csv", ".parquet"))
+        hint = f" (it holds {', '.join(inside[:3])}{' ...' if len(inside) > 3 else ''})" if inside else ""
+        raise NotFoundError(f"data file '{spec.path}' is a folder, not a file; name one file in it{hint}")
     if not path.is_file():
         raise NotFoundError(f"data file '{spec.path}' not found; check the path")
     return path
