@@ -662,7 +662,8 @@ def _floor(series: SeriesData, recipe: RunConfig, candidates: list[_Candidate]) 
             saved["pairs"] = np.stack([forecasts[choice.member][:, 0], truth[:, 0]], axis=1)
     calibration, state = _conformal(series, winner, choice, calibration,
                                     "net validation tail" if where == "validation tail" else where, origins)
-    if series.price_like and pipeline.transform == "logret" and state and choice.member in forecasts:
+    if (series.price_like and pipeline.transform == "logret" and state and choice.member in forecasts
+            and (not choice.anchor or choice.statistical_pick() == choice.anchor)):  # pricedist.py
         saved["distribution"] = pricedist.for_fit(series.y, origins, forecasts[choice.member], pipeline,
                                                   calibration, state, QUANTILE_LEVELS)
     return Forecaster(recipe, pipeline, net, residuals, winner.report, calibration=calibration,

@@ -187,3 +187,31 @@ def test_the_choice_counts_overlapping_horizons_in_its_standard_error() -> None:
     assert P.mean_se(shared, 4) > 1.5 * P.mean_se(shared, 0)  # an MA(4): the autocovariances count
     assert P.mean_se(-np.diff(iid), 4) >= P.mean_se(-np.diff(iid), 0)  # never below the iid error
     assert P.mean_se(iid[:1], 4) == np.inf
+
+
+@pytest.mark.skipif(not __import__("forecast.statpeers", fromlist=["available"]).available(),
+                    reason="needs statsforecast (the stats extra): the peer that beats the random walk")
+def test_a_price_whose_peer_beat_the_random_walk_keeps_bands_around_its_point(shared_data: Path) -> None:
+    """Yahoo's EA 15-minute bars: AutoETS beats log_drift by over 20% (step 1 of the choice), so
+    a Student-t centred on the drift would contradict the point (its q0.05 sat above it, and it
+    scored 0.528 on validation against conformal's 0.125): conformal bounds around the point."""
+    from forecast.config import DataSpec
+    from forecast.data.sources import load_series
+
+    series = load_series(DataSpec(path=str(shared_data / "yahoo_fixtures" / "EA-15m-no-bad-divs.csv")))
+    forecaster = fit(series, RunConfig(train=TrainConfig(device="cpu")))
+    assert series.price_like and forecaster.chosen.statistical_pick() != forecaster.chosen.anchor
+    assert "distribution" not in forecaster.choice
+    forecast = forecaster.predict(series)
+    assert np.all(forecast.quantiles[0.05] <= forecast.point) and np.all(forecast.point <= forecast.quantiles[0.95])
+
+
+def test_a_price_that_kept_the_random_walk_keeps_the_student_t() -> None:
+    """The other side of the rule: a simulated GARCH-t price, where nothing beats log_drift by
+    the margin (or no statsforecast: no anchor), fits the Student-t."""
+    y, _ = garch_price(1400, 6)
+    forecaster = fit(_series(y), RunConfig(model=ModelConfig(hidden=8, layers=1),
+                                           train=TrainConfig(epochs=1, device="cpu")))
+    chosen = forecaster.chosen
+    assert not chosen.anchor or chosen.statistical_pick() == chosen.anchor
+    assert forecaster.choice["distribution"]["kind"] == "studentt"
