@@ -120,15 +120,21 @@ def test_aci_widens_after_a_volatility_regime_change() -> None:
     assert covered_split < 0.85 and covered_aci > covered_split + 0.03
 
 
-def test_a_chosen_baseline_on_a_short_series_gets_calibrated_intervals() -> None:
-    """25 monthly rows of a random walk: too short for a validation tail, so the fit forecasts
-    with a baseline; its intervals come from its own errors at recent origins."""
+def short_walk() -> tuple[SeriesData, RunConfig]:
+    """25 monthly rows of a random walk and a tiny one-epoch run: too short for a validation
+    tail, so a fit forecasts with a baseline calibrated on its own errors at recent origins."""
     rng = np.random.default_rng(2)
     y = 100 + np.cumsum(rng.normal(0, 1, 25))
     frame = pd.DataFrame({"v": y}, index=pd.date_range("2020-01-31", periods=25, freq="ME", name="ds"))
     series = SeriesData.from_frame(frame, "v", (), "ME", "walk.csv", "walk")
-    run = RunConfig(window=WindowConfig(6, 3, "level"), model=ModelConfig(hidden=4, layers=1),
-                    train=TrainConfig(epochs=1, device="cpu"))
+    return series, RunConfig(window=WindowConfig(6, 3, "level"), model=ModelConfig(hidden=4, layers=1),
+                             train=TrainConfig(epochs=1, device="cpu"))
+
+
+def test_a_chosen_baseline_on_a_short_series_gets_calibrated_intervals() -> None:
+    """25 monthly rows of a random walk: too short for a validation tail, so the fit forecasts
+    with a baseline; its intervals come from its own errors at recent origins."""
+    series, run = short_walk()
     forecaster = fit(series, run)
     assert forecaster.baseline is not None
     assert forecaster.conformal["where"].endswith("at recent origins") and forecaster.conformal["n"] >= 10

@@ -98,18 +98,10 @@ def test_weights_keep_nominal_coverage_on_exchangeable_errors() -> None:
 def test_a_fit_weights_its_rows_by_the_age_of_their_origins(monkeypatch) -> None:  # noqa: ANN001
     """A fit hands calibrate its rows' time-ordered origins; with a half-life set, its saved
     levels are the weighted ones of its own scores at those origins, else DtACI's."""
-    import pandas as pd
-
-    from forecast.config import ModelConfig, RunConfig, TrainConfig, WindowConfig
-    from forecast.data.series import SeriesData
     from forecast.forecaster import fit
+    from tests.test_conformal import short_walk
 
-    rng = np.random.default_rng(2)
-    y = 100 + np.cumsum(rng.normal(0, 1, 25))
-    frame = pd.DataFrame({"v": y}, index=pd.date_range("2020-01-31", periods=25, freq="ME", name="ds"))
-    series = SeriesData.from_frame(frame, "v", (), "ME", "walk.csv", "walk")
-    run = RunConfig(window=WindowConfig(6, 3, "level"), model=ModelConfig(hidden=4, layers=1),
-                    train=TrainConfig(epochs=1, device="cpu"))
+    series, run = short_walk()
     seen: list[np.ndarray] = []
     calibrate = conformal.calibrate
 
