@@ -340,6 +340,12 @@ def split_models(models: tuple[str, ...] | list[str], season: int, classes: tupl
     from forecast.models.registry import MODELS
 
     unknown = [m for m in models if m not in MODELS and m not in statpeers.PEERS]
+    simple = [m for m in unknown if m in {*B.BASELINES, *B.PRICE_BASELINES, *B.CLASS_BASELINES}]
+    if simple:  # they always run: every leaderboard scores them beside the models asked for
+        raise ConfigError(f"--models {','.join(models)}: {', '.join(simple)} "
+                          f"{'is a simple baseline' if len(simple) == 1 else 'are simple baselines'}, "
+                          "which every evaluate scores beside the models; leave "
+                          f"{'it' if len(simple) == 1 else 'them'} out of --models")
     if unknown or not models:
         choices = ", ".join([*MODELS, *statpeers.PEERS])
         raise ConfigError(f"--models {','.join(models)}: unknown model {', '.join(unknown or ['(none)'])}; "

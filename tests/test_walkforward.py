@@ -22,6 +22,7 @@ from forecast.walkforward import (
     Backtest,
     backtest,
     fold_seed,
+    split_models,
     splits,
 )
 
@@ -159,3 +160,12 @@ def test_bad_models_and_refit_are_config_errors(airline: SeriesData) -> None:
 def test_first_fold_too_short_names_the_fold(airline: SeriesData) -> None:
     with pytest.raises(DataError, match=r"fold 1 trains on rows 1-12 of 144.*fewer --folds"):
         backtest(airline, TINY, models=["lstm"], folds=11, horizon=12)
+
+
+def test_a_baseline_in_models_says_it_always_runs() -> None:
+    """`--models naive,drift` used to answer "unknown model naive, drift"; the baselines are in
+    every leaderboard, so the error says that instead (exit 2 from the CLI, a ConfigError here)."""
+    with pytest.raises(ConfigError, match="naive, drift are simple baselines, which every evaluate scores"):
+        split_models(("lstm", "naive", "drift"), season=12, classes=())
+    with pytest.raises(ConfigError, match="seasonal_naive is a simple baseline"):
+        split_models(("seasonal_naive",), season=12, classes=())
