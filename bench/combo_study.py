@@ -23,19 +23,14 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import math
 from pathlib import Path
 
 import numpy as np
 
-from bench.peer_pool_study import TUNING, series
+from bench.peer_pool_study import TUNING, geo, series
 
 REFERENCE = ("sf_autoets", "sf_autotheta", "sf_mstl", "sf_autoarima")
 BEST_OF = (*REFERENCE, "sf_theta")  # the reference's "best statistical model"
-
-
-def geo(values: list[float]) -> float:
-    return math.exp(float(np.mean(np.log(values))))
 
 
 def per_series(saved: dict[str, dict]) -> dict[str, dict[str, float]]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.peer_pool_study import TUNING, series
+from forecast.selection import PEER_MAX_SEASON  # as the fit's members: no seasonal term above it
 
 SKIP = ("elecdemand",)  # nets are not run there either (net_lab's LONG_ROWS)
 MODELS = {"ces": ("AutoCES", {}), "dot": ("DynamicOptimizedTheta", {}),
@@ -44,7 +45,7 @@ def main() -> None:
                 try:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
-                        model = getattr(sf, cls)(season_length=m if m <= 168 else 1, **options)
+                        model = getattr(sf, cls)(season_length=m if m <= PEER_MAX_SEASON else 1, **options)
                         history = np.array(y[:end][-1024:], dtype=float)  # a writable copy (AutoCES)
                         f = np.asarray(model.forecast(y=history, h=horizon)["mean"], dtype=float)
                 except Exception as exc:  # noqa: BLE001 -- a study: note and go on

@@ -229,9 +229,14 @@ def chains(all_folds: list[Fold], refit_every: int, warm_start: bool) -> list[li
     return [all_folds[i : i + refit_every] for i in range(0, len(all_folds), refit_every)]
 
 
+def leaderboard_baselines(classes: tuple[str, ...]) -> dict[str, B.Baseline]:
+    """The simple baselines every leaderboard scores beside the models asked for."""
+    return B.CLASS_BASELINES if classes else B.BASELINES
+
+
 def baseline_frames(series: SeriesData, all_folds: list[Fold], season: int) -> list[pd.DataFrame]:
     """Every baseline on every fold, from the fold's training rows only."""
-    table = B.CLASS_BASELINES if series.classes else B.BASELINES
+    table = leaderboard_baselines(series.classes)
     y, frames = series.y, []
     for fold in all_folds:
         history = y[fold.train_start : fold.cutoff]
@@ -325,7 +330,7 @@ def backtest(
             on_task(done, len(tasks))
     table, fits_table, peers, notes = _drop_failed_peers(pd.concat(frames, ignore_index=True),
                                                          pd.DataFrame(fits), peers)
-    names = (*nets, *peers, *(B.CLASS_BASELINES if series.classes else B.BASELINES))
+    names = (*nets, *peers, *leaderboard_baselines(series.classes))
     return Backtest(
         table=_sorted(table, names), folds=fold_info(series, all_folds, season), fits=fits_table,
         run=run, models=nets, baselines=names[len(nets) + len(peers):], horizon=horizon,
@@ -340,7 +345,7 @@ def split_models(models: tuple[str, ...] | list[str], season: int, classes: tupl
     from forecast.models.registry import MODELS
 
     unknown = [m for m in models if m not in MODELS and m not in statpeers.PEERS]
-    simple = [m for m in unknown if m in {*B.BASELINES, *B.PRICE_BASELINES, *B.CLASS_BASELINES}]
+    simple = [m for m in unknown if m in leaderboard_baselines(classes)]  # log_drift is not: unknown
     if simple:  # they always run: every leaderboard scores them beside the models asked for
         raise ConfigError(f"--models {','.join(models)}: {', '.join(simple)} "
                           f"{'is a simple baseline' if len(simple) == 1 else 'are simple baselines'}, "

@@ -86,6 +86,8 @@ def test_weather_classification(sample_data: Path, capsys: pytest.CaptureFixture
     ("args", "code", "message"),
     [
         (["--models", "lstm,nope"], 2, "unknown model nope; choose from"),
+        (["--models", "lstm,naive,drift"], 2, "naive, drift are simple baselines, which every evaluate scores"),
+        (["--models", "log_drift"], 2, "unknown model log_drift; choose from"),  # not in any leaderboard
         (["--folds", "40"], 4, "144 rows are too few for 40 folds of horizon 12"),
         (["--window", "rolling"], 2, "--window 'rolling': choose expanding or sliding"),
         (["--plot", "out.jpg"], 2, "--plot out.jpg: use a .png file name"),
