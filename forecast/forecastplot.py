@@ -78,7 +78,9 @@ def forecast_figure(series: "SeriesData", forecast: "Forecast", *, model: str) -
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     bands = [label for low, high, label, _ in BANDS if low in forecast.quantiles and high in forecast.quantiles]
-    note = "" if categorical or bands else " (no intervals)"
+    banded = int(np.isfinite(forecast.quantiles[0.1]).sum()) if 0.1 in forecast.quantiles else 0
+    note = ("" if categorical or (bands and banded == len(fut_x)) else
+            f" (intervals for the first {banded} steps)" if bands else " (no intervals)")
     ax.set_title(f"{series.name}: {series.target}, {len(fut_x)} steps ahead from {model}{note}",
                  loc="left", fontsize=11)
     ax.legend(loc="best" if categorical else "upper left", fontsize=8, framealpha=0.85 if categorical else 0,

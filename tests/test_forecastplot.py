@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -38,13 +39,17 @@ def test_chart_of_a_model_with_intervals(model_home: Path, capsys: pytest.Captur
 
 
 def test_chart_without_intervals_says_so(model_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Rolled out past the trained horizon, a forecast has no intervals: the chart says so."""
+    """Rolled out past the trained horizon, a forecast has intervals only on its first H steps:
+    the chart says so (and a forecast with none says that)."""
     assert invoke(capsys, "train", AIRLINE, "--name", "air", *FAST)[0] == 0
     assert api.predict(model="air").forecast.quantiles  # conformal intervals at any length
     result = api.predict(model="air", horizon=30)
-    assert not result.forecast.quantiles
+    low = result.forecast.quantiles[0.1]
+    assert np.isfinite(low[:12]).all() and np.isnan(low[12:]).all()  # the trained 12 keep their band
     legend, ylabel, bands, title = _parts(forecast_figure(result.series, result.forecast, model="air"))
-    assert bands == 0 and "(no intervals)" in title and ylabel == "Passengers"
+    assert bands == 2 and "(intervals for the first 12 steps)" in title and ylabel == "Passengers"
+    bare = replace(result.forecast, quantiles={})
+    assert "(no intervals)" in _parts(forecast_figure(result.series, bare, model="air"))[3]
 
 
 def test_chart_of_classes(model_home: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -136,7 +136,10 @@ def train(
     refit = ([f"the chosen net was then trained again on all {rep.refit_windows} windows, the validation "
               f"tail included, for the {rep.best_epoch} epochs the tail chose (a short series: the "
               "newest rows train it too)"] if rep.refit_windows else [])
-    render.notes([*result.series.notes, *kept, *refit, *_interval_note(fc), *_interrupt_note(rep)])
+    from forecast.horizon import band_note
+
+    render.notes([*result.series.notes, *kept, *refit, *_interval_note(fc),
+                  *band_note(result.forecast, fc.chosen.member), *_interrupt_note(rep)])
     val = f", val loss {rep.best_val_loss:.4f}" if rep.best_val_loss is not None else ""
     stop = " (interrupted)" if rep.interrupted else " (early stop)" if rep.stopped_early else ""
     render.out.print(
