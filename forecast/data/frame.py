@@ -23,6 +23,7 @@ from forecast.config import DataSpec
 from forecast.data.calendar import infer_freq
 from forecast.data.dates import STEPS, STEPS_FREQ, step_dates
 from forecast.data.fastcells import plain_numbers, same_layout
+from forecast.data.jumps import check_splits
 from forecast.data.numbers import looks_numeric, plain, spelling
 from forecast.data.series import SeriesData
 from forecast.errors import ConfigError, DataError, NotFoundError
@@ -508,12 +509,22 @@ def series_from_cells(raw: pd.DataFrame, spec: DataSpec, where: str, source: str
                                                lines, notes)
     if not steps:
         frame, lines = _complete_calendar(frame, lines, freq, spec, where, date_col, notes)
+    line_of = pd.Series(lines, index=frame.index)  # --fill drop may drop rows below
     frame = _fill(frame, lines, spec, where, set(names[:1]) if classes else set(), notes)
     if spec.calendar and not steps:
         freq = exchange_freq(spec.calendar, freq, where, notes)
     series = SeriesData.from_frame(frame, target=names[0], features=tuple(names[1:]), freq=freq,
                                    source=source, name=symbol or name, classes=classes,
                                    notes=tuple(notes))
+    if series.price_like:
+        def place(i: int) -> str:
+            day = frame.index[i]
+            line = int(line_of.get(day, -1))
+            shown = f"{day:%Y-%m-%d}" if day == day.normalize() else str(day)
+            return f"row {line} ({shown})" if line > 0 else shown
+
+        note = check_splits(series.y, where, names[0], place, spec.allow_jumps)
+        series = replace(series, notes=(*series.notes, note)) if note else series
     return replace(series, tz=STEPS) if steps else series
 
 
