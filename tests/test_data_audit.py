@@ -135,3 +135,55 @@ def test_split_jumps_on_a_thin_or_short_series() -> None:
     walk[150:] /= 4
     (jump,) = split_jumps(walk)
     assert (jump.index, jump.factor) == (150, 4.0)
+
+
+# --- 2. gaps in sub-daily data -------------------------------------------------------------
+
+def _taylor(sample_data: Path, tmp_path: Path, keep: object) -> Path:
+    """Taylor's half-hourly demand, the rows ``keep(date_text)`` keeps."""
+    header, *rows = _rows(sample_data / "pmdarima_taylor_halfhourly.csv")
+    return _write(tmp_path / "taylor.csv", [header, *[r for r in rows if keep(r[0])]])  # type: ignore[operator]
+
+
+def _gap_notes(path: Path, **fields: object) -> list[str]:
+    series = load_series(DataSpec(path=str(path), **fields))  # type: ignore[arg-type]
+    return [n for n in series.notes if " gap" in n]
+
+
+def test_a_missing_day_of_half_hours_is_said(sample_data: Path, tmp_path: Path) -> None:
+    """Before, Taylor's demand without 2000-06-10 was joined without a word (every half-hour
+    after it a day early in its weekly season); now a note says so and --fill error refuses."""
+    path = _taylor(sample_data, tmp_path, lambda d: not d.startswith("2000-06-10"))
+    assert _gap_notes(path) == [
+        "1 gap in its 30min steps (the largest: 48 steps missing between 2000-06-09 23:30 and "
+        "2000-06-11 00:00); the rows either side are joined"]
+    with pytest.raises(DataError, match=r"taylor.csv: column 'datetime': 1 gap in its 30min steps .*"
+                                        r"add those rows or pass --fill interpolate\|ffill\|drop"):
+        load_series(DataSpec(path=str(path), fill="error"))
+
+
+def test_missing_half_hours_are_counted(sample_data: Path, tmp_path: Path) -> None:
+    gone = ("2000-06-07 12:00", "2000-06-07 12:30", "2000-07-01 03:00")
+    path = _taylor(sample_data, tmp_path, lambda d: not d.startswith(gone))
+    (note,) = _gap_notes(path)
+    assert note.startswith("2 gaps in its 30min steps (the largest: 2 steps missing between "
+                           "2000-06-07 11:30 and 2000-06-07 13:00)")
+
+
+def test_market_hours_and_weekends_are_not_gaps(sample_data: Path, shared_data: Path, tmp_path: Path) -> None:
+    """EA's 15-minute bars (nights, a weekend, thin pre-market bars), Taylor cut to 09:30-16:00
+    on weekdays, and Taylor without its weekends (a 24/5 market) say nothing; a bar missing
+    inside those hours is a gap."""
+    assert _gap_notes(shared_data / "yahoo_fixtures/EA-15m-no-bad-divs.csv") == []
+    import datetime as dt
+
+    def weekday(d: str) -> bool:
+        return dt.date.fromisoformat(d[:10]).weekday() < 5
+
+    assert _gap_notes(_taylor(sample_data, tmp_path, weekday)) == []
+    hours = _taylor(sample_data, tmp_path, lambda d: weekday(d) and "09:30" <= d[11:16] <= "16:00")
+    assert _gap_notes(hours) == []
+    hole = _taylor(sample_data, tmp_path, lambda d: weekday(d) and "09:30" <= d[11:16] <= "16:00"
+                   and not d.startswith("2000-06-14 11:00"))
+    (note,) = _gap_notes(hole)
+    assert note.startswith("1 gap in its 30min steps (the largest: 1 step missing between 2000-06-14 10:30")

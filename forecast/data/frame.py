@@ -23,6 +23,7 @@ from forecast.config import DataSpec
 from forecast.data.calendar import infer_freq
 from forecast.data.dates import STEPS, STEPS_FREQ, step_dates
 from forecast.data.fastcells import plain_numbers, same_layout
+from forecast.data.gaps import real_gaps
 from forecast.data.jumps import check_splits
 from forecast.data.numbers import looks_numeric, plain, spelling
 from forecast.data.series import SeriesData
@@ -461,6 +462,9 @@ def _complete_calendar(frame: pd.DataFrame, lines: np.ndarray, freq: str | None,
     so are calendars the dates are not all on, or that would more than double the rows.
     """
     offset = to_offset(freq) if freq and not freq.startswith("sessions:") else None
+    if isinstance(offset, pd.offsets.Tick) and offset.nanos < _DAY_NS:
+        _sub_daily_gaps(pd.DatetimeIndex(frame.index), offset, freq, spec, where, column, notes)
+        return frame, lines
     if offset is None or spec.calendar or not isinstance(offset, _GAPLESS) or offset.n != 1:
         return frame, lines
     index = pd.DatetimeIndex(frame.index)
@@ -478,6 +482,28 @@ def _complete_calendar(frame: pd.DataFrame, lines: np.ndarray, freq: str | None,
     notes.append(f"{shown}; added as missing values")
     filled = pd.Series(lines, index=index).reindex(full, fill_value=-1)  # -1: no line in the file
     return frame.reindex(full), filled.to_numpy()
+
+
+_DAY_NS = 86_400 * 10**9
+
+
+def _sub_daily_gaps(index: pd.DatetimeIndex, offset: pd.offsets.Tick, freq: str, spec: DataSpec,
+                    where: str, column: str, notes: list[str]) -> None:
+    """Sub-daily data keeps its gaps (joined), but one that misses a usual time of day is said
+    (--fill error refuses it); a market's nights and weekends are not gaps (forecast.data.gaps)."""
+    found = real_gaps(index.as_unit("ns").asi8, int(offset.nanos))
+    if not len(found):
+        return
+    i = found.largest
+    start, end = pd.Timestamp(found.starts[i]), pd.Timestamp(found.ends[i])
+    missing = (end - start) // pd.Timedelta(offset.nanos) - 1
+    shown = (f"{len(found)} gap{'s' if len(found) > 1 else ''} in its {freq} steps (the largest: "
+             f"{missing} step{'s' if missing > 1 else ''} missing between {start:%Y-%m-%d %H:%M} and "
+             f"{end:%Y-%m-%d %H:%M})")
+    if spec.fill == "error":
+        raise DataError(f"{where}: column '{column}': {shown}; add those rows or pass "
+                        "--fill interpolate|ffill|drop to join them")
+    notes.append(f"{shown}; the rows either side are joined")
 
 
 def series_from_cells(raw: pd.DataFrame, spec: DataSpec, where: str, source: str, name: str) -> SeriesData:
