@@ -187,3 +187,26 @@ def test_market_hours_and_weekends_are_not_gaps(sample_data: Path, shared_data: 
                    and not d.startswith("2000-06-14 11:00"))
     (note,) = _gap_notes(hole)
     assert note.startswith("1 gap in its 30min steps (the largest: 1 step missing between 2000-06-14 10:30")
+
+
+# --- 3. the too-short error's arithmetic ---------------------------------------------------
+
+@pytest.mark.parametrize("option, parts, fix", [
+    (("--input-len", "200"), "input length 200 + horizon 12 + 7 rows for 8 training windows + 12 rows the "
+     "slogret transform uses up = 231", "use --input-len 113 or less, a smaller --horizon, or more data"),
+    (("--horizon", "140"), "input length 2 + horizon 140 + 7 rows for 8 training windows + 12 rows the "
+     "slogret transform uses up = 161", "use --horizon 123 or less with --input-len 2, or more data"),
+])
+def test_too_short_says_its_sum_and_what_fits(
+    capsys: pytest.CaptureFixture[str], model_home: Path, sample_data: Path,
+    option: tuple[str, str], parts: str, fix: str
+) -> None:
+    """Before: 'too short for input length 200 + horizon 12 (needs at least 231)', whose 19 other
+    rows (8 training windows, 12 rows slogret uses up) were not said, nor the --input-len that fits."""
+    code, out, err = invoke(capsys, "train", sample_data / "sktime_airline.csv", *TINY, *option)
+    assert code == 4
+    assert f"sktime_airline' has 144 rows, too short: it needs {parts}; {fix}" in err
+    assert err.count("\n") == 1
+    fits = ("--input-len", "113") if option[0] == "--input-len" else ("--horizon", "123", "--input-len", "2")
+    code, out, err = invoke(capsys, "train", sample_data / "sktime_airline.csv", *TINY, "--quiet", *fits)
+    assert code == 0, err
