@@ -210,3 +210,39 @@ def test_too_short_says_its_sum_and_what_fits(
     fits = ("--input-len", "113") if option[0] == "--input-len" else ("--horizon", "123", "--input-len", "2")
     code, out, err = invoke(capsys, "train", sample_data / "sktime_airline.csv", *TINY, "--quiet", *fits)
     assert code == 0, err
+
+
+# --- 4. CSV dialects as a European or Excel user writes them -------------------------------
+
+def _msft_closes(sample_data: Path) -> list[tuple[str, float]]:
+    header, *rows = _rows(sample_data / "pmdarima_msft.csv")
+    return [(r[0], float(r[header.index("Close")])) for r in rows[-300:]]
+
+
+def _text(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
+    path.write_bytes("".join(f"{line}\n" for line in lines).encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize("cell", ["{c} €", "EUR {c}", "{c}€", "{c} USD"])
+def test_a_currency_after_the_number_or_a_code_is_read(sample_data: Path, tmp_path: Path, cell: str) -> None:
+    """Before, MSFT's closes written '56,25 €' with ';' trained as 272 class labels (one note
+    said so); now they are the numbers, noted as written with currency marks."""
+    closes = _msft_closes(sample_data)
+    lines = ["Date;Close", *[f"{d};" + cell.format(c=f"{c:.2f}".replace(".", ",")) for d, c in closes]]
+    series = load_series(DataSpec(path=str(_text(tmp_path / "eur.csv", lines))))
+    assert series.classes == ()
+    np.testing.assert_allclose(series.y, [round(c, 2) for _, c in closes])
+    assert "column Close: read numbers written with decimal commas and currency marks" in series.notes
+
+
+@pytest.mark.parametrize("sep, cell", [(",", "{v:.1f}%"), (";", "{v:.1f} %")])
+def test_percent_signs_are_read_in_percent(sample_data: Path, tmp_path: Path, sep: str, cell: str) -> None:
+    """Before: 'column rate has text that is not a number at rows 2, 3, ... (e.g. '11.2%')'."""
+    _, *rows = _rows(sample_data / "sktime_airline.csv")
+    values = [float(v) / 10 for _, v in rows]
+    spelled = [cell.format(v=v) if sep == "," else cell.format(v=v).replace(".", ",") for v in values]
+    path = _text(tmp_path / "rate.csv", [f"date{sep}rate", *[f"{d}{sep}{s}" for (d, _), s in zip(rows, spelled)]])
+    series = load_series(DataSpec(path=str(path)))
+    np.testing.assert_allclose(series.y, values)
+    assert any("percent signs (kept in percent: 12.5% is 12.5)" in note for note in series.notes)
