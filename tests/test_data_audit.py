@@ -246,3 +246,16 @@ def test_percent_signs_are_read_in_percent(sample_data: Path, tmp_path: Path, se
     series = load_series(DataSpec(path=str(path)))
     np.testing.assert_allclose(series.y, values)
     assert any("percent signs (kept in percent: 12.5% is 12.5)" in note for note in series.notes)
+
+
+def test_numbers_with_a_unit_are_refused_not_made_classes(sample_data: Path, tmp_path: Path) -> None:
+    """'112 pax' and the like trained as 118 class labels; now refused, naming rows and the fix.
+    Seattle's five weather labels stay classes."""
+    _, *rows = _rows(sample_data / "sktime_airline.csv")
+    path = _text(tmp_path / "pax.csv", ["date,Passengers", *[f"{d},{v} pax" for d, v in rows]])
+    with pytest.raises(DataError, match=r"pax.csv: column 'Passengers' has numbers written with text around "
+                                        r"them at rows 2, 3, 4, 5, 6 and 139 more \(e.g. '112 pax'\), which "
+                                        r"would be 118 class labels; write plain numbers"):
+        load_series(DataSpec(path=str(path), target="Passengers"))
+    weather = load_series(DataSpec(path=str(sample_data / "vega_seattle_weather.csv"), target="weather"))
+    assert weather.classes == ("drizzle", "fog", "rain", "snow", "sun")

@@ -43,6 +43,7 @@ _DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})((?:[T ]\S.*)?)$")
 _YEAR = re.compile(r"^\d{4}$")
 _QUARTER = re.compile(r"^(\d{4})\s*[-/]?\s*[Qq]([1-4])$|^[Qq]([1-4])\s*[-/]?\s*(\d{4})$")  # 1970 Q1, Q1-1970
 _SHOWN = 5
+_MAX_NUMBERLIKE_CLASSES = 20  # more labels than this, nearly all with digits: numbers in a spelling not read
 
 def _rows(items: Sequence[object], shown: int = _SHOWN) -> str:
     """'3, 5, 9' or '3, 5, 9, 11, 12 and 4 more'."""
@@ -383,6 +384,12 @@ def _categories(cells: pd.Series, where: str, column: str) -> tuple[pd.Series, t
         raise DataError(f"{where}: column '{column}' mixes text labels and numbers (numbers at rows "
                         f"{_rows(list(cells.index[numeric]))}); make it all labels or all numbers")
     classes = tuple(sorted(cells[present].unique()))
+    digits = cells[present].str.contains(r"\d")
+    if len(classes) > _MAX_NUMBERLIKE_CLASSES and digits.mean() >= 0.9:
+        raise DataError(  # '112 pax' x 118 values trained as 118 classes, noted in one line only
+            f"{where}: column '{column}' has numbers written with text around them at rows "
+            f"{_rows(list(cells.index[present]))} (e.g. '{cells[present].iloc[0]}'), which would be "
+            f"{len(classes)} class labels; write plain numbers (1234.5, a currency mark or % may stay)")
     return cells.map({c: float(i) for i, c in enumerate(classes)}).astype("float64"), classes
 
 
