@@ -259,3 +259,15 @@ def test_numbers_with_a_unit_are_refused_not_made_classes(sample_data: Path, tmp
         load_series(DataSpec(path=str(path), target="Passengers"))
     weather = load_series(DataSpec(path=str(sample_data / "vega_seattle_weather.csv"), target="weather"))
     assert weather.classes == ("drizzle", "fog", "rain", "snow", "sun")
+
+
+@pytest.mark.parametrize("marker", ["-", "--", "n.a.", "NA", ""])
+def test_dash_and_na_cells_are_missing_values(sample_data: Path, tmp_path: Path, marker: str) -> None:
+    """Before, '-' and 'n.a.' were 'text that is not a number at rows 12, 13, 52'."""
+    _, *rows = _rows(sample_data / "sktime_airline.csv")
+    lines = ["date,Passengers", *[f"{d},{marker if i in (10, 11, 50) else v}" for i, (d, v) in enumerate(rows)]]
+    series = load_series(DataSpec(path=str(_text(tmp_path / "gaps.csv", lines))))
+    assert len(series) == 144
+    assert "filled 3 missing values in Passengers by interpolation (--fill to change)" in series.notes
+    with pytest.raises(DataError, match=r"column 'Passengers' has 3 missing values at rows 12, 13, 52"):
+        load_series(DataSpec(path=str(tmp_path / "gaps.csv"), fill="error"))

@@ -34,7 +34,8 @@ _SYMBOL_NAMES = ("symbol", "ticker", "series", "id", "unique_id", "index")
 _STEP_NAMES = ("t", "step", "steps", "idx", "n", "index", "time", "seconds", "secs", "sec", "elapsed")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _TARGET_DEFAULTS = ("Close", "Adj Close", "close", "adj_close", "price", "Price")
-_MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a", "nat", "."})
+# missing-value markers; '-', '--' and 'n.a.' are what spreadsheets and statistics offices print
+_MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a", "nat", ".", "-", "--", "n.a."})
 # a UTC offset after a time's last digit (see _offsets); no look-behind, which RE2 lacks
 # (pandas before 3.1 hands .str regexes on pyarrow strings to RE2): the digit is kept by \1
 _OFFSET = re.compile(r"(\d)\s*(Z|[+-]\d{2}:?\d{2})$")
