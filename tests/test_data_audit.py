@@ -271,3 +271,29 @@ def test_dash_and_na_cells_are_missing_values(sample_data: Path, tmp_path: Path,
     assert "filled 3 missing values in Passengers by interpolation (--fill to change)" in series.notes
     with pytest.raises(DataError, match=r"column 'Passengers' has 3 missing values at rows 12, 13, 52"):
         load_series(DataSpec(path=str(tmp_path / "gaps.csv"), fill="error"))
+
+
+def _gdp(sample_data: Path) -> list[tuple[str, str]]:
+    header, *rows = _rows(sample_data / "statsmodels_macrodata.csv")
+    return [(r[header.index("date")], r[header.index("realgdp")]) for r in rows]
+
+
+@pytest.mark.parametrize("name, sep", [("gdp.txt", "\t"), ("gdp.csv", ",")])
+def test_utf16_from_excel_unicode_text_is_read(sample_data: Path, tmp_path: Path, name: str, sep: str) -> None:
+    """Excel's "Unicode text" (UTF-16 LE, a byte-order mark, tabs, CRLF): before, "not UTF-8
+    text; save it as a UTF-8 CSV"; now read as the same 203 quarters."""
+    gdp = _gdp(sample_data)
+    text = "\ufeff" + "".join(f"{a}{sep}{b}\r\n" for a, b in [("date", "realgdp"), *gdp])
+    (tmp_path / name).write_bytes(text.encode("utf-16-le"))
+    series = load_series(DataSpec(path=str(tmp_path / name)))
+    assert (len(series), series.freq) == (203, "QS-JAN")
+    np.testing.assert_allclose(series.y, [float(v) for _, v in gdp])
+
+
+def test_a_latin1_file_names_its_first_bad_line(sample_data: Path, tmp_path: Path) -> None:
+    closes = _msft_closes(sample_data)
+    lines = ["Date;Close", *[f"{d};{c}".replace(".", ",") for d, c in closes[:5]], "Umsätze;1,5"]
+    path = _text(tmp_path / "latin.csv", lines, "cp1252")
+    with pytest.raises(DataError, match=r"latin.csv: line 7 \(byte 0xe4\) is not UTF-8 text; save the file "
+                                        r"as UTF-8 \(Excel: CSV UTF-8\)"):
+        load_series(DataSpec(path=str(path)))

@@ -21,14 +21,16 @@ if TYPE_CHECKING:
 def read_csv_cells(path: Path, where: str) -> pd.DataFrame:
     """All cells as stripped text, indexed by file line number, blank lines dropped."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
+        encoding = _encoding(path)
+        with path.open(encoding=encoding, newline="") as fh:
             first = fh.readline()
         sep = next((s for s in (";", "\t") if s in first and "," not in first), ",")
-        raw = _read_text(path, sep)
+        raw = _read_text(path, sep, encoding)
     except pd.errors.EmptyDataError:
         raise DataError(f"{where}: the file is empty; give a CSV with a header and rows") from None
     except UnicodeDecodeError:
-        raise DataError(f"{where}: not UTF-8 text; save it as a UTF-8 CSV") from None
+        raise DataError(f"{where}: {_not_utf8(path)} is not UTF-8 text; save the file as UTF-8 "
+                        "(Excel: CSV UTF-8)") from None
     except (pd.errors.ParserError, ValueError) as err:
         detail = str(err).strip().splitlines()[-1]
         raise DataError(f"{where}: cannot read as CSV ({detail}); check delimiters and quoting") from None
@@ -47,14 +49,32 @@ def read_csv_cells(path: Path, where: str) -> pd.DataFrame:
 
 
 CHUNK_BYTES, CHUNK_ROWS = 16 * 2**20, 200_000
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Excel's "Unicode text" is UTF-16 LE with this mark
 
 
-def _read_text(path: Path, sep: str) -> pd.DataFrame:
+def _encoding(path: Path) -> str:
+    """UTF-16 when the file starts with its byte-order mark, else UTF-8 (with or without one)."""
+    with path.open("rb") as fh:
+        return "utf-16" if fh.read(2) in _UTF16_BOMS else "utf-8-sig"
+
+
+def _not_utf8(path: Path) -> str:
+    """'line 3 (byte 0xe4)': where the first byte that is not UTF-8 sits."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        return f"line {line} (byte 0x{data[err.start]:02x})"
+    return "it"
+
+
+def _read_text(path: Path, sep: str, encoding: str = "utf-8-sig") -> pd.DataFrame:
     """Every cell as text. A file over CHUNK_BYTES is parsed CHUNK_ROWS rows at a time: the
     parser makes a Python string per cell before packing a column, so the 2M-row minute file
     read at once peaked ~300 MB above what its packed columns keep (issue 15)."""
     options = {"dtype": str, "keep_default_na": False, "skip_blank_lines": False,
-               "encoding": "utf-8-sig", "sep": sep}
+               "encoding": encoding, "sep": sep}
     if path.stat().st_size <= CHUNK_BYTES:
         return pd.read_csv(path, **options)
     with pd.read_csv(path, chunksize=CHUNK_ROWS, **options) as reader:
