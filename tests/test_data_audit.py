@@ -297,3 +297,37 @@ def test_a_latin1_file_names_its_first_bad_line(sample_data: Path, tmp_path: Pat
     with pytest.raises(DataError, match=r"latin.csv: line 7 \(byte 0xe4\) is not UTF-8 text; save the file "
                                         r"as UTF-8 \(Excel: CSV UTF-8\)"):
         load_series(DataSpec(path=str(path)))
+
+
+@pytest.mark.parametrize("halfhours", [17520, 8000])  # a year (both changes), January to mid-June (spring's)
+def test_round_the_clock_times_across_daylight_saving_are_read_as_utc(
+    shared_data: Path, tmp_path: Path, halfhours: int
+) -> None:
+    """elecdemand's half-hours stamped in Berlin time with their offsets (+01:00 / +02:00):
+    before, autumn's repeated 02:00-03:00 was refused as "repeated dates ... dedupe the file"
+    and spring's skipped hour joined silently; now they are read as UTC, one regular grid."""
+    import pandas as pd
+
+    header, *rows = _rows(shared_data / "tuning/fpp2_elecdemand_halfhourly.csv")
+    when = pd.date_range("2014-01-01", periods=halfhours, freq="30min", tz="UTC").tz_convert("Europe/Berlin")
+    demand = [r[header.index("demand_gw")] for r in rows[:halfhours]]
+    path = _text(tmp_path / "berlin.csv", ["time,demand_gw", *[f"{t.isoformat()},{v}" for t, v in zip(when, demand)]])
+    series = load_series(DataSpec(path=str(path)))
+    assert (len(series), series.freq, str(series.index[0])) == (halfhours, "30min", "2014-01-01 00:00:00")
+    assert not any(" gap" in note for note in series.notes)
+    assert any("offsets that change with daylight saving (+01:00, +02:00)" in note and "read as UTC" in note
+               for note in series.notes)
+    np.testing.assert_allclose(series.y, [float(v) for v in demand])
+
+
+def test_daily_and_market_hours_keep_their_wall_clock(sample_data: Path, shared_data: Path, tmp_path: Path) -> None:
+    """Dates at local midnight across a DST change stay those dates; so do IBE's Madrid days."""
+    import pandas as pd
+
+    closes = _msft_closes(sample_data)
+    lines = ["Date,Close", *[f"{pd.Timestamp(d).tz_localize('Europe/Berlin').isoformat()},{c}" for d, c in closes]]
+    series = load_series(DataSpec(path=str(_text(tmp_path / "berlin_days.csv", lines))))
+    assert str(series.index[0]) == f"{closes[0][0]} 00:00:00" and series.freq == "B"
+    assert "timestamps had UTC offsets (+01:00, +02:00); kept their local wall-clock times, tz-naive" in series.notes
+    madrid = load_series(DataSpec(path=str(shared_data / "yahoo_fixtures/IBE-MC-1d-no-bad-divs.csv")))
+    assert any("kept their local wall-clock times" in note for note in madrid.notes)

@@ -223,9 +223,28 @@ def _dates(cells: pd.Series, spec: DataSpec, where: str, column: str, notes: lis
             "fix those cells (YYYY-MM-DD works) or pass --date-column COL"
         )
     if not offsets.empty:
-        notes.append(f"timestamps had UTC offsets ({', '.join(sorted(offsets.unique()))}); "
-                     "kept their local wall-clock times, tz-naive")
+        shown = ", ".join(sorted(offsets.unique()))
+        instants = _dst_instants(cells, parsed) if offsets.nunique() > 1 else None
+        if instants is not None:
+            notes.append(f"timestamps had UTC offsets that change with daylight saving ({shown}); the "
+                         "local times repeat or skip an hour there, so they are read as UTC times, tz-naive")
+            return instants
+        notes.append(f"timestamps had UTC offsets ({shown}); kept their local wall-clock times, tz-naive")
     return parsed
+
+
+def _dst_instants(cells: pd.Series, wall: pd.Series) -> pd.Series | None:
+    """The UTC times of cells whose wall-clock times repeat an hour (autumn's change) or skip
+    one (spring's) that the UTC times do not: round-the-clock data across a DST change, where
+    Berlin's half-hours were refused as 'repeated dates ... dedupe the file'. None otherwise:
+    market hours keep their wall clock (09:30 stays 09:30 across the change)."""
+    instants = pd.to_datetime(cells, utc=True, format="ISO8601", errors="coerce")
+    if instants.isna().any() or instants.duplicated().any():
+        return None
+    utc = instants.dt.tz_localize(None)
+    steps, wall_steps = np.diff(np.sort(utc.to_numpy())), np.diff(np.sort(wall.to_numpy()))
+    regular = len(steps) > 0 and steps.min() == steps.max() and wall_steps.min() != wall_steps.max()
+    return utc if wall.duplicated().any() or regular else None
 
 
 def _one_layout_dates(cells: pd.Series) -> pd.Series | None:
