@@ -331,3 +331,21 @@ def test_daily_and_market_hours_keep_their_wall_clock(sample_data: Path, shared_
     assert "timestamps had UTC offsets (+01:00, +02:00); kept their local wall-clock times, tz-naive" in series.notes
     madrid = load_series(DataSpec(path=str(shared_data / "yahoo_fixtures/IBE-MC-1d-no-bad-divs.csv")))
     assert any("kept their local wall-clock times" in note for note in madrid.notes)
+
+
+def test_unquoted_thousands_are_refused_naming_the_line(sample_data: Path, tmp_path: Path) -> None:
+    """Before: "column 'date' has repeated steps (12 in all; e.g. 2 at rows 2, 3, 4, 5, 6 and 7
+    more)": pandas had made the dates the index and read the thousands as a step column."""
+    lines = ["date,realgdp", *[f"{d},{float(v):,.3f}" for d, v in _gdp(sample_data)]]
+    with pytest.raises(DataError, match=r"gdp.csv: cannot read as CSV \(its rows have one field more than the "
+                                        r"header, e.g. line 2: '1959-01-01,2,710.349'; a number written with a "
+                                        r"',' thousands separator must be quoted"):
+        load_series(DataSpec(path=str(_text(tmp_path / "gdp.csv", lines))))
+
+
+def test_r_row_names_are_still_dropped(sample_data: Path, tmp_path: Path) -> None:
+    """R's write.table puts row names 1, 2, 3, ... before the fields and none in the header."""
+    _, *rows = _rows(sample_data / "sktime_airline.csv")
+    lines = ['"Date","Passengers"', *[f'"{i}","{d}",{v}' for i, (d, v) in enumerate(rows, 1)]]
+    series = load_series(DataSpec(path=str(_text(tmp_path / "r.csv", lines))))
+    assert (len(series), series.freq, series.y[0]) == (144, "MS", 112.0)

@@ -76,12 +76,31 @@ def _read_text(path: Path, sep: str, encoding: str = "utf-8-sig") -> pd.DataFram
     options = {"dtype": str, "keep_default_na": False, "skip_blank_lines": False,
                "encoding": encoding, "sep": sep}
     if path.stat().st_size <= CHUNK_BYTES:
-        return pd.read_csv(path, **options)
+        return _one_field_more(pd.read_csv(path, **options), path, encoding)
     with pd.read_csv(path, chunksize=CHUNK_ROWS, **options) as reader:
         chunks = list(reader)
     if not chunks:  # a header and nothing else: the one-pass read says so as it always has
         return pd.read_csv(path, **options)
+    _one_field_more(chunks[0], path, encoding)
     return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+
+
+def _one_field_more(raw: pd.DataFrame, path: Path, encoding: str) -> pd.DataFrame:
+    """``raw``, or a ValueError when its rows have one field more than the header: pandas then
+    makes the first column the index, and macrodata's realgdp written 2,710.349 unquoted was
+    refused as "column 'date' has repeated steps (e.g. 2 at rows 2, 3, ...)". R's row names
+    (1, 2, 3, ... with no header field) stay the index pandas drops, as before."""
+    if isinstance(raw.index, pd.RangeIndex) or _row_names(raw.index):
+        return raw
+    with path.open(encoding=encoding, newline="") as fh:
+        line = [fh.readline() for _ in range(2)][1].strip()
+    raise ValueError(f"its rows have one field more than the header, e.g. line 2: '{line}'; a number "
+                     "written with a ',' thousands separator must be quoted (\"2,710.3\") or written without it")
+
+
+def _row_names(index: pd.Index) -> bool:
+    """R's write.table: row names 1, 2, 3, ... before the fields, none in the header."""
+    return isinstance(index, pd.Index) and index.nlevels == 1 and list(index[:3]) == ["1", "2", "3"][: len(index)]
 
 
 def _check_line_breaks(raw: pd.DataFrame, where: str) -> None:
