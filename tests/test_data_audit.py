@@ -349,3 +349,22 @@ def test_r_row_names_are_still_dropped(sample_data: Path, tmp_path: Path) -> Non
     lines = ['"Date","Passengers"', *[f'"{i}","{d}",{v}' for i, (d, v) in enumerate(rows, 1)]]
     series = load_series(DataSpec(path=str(_text(tmp_path / "r.csv", lines))))
     assert (len(series), series.freq, series.y[0]) == (144, "MS", 112.0)
+
+
+@pytest.mark.parametrize("sep, day, clock", [(",", "%Y.%m.%d", "%H:%M"), (";", "%d.%m.%Y", "%H:%M:%S")])
+def test_a_date_column_and_a_time_column_are_joined(
+    sample_data: Path, tmp_path: Path, sep: str, day: str, clock: str
+) -> None:
+    """Brokers' and loggers' exports (Date,Time,...): before, Taylor's half-hours written so were
+    refused as "column 'Date' has repeated dates (42 in all ...); dedupe the file or pick one
+    series with --series SYMBOL"; now the two columns are one timestamp."""
+    import datetime as dt
+
+    _, *rows = _rows(sample_data / "pmdarima_taylor_halfhourly.csv")
+    stamps = [dt.datetime.fromisoformat(d) for d, _ in rows[:2000]]
+    lines = [sep.join(["Date", "Time", "demand_mw"]),
+             *[sep.join([f"{t:{day}}", f"{t:{clock}}", v]) for t, (_, v) in zip(stamps, rows)]]
+    series = load_series(DataSpec(path=str(_text(tmp_path / "dt.csv", lines))))
+    assert (len(series), series.freq, series.target) == (2000, "30min", "demand_mw")
+    assert [str(t) for t in series.index[[0, -1]]] == [str(stamps[0]), str(stamps[-1])]
+    assert "dates: columns 'Date' and 'Time' joined (a date and a time of day)" in series.notes

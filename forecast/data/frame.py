@@ -265,6 +265,25 @@ def _one_layout_dates(cells: pd.Series) -> pd.Series | None:
     return parsed
 
 
+_CLOCK = re.compile(r"^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(\s?[AaPp][Mm])?$")
+
+
+def _join_time_column(raw: pd.DataFrame, date_col: str, notes: list[str]) -> pd.DataFrame:
+    """A date column beside a column of clock times (brokers' and loggers' Date,Time,...) joined
+    into one: before, Taylor's half-hours written that way were refused as "column 'Date' has
+    repeated dates ...; dedupe the file or pick one series"."""
+    dates = raw[date_col]
+    if dates.str.contains(":", regex=False).any():
+        return raw  # the dates have their times already
+    for col in raw.columns:
+        cells = raw[col]
+        if col == date_col or _is_missing(cells).any() or not _all_match(cells, _CLOCK):
+            continue
+        notes.append(f"dates: columns '{date_col}' and '{col}' joined (a date and a time of day)")
+        return raw.drop(columns=[col]).assign(**{date_col: dates + " " + cells})
+    return raw
+
+
 def _check_unique(dates: pd.Series, where: str, column: str, steps: bool = False) -> None:
     repeated = dates.duplicated(keep=False)
     if repeated.any():
@@ -542,6 +561,8 @@ def series_from_cells(raw: pd.DataFrame, spec: DataSpec, where: str, source: str
     if steps and len(raw.columns) == 1:  # else the values were read as their own step index
         raise DataError(f"{where}: only one column ('{date_col}'), numbers with no dates; give a "
                         "date (or step) column and a value column, e.g. date,value")
+    if not steps:
+        raw = _join_time_column(raw, date_col, notes)
     if steps:
         dates = _steps(raw[date_col], where, date_col)
         if not any(note.startswith("steps:") for note in notes):
