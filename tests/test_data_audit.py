@@ -368,3 +368,15 @@ def test_a_date_column_and_a_time_column_are_joined(
     assert (len(series), series.freq, series.target) == (2000, "30min", "demand_mw")
     assert [str(t) for t in series.index[[0, -1]]] == [str(stamps[0]), str(stamps[-1])]
     assert "dates: columns 'Date' and 'Time' joined (a date and a time of day)" in series.notes
+
+
+def test_two_digit_day_first_dates_are_found_by_content(sample_data: Path, tmp_path: Path) -> None:
+    """German '06.09.16' under 'Datum': before, "no date column found (...); name it 'date' or pass
+    --date-column COL" although --date-column Datum then read them; now found by content."""
+    import datetime as dt
+
+    closes = _msft_closes(sample_data)
+    lines = ["Datum;Schluss", *[f"{dt.date.fromisoformat(d):%d.%m.%y};{str(c).replace('.', ',')}" for d, c in closes]]
+    series = load_series(DataSpec(path=str(_text(tmp_path / "de.csv", lines))))
+    assert (len(series), series.freq, str(series.index[0].date())) == (300, "B", closes[0][0])
+    assert "dates read as day/month/year (--dayfirst / --no-dayfirst to change)" in series.notes

@@ -137,7 +137,8 @@ def _looks_like_dates(cells: pd.Series, first: bool) -> bool:
     sample = cells[~_is_missing(cells)].head(200)
     if sample.empty or (_is_numeric(sample, spelled=False) and not (first and sample.str.fullmatch(_YEAR).all())):
         return False
-    return bool(_parse_dates(_offsets(sample)[1], False).notna().mean() >= 0.9)
+    text = _offsets(sample)[1]
+    return any(bool(_parse_dates(text, dayfirst).notna().mean() >= 0.9) for dayfirst in (False, True))
 
 
 def _date_column(raw: pd.DataFrame, spec: DataSpec, where: str) -> tuple[str, list[str]]:
