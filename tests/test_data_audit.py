@@ -380,3 +380,17 @@ def test_two_digit_day_first_dates_are_found_by_content(sample_data: Path, tmp_p
     series = load_series(DataSpec(path=str(_text(tmp_path / "de.csv", lines))))
     assert (len(series), series.freq, str(series.index[0].date())) == (300, "B", closes[0][0])
     assert "dates read as day/month/year (--dayfirst / --no-dayfirst to change)" in series.notes
+
+
+@pytest.mark.parametrize("sep, spell", [
+    (",", lambda v: f'"({-v:,.2f})"' if v < 0 else f'"{v:,.2f}"'),
+    (";", lambda v: f"{abs(v):.2f}".replace(".", ",") + ("-" if v < 0 else "")),
+])
+def test_accounting_negatives_are_read(sample_data: Path, tmp_path: Path, sep: str, spell: object) -> None:
+    """MSFT's closes less 60, negatives written (3.75) or 3,75-: before, "text that is not a
+    number at rows 2, 3, 4, 5, 6 and 59 more (e.g. '(3.75)')"; now -3.75."""
+    values = [round(c - 60, 2) for _, c in _msft_closes(sample_data)]
+    lines = [f"Date{sep}Close", *[f"{d}{sep}{spell(v)}" for (d, _), v in zip(_msft_closes(sample_data), values)]]  # type: ignore[operator]
+    series = load_series(DataSpec(path=str(_text(tmp_path / "neg.csv", lines))))
+    np.testing.assert_allclose(series.y, values)
+    assert any("accounting negatives ((12.5) or 12.5- is -12.5)" in note for note in series.notes)
