@@ -394,3 +394,22 @@ def test_accounting_negatives_are_read(sample_data: Path, tmp_path: Path, sep: s
     series = load_series(DataSpec(path=str(_text(tmp_path / "neg.csv", lines))))
     np.testing.assert_allclose(series.y, values)
     assert any("accounting negatives ((12.5) or 12.5- is -12.5)" in note for note in series.notes)
+
+
+@pytest.mark.parametrize("header", ["date,Close", "Datum,Schluss"])
+def test_excel_day_numbers_under_a_date_name_are_dates(sample_data: Path, tmp_path: Path, header: str) -> None:
+    """A spreadsheet's dates saved as numbers (42619): before, a step index whose forecasts
+    were numbered 43050, 43051, ...; now MSFT's business days again. --freq steps keeps steps."""
+    import datetime as dt
+
+    closes = _msft_closes(sample_data)
+    day0 = dt.date(1899, 12, 30)
+    lines = [header, *[f"{(dt.date.fromisoformat(d) - day0).days},{c}" for d, c in closes]]
+    path = _text(tmp_path / "excel.csv", lines)
+    series = load_series(DataSpec(path=str(path)))
+    first, last = (str(series.index[i].date()) for i in (0, -1))
+    assert (series.freq, first, last) == ("B", closes[0][0], closes[-1][0])
+    column = header.split(",")[0]
+    assert series.notes[1:] == (f"dates: column '{column}' holds Excel day numbers (42619 is 2016-09-06); read as "
+                                "dates (--freq steps keeps them as steps)",)
+    assert load_series(DataSpec(path=str(path), freq="steps")).freq == "steps"

@@ -285,6 +285,30 @@ def _join_time_column(raw: pd.DataFrame, date_col: str, notes: list[str]) -> pd.
     return raw
 
 
+_EXCEL_EPOCH = np.datetime64("1899-12-30")  # Excel's day 0 (its 1900 leap-year bug folded in)
+_EXCEL_DAYS = (20_000, 73_050)  # 1954-10-03 .. 2099-12-31
+_DATE_WORDS = ("date", "datum", "fecha", "data", "day", "jour", "tag")
+
+
+def _excel_days(cells: pd.Series, column: str) -> bool:
+    """Whole numbers in Excel's day range under a column named like a date: a spreadsheet's
+    dates saved as numbers (42619 is 2016-09-06), not a step index."""
+    named = column.lower() in ("ds", "dt") or any(word in column.lower() for word in _DATE_WORDS)
+    if not named or not plain_numbers(cells, integers=True):
+        return False
+    days = cells.astype("int64")
+    return bool(days.between(*_EXCEL_DAYS).all())
+
+
+def _from_excel_days(raw: pd.DataFrame, column: str, notes: list[str]) -> pd.DataFrame:
+    days = raw[column].astype("int64").to_numpy()
+    iso = (_EXCEL_EPOCH + days.astype("timedelta64[D]")).astype(str)
+    notes[:] = [note for note in notes if not note.startswith("steps:")]  # dates after all
+    notes.append(f"dates: column '{column}' holds Excel day numbers ({days[0]} is {iso[0]}); read as "
+                 "dates (--freq steps keeps them as steps)")
+    return raw.assign(**{column: pd.Series(iso, index=raw.index, dtype=raw[column].dtype)})
+
+
 def _check_unique(dates: pd.Series, where: str, column: str, steps: bool = False) -> None:
     repeated = dates.duplicated(keep=False)
     if repeated.any():
@@ -559,6 +583,8 @@ def series_from_cells(raw: pd.DataFrame, spec: DataSpec, where: str, source: str
     symbol_col = _symbol_column(raw, date_col)
     raw, symbol = _select_series(raw, spec, where, symbol_col)
     steps = spec.freq == STEPS_FREQ or (spec.freq is None and _is_step_index(raw[date_col]))
+    if steps and spec.freq is None and _excel_days(raw[date_col], date_col):
+        raw, steps = _from_excel_days(raw, date_col, notes), False
     if steps and len(raw.columns) == 1:  # else the values were read as their own step index
         raise DataError(f"{where}: only one column ('{date_col}'), numbers with no dates; give a "
                         "date (or step) column and a value column, e.g. date,value")
