@@ -274,12 +274,12 @@ def _join_time_column(raw: pd.DataFrame, date_col: str, notes: list[str]) -> pd.
     into one: before, Taylor's half-hours written that way were refused as "column 'Date' has
     repeated dates ...; dedupe the file or pick one series"."""
     dates = raw[date_col]
-    if dates.str.contains(":", regex=False).any():
-        return raw  # the dates have their times already
     for col in raw.columns:
         cells = raw[col]
-        if col == date_col or _is_missing(cells).any() or not _all_match(cells, _CLOCK):
-            continue
+        if col == date_col or not _CLOCK.fullmatch(cells.iloc[0]) or _is_missing(cells).any():
+            continue  # the first cell rules out most columns without a pass over all of them
+        if not _all_match(cells, _CLOCK) or dates.str.contains(":", regex=False).any():
+            continue  # not clock times, or the dates have their times already
         notes.append(f"dates: columns '{date_col}' and '{col}' joined (a date and a time of day)")
         return raw.drop(columns=[col]).assign(**{date_col: dates + " " + cells})
     return raw
