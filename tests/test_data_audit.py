@@ -413,3 +413,19 @@ def test_excel_day_numbers_under_a_date_name_are_dates(sample_data: Path, tmp_pa
     assert series.notes[1:] == (f"dates: column '{column}' holds Excel day numbers (42619 is 2016-09-06); read as "
                                 "dates (--freq steps keeps them as steps)",)
     assert load_series(DataSpec(path=str(path), freq="steps")).freq == "steps"
+
+
+@pytest.mark.parametrize("spell", ["%G-W%V", "%GW%V", "%G-W%V-%u"])
+def test_iso_weeks_are_dates(sample_data: Path, tmp_path: Path, spell: str) -> None:
+    """CO2's weeks written 1958-W13: before, "dates that cannot be read at rows 2, 3, 4, 5, 6 and
+    2279 more (e.g. '1958-W13')"; now each week's Monday (or its given day), 2,284 weeks."""
+    import datetime as dt
+
+    _, *rows = _rows(sample_data / "statsmodels_co2_weekly.csv")
+    days = [dt.date.fromisoformat(d) for d, _ in rows]
+    lines = ["week,co2", *[f"{d:{spell}},{v}" for d, (_, v) in zip(days, rows)]]
+    series = load_series(DataSpec(path=str(_text(tmp_path / "co2.csv", lines))))
+    weekday = "SAT" if spell.endswith("%u") else "MON"
+    assert (len(series), series.freq) == (2284, f"W-{weekday}")
+    expected = days[0] if spell.endswith("%u") else days[0] - dt.timedelta(days=days[0].weekday())
+    assert series.index[0].date() == expected

@@ -43,6 +43,7 @@ _YMD = re.compile(r"^(\d{4})[-/](\d{1,2})(?:[-/](\d{1,2}))?((?:[T ]\S.*)?)$")
 _DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})((?:[T ]\S.*)?)$")
 _YEAR = re.compile(r"^\d{4}$")
 _QUARTER = re.compile(r"^(\d{4})\s*[-/]?\s*[Qq]([1-4])$|^[Qq]([1-4])\s*[-/]?\s*(\d{4})$")  # 1970 Q1, Q1-1970
+_ISO_WEEK = re.compile(r"^(\d{4})-?W(\d{2})(?:-?([1-7]))?$")  # 2024-W05, 2024W05, 2024-W05-3
 _SHOWN = 5
 _MAX_NUMBERLIKE_CLASSES = 20  # more labels than this, nearly all with digits: numbers in a spelling not read
 
@@ -94,6 +95,11 @@ def _to_iso(text: pd.Series, dayfirst: bool) -> pd.Series:
     if found.any():
         month = (number[found].astype(int) * 3 - 2).astype(str).str.zfill(2)
         iso[found] = year[found] + "-" + month + "-01"
+    weeks = text.str.extract(_ISO_WEEK).dropna(subset=[0])
+    if not weeks.empty:  # ISO weeks: the week's Monday (or its given day)
+        spelled = weeks[0] + "-W" + weeks[1] + "-" + weeks[2].fillna("1")
+        days = pd.to_datetime(spelled, format="%G-W%V-%u", errors="coerce")
+        iso[days.dropna().index] = days.dropna().dt.strftime("%Y-%m-%d")
     return iso
 
 
