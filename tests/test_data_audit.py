@@ -52,6 +52,22 @@ def test_an_unadjusted_split_is_refused_naming_the_row_and_the_fix(
     assert code == 0, err
 
 
+def test_predict_refuses_a_split_that_arrived_after_training(
+    capsys: pytest.CaptureFixture[str], model_home: Path, sample_data: Path, tmp_path: Path
+) -> None:
+    """New rows with an unadjusted 2:1 split: predict re-reads the file and stops, saying where
+    the flag goes (predict has none: the model must be trained on such data knowingly)."""
+    closes = _msft_closes(sample_data)
+    path = _write(tmp_path / "msft.csv", [["Date", "Close"], *[[d, str(c)] for d, c in closes[:250]]])
+    code, out, err = invoke(capsys, "train", path, *TINY, "--quiet")
+    assert code == 0, err
+    _write(path, [["Date", "Close"], *[[d, f"{c / (2 if i >= 250 else 1):.4f}"] for i, (d, c) in enumerate(closes)]])
+    code, out, err = invoke(capsys, "predict")
+    assert code == 4
+    assert f"at row 252 ({closes[250][0]}), like a 2:1 split left unadjusted" in err
+    assert "or pass --allow-jumps to train or evaluate if the move is real" in err
+
+
 def test_the_repaired_file_and_every_real_price_pass(shared_data: Path, sample_data: Path) -> None:
     """yfinance's repaired 4063.T, and every price column of the shared and sample data
     (adjusted prices: MSFT's 9 splits, crashes like 1987's) have no split-like step."""

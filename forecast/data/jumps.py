@@ -88,8 +88,8 @@ def check_splits(y: np.ndarray, where: str, column: str, place: Callable[[int], 
             f"({first.sds:,.0f} robust sds beyond its usual moves){more}")
     if allow:
         return f"{what}; kept as a real move (--allow-jumps)"
-    raise DataError(f"{where}: {what}; adjust the prices for the split (e.g. use Adj Close) "
-                    "or pass --allow-jumps if the move is real")
+    raise DataError(f"{where}: {what}; adjust the prices for the split (e.g. use Adj Close), "
+                    "or pass --allow-jumps to train or evaluate if the move is real")
 
 
 __all__ = ["Jump", "split_jumps", "describe", "check_splits", "SPLIT_FACTORS", "TOLERANCE", "ROBUST_SDS"]
