@@ -101,6 +101,9 @@ class DataSpec:
     calendar: str | None = option(  # exchange MIC (XNYS, XNSE): forecast dates are its trading days
         None, "Exchange whose trading days the forecast dates follow: XNYS, XNSE, XLON, ... "
         "(tickers: from the suffix).")
+    allow_jumps: bool = option(  # a price step at a split factor (2, 3, 5, 10, ...) is refused without it
+        False, "Keep a price step that looks like an unadjusted stock split (a ratio of 2, 3, 5, "
+        "10, ... far beyond the usual moves) instead of refusing the data.")
 
 
 @dataclass(frozen=True)

@@ -255,10 +255,15 @@ def resolve_run(run: RunConfig, series: SeriesData) -> RunConfig:
     available = n_windows(len(series) - lost, input_len, horizon)
     if available < MIN_TRAIN_WINDOWS:
         need = input_len + horizon + MIN_TRAIN_WINDOWS - 1 + lost
+        used = f" + {lost} row{'s' if lost > 1 else ''} the {transform} transform uses up" if lost else ""
+        longest, furthest = len(series) - need + input_len, len(series) - need + horizon  # what would fit
+        fix = (f"use --input-len {longest} or less, a smaller --horizon, or more data" if longest >= 2
+               else f"use --horizon {furthest} or less with --input-len {input_len}, or more data"
+               if furthest >= 1 else "use more data")
         raise DataError(
-            f"{series.source}: series {series.name!r} has {len(series)} rows, too short for "
-            f"input length {input_len} + horizon {horizon} (needs at least {need}); "
-            "use a smaller --input-len or --horizon, or more data"
+            f"{series.source}: series {series.name!r} has {len(series)} rows, too short: it needs "
+            f"input length {input_len} + horizon {horizon} + {MIN_TRAIN_WINDOWS - 1} rows for "
+            f"{MIN_TRAIN_WINDOWS} training windows{used} = {need}; {fix}"
         )
     return replace(run, window=window, model=model, train=train)
 

@@ -96,7 +96,7 @@ def test_too_short_series_is_a_one_line_data_error() -> None:
     message = str(info.value)
     assert "\n" not in message
     assert message.startswith("data.csv:") and "20 rows" in message
-    assert f"needs at least {10 + 5 + MIN_TRAIN_WINDOWS - 1}" in message
+    assert f"= {10 + 5 + MIN_TRAIN_WINDOWS - 1};" in message
     assert "--input-len" in message
     resolve_run(with_window(10, 5, "level"), series_of(wave(10 + 5 + MIN_TRAIN_WINDOWS - 1)))
 
@@ -104,7 +104,7 @@ def test_too_short_series_is_a_one_line_data_error() -> None:
 def test_logret_needs_one_more_row() -> None:
     rows = 10 + 5 + MIN_TRAIN_WINDOWS - 1
     resolve_run(with_window(10, 5, "level"), series_of(wave(rows)))
-    with pytest.raises(DataError, match=f"needs at least {rows + 1}"):
+    with pytest.raises(DataError, match=f"1 row the logret transform uses up = {rows + 1};"):
         resolve_run(with_window(10, 5, "logret"), series_of(wave(rows)))
 
 

@@ -28,6 +28,7 @@ import pandas as pd
 from forecast import paths
 from forecast.atomic import atomic_path
 from forecast.config import DataSpec
+from forecast.data.jumps import check_splits
 from forecast.data.series import SeriesData
 from forecast.data.yahoo import (
     DAILY_OR_LONGER,
@@ -379,6 +380,11 @@ def series_from_cache(
     if spec.freq:
         freq = _asked_freq(spec, symbol, pd.DatetimeIndex(out.index), notes)
     freq = _exchange_days(spec, symbol, interval, freq, notes)
+    days = pd.DatetimeIndex(out.index)
+    when = days.strftime("%Y-%m-%d") if (days == days.normalize()).all() else days.astype(str)
+    split = check_splits(out[target].to_numpy(), f"yahoo:{symbol}", target, lambda i: when[i],
+                         spec.allow_jumps)  # a bar repair=False left unadjusted
+    notes.extend([split] if split else [])
     return SeriesData.from_frame(
         out,
         target=target,

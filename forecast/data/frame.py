@@ -23,6 +23,8 @@ from forecast.config import DataSpec
 from forecast.data.calendar import infer_freq
 from forecast.data.dates import STEPS, STEPS_FREQ, step_dates
 from forecast.data.fastcells import plain_numbers, same_layout
+from forecast.data.gaps import real_gaps
+from forecast.data.jumps import check_splits
 from forecast.data.numbers import looks_numeric, plain, spelling
 from forecast.data.series import SeriesData
 from forecast.errors import ConfigError, DataError, NotFoundError
@@ -32,7 +34,8 @@ _SYMBOL_NAMES = ("symbol", "ticker", "series", "id", "unique_id", "index")
 _STEP_NAMES = ("t", "step", "steps", "idx", "n", "index", "time", "seconds", "secs", "sec", "elapsed")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _TARGET_DEFAULTS = ("Close", "Adj Close", "close", "adj_close", "price", "Price")
-_MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a", "nat", "."})
+# missing-value markers; '-', '--' and 'n.a.' are what spreadsheets and statistics offices print
+_MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a", "nat", ".", "-", "--", "n.a."})
 # a UTC offset after a time's last digit (see _offsets); no look-behind, which RE2 lacks
 # (pandas before 3.1 hands .str regexes on pyarrow strings to RE2): the digit is kept by \1
 _OFFSET = re.compile(r"(\d)\s*(Z|[+-]\d{2}:?\d{2})$")
@@ -40,7 +43,9 @@ _YMD = re.compile(r"^(\d{4})[-/](\d{1,2})(?:[-/](\d{1,2}))?((?:[T ]\S.*)?)$")
 _DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})((?:[T ]\S.*)?)$")
 _YEAR = re.compile(r"^\d{4}$")
 _QUARTER = re.compile(r"^(\d{4})\s*[-/]?\s*[Qq]([1-4])$|^[Qq]([1-4])\s*[-/]?\s*(\d{4})$")  # 1970 Q1, Q1-1970
+_ISO_WEEK = re.compile(r"^(\d{4})-?W(\d{2})(?:-?([1-7]))?$")  # 2024-W05, 2024W05, 2024-W05-3
 _SHOWN = 5
+_MAX_NUMBERLIKE_CLASSES = 20  # more labels than this, nearly all with digits: numbers in a spelling not read
 
 def _rows(items: Sequence[object], shown: int = _SHOWN) -> str:
     """'3, 5, 9' or '3, 5, 9, 11, 12 and 4 more'."""
@@ -90,6 +95,11 @@ def _to_iso(text: pd.Series, dayfirst: bool) -> pd.Series:
     if found.any():
         month = (number[found].astype(int) * 3 - 2).astype(str).str.zfill(2)
         iso[found] = year[found] + "-" + month + "-01"
+    weeks = text.str.extract(_ISO_WEEK).dropna(subset=[0])
+    if not weeks.empty:  # ISO weeks: the week's Monday (or its given day)
+        spelled = weeks[0] + "-W" + weeks[1] + "-" + weeks[2].fillna("1")
+        days = pd.to_datetime(spelled, format="%G-W%V-%u", errors="coerce")
+        iso[days.dropna().index] = days.dropna().dt.strftime("%Y-%m-%d")
     return iso
 
 
@@ -133,7 +143,8 @@ def _looks_like_dates(cells: pd.Series, first: bool) -> bool:
     sample = cells[~_is_missing(cells)].head(200)
     if sample.empty or (_is_numeric(sample, spelled=False) and not (first and sample.str.fullmatch(_YEAR).all())):
         return False
-    return bool(_parse_dates(_offsets(sample)[1], False).notna().mean() >= 0.9)
+    text = _offsets(sample)[1]
+    return any(bool(_parse_dates(text, dayfirst).notna().mean() >= 0.9) for dayfirst in (False, True))
 
 
 def _date_column(raw: pd.DataFrame, spec: DataSpec, where: str) -> tuple[str, list[str]]:
@@ -219,9 +230,28 @@ def _dates(cells: pd.Series, spec: DataSpec, where: str, column: str, notes: lis
             "fix those cells (YYYY-MM-DD works) or pass --date-column COL"
         )
     if not offsets.empty:
-        notes.append(f"timestamps had UTC offsets ({', '.join(sorted(offsets.unique()))}); "
-                     "kept their local wall-clock times, tz-naive")
+        shown = ", ".join(sorted(offsets.unique()))
+        instants = _dst_instants(cells, parsed) if offsets.nunique() > 1 else None
+        if instants is not None:
+            notes.append(f"timestamps had UTC offsets that change with daylight saving ({shown}); the "
+                         "local times repeat or skip an hour there, so they are read as UTC times, tz-naive")
+            return instants
+        notes.append(f"timestamps had UTC offsets ({shown}); kept their local wall-clock times, tz-naive")
     return parsed
+
+
+def _dst_instants(cells: pd.Series, wall: pd.Series) -> pd.Series | None:
+    """The UTC times of cells whose wall-clock times repeat an hour (autumn's change) or skip
+    one (spring's) that the UTC times do not: round-the-clock data across a DST change, where
+    Berlin's half-hours were refused as 'repeated dates ... dedupe the file'. None otherwise:
+    market hours keep their wall clock (09:30 stays 09:30 across the change)."""
+    instants = pd.to_datetime(cells, utc=True, format="ISO8601", errors="coerce")
+    if instants.isna().any() or instants.duplicated().any():
+        return None
+    utc = instants.dt.tz_localize(None)
+    steps, wall_steps = np.diff(np.sort(utc.to_numpy())), np.diff(np.sort(wall.to_numpy()))
+    regular = len(steps) > 0 and steps.min() == steps.max() and wall_steps.min() != wall_steps.max()
+    return utc if wall.duplicated().any() or regular else None
 
 
 def _one_layout_dates(cells: pd.Series) -> pd.Series | None:
@@ -240,6 +270,49 @@ def _one_layout_dates(cells: pd.Series) -> pd.Series | None:
     if parsed.isna().any() or getattr(parsed.dtype, "tz", None) is not None:
         return None
     return parsed
+
+
+_CLOCK = re.compile(r"^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(\s?[AaPp][Mm])?$")
+
+
+def _join_time_column(raw: pd.DataFrame, date_col: str, notes: list[str]) -> pd.DataFrame:
+    """A date column beside a column of clock times (brokers' and loggers' Date,Time,...) joined
+    into one: before, Taylor's half-hours written that way were refused as "column 'Date' has
+    repeated dates ...; dedupe the file or pick one series"."""
+    dates = raw[date_col]
+    for col in raw.columns:
+        cells = raw[col]
+        if col == date_col or not _CLOCK.fullmatch(cells.iloc[0]) or _is_missing(cells).any():
+            continue  # the first cell rules out most columns without a pass over all of them
+        if not _all_match(cells, _CLOCK) or dates.str.contains(":", regex=False).any():
+            continue  # not clock times, or the dates have their times already
+        notes.append(f"dates: columns '{date_col}' and '{col}' joined (a date and a time of day)")
+        return raw.drop(columns=[col]).assign(**{date_col: dates + " " + cells})
+    return raw
+
+
+_EXCEL_EPOCH = np.datetime64("1899-12-30")  # Excel's day 0 (its 1900 leap-year bug folded in)
+_EXCEL_DAYS = (20_000, 73_050)  # 1954-10-03 .. 2099-12-31
+_DATE_WORDS = ("date", "datum", "fecha", "data", "day", "jour", "tag")
+
+
+def _excel_days(cells: pd.Series, column: str) -> bool:
+    """Whole numbers in Excel's day range under a column named like a date: a spreadsheet's
+    dates saved as numbers (42619 is 2016-09-06), not a step index."""
+    named = column.lower() in ("ds", "dt") or any(word in column.lower() for word in _DATE_WORDS)
+    if not named or not plain_numbers(cells, integers=True):
+        return False
+    days = cells.astype("int64")
+    return bool(days.between(*_EXCEL_DAYS).all())
+
+
+def _from_excel_days(raw: pd.DataFrame, column: str, notes: list[str]) -> pd.DataFrame:
+    days = raw[column].astype("int64").to_numpy()
+    iso = (_EXCEL_EPOCH + days.astype("timedelta64[D]")).astype(str)
+    notes[:] = [note for note in notes if not note.startswith("steps:")]  # dates after all
+    notes.append(f"dates: column '{column}' holds Excel day numbers ({days[0]} is {iso[0]}); read as "
+                 "dates (--freq steps keeps them as steps)")
+    return raw.assign(**{column: pd.Series(iso, index=raw.index, dtype=raw[column].dtype)})
 
 
 def _check_unique(dates: pd.Series, where: str, column: str, steps: bool = False) -> None:
@@ -381,6 +454,12 @@ def _categories(cells: pd.Series, where: str, column: str) -> tuple[pd.Series, t
         raise DataError(f"{where}: column '{column}' mixes text labels and numbers (numbers at rows "
                         f"{_rows(list(cells.index[numeric]))}); make it all labels or all numbers")
     classes = tuple(sorted(cells[present].unique()))
+    digits = cells[present].str.contains(r"\d")
+    if len(classes) > _MAX_NUMBERLIKE_CLASSES and digits.mean() >= 0.9:
+        raise DataError(  # '112 pax' x 118 values trained as 118 classes, noted in one line only
+            f"{where}: column '{column}' has numbers written with text around them at rows "
+            f"{_rows(list(cells.index[present]))} (e.g. '{cells[present].iloc[0]}'), which would be "
+            f"{len(classes)} class labels; write plain numbers (1234.5, a currency mark or % may stay)")
     return cells.map({c: float(i) for i, c in enumerate(classes)}).astype("float64"), classes
 
 
@@ -460,6 +539,9 @@ def _complete_calendar(frame: pd.DataFrame, lines: np.ndarray, freq: str | None,
     so are calendars the dates are not all on, or that would more than double the rows.
     """
     offset = to_offset(freq) if freq and not freq.startswith("sessions:") else None
+    if isinstance(offset, pd.offsets.Tick) and offset.nanos < _DAY_NS:
+        _sub_daily_gaps(pd.DatetimeIndex(frame.index), offset, freq, spec, where, column, notes)
+        return frame, lines
     if offset is None or spec.calendar or not isinstance(offset, _GAPLESS) or offset.n != 1:
         return frame, lines
     index = pd.DatetimeIndex(frame.index)
@@ -479,15 +561,41 @@ def _complete_calendar(frame: pd.DataFrame, lines: np.ndarray, freq: str | None,
     return frame.reindex(full), filled.to_numpy()
 
 
+_DAY_NS = 86_400 * 10**9
+
+
+def _sub_daily_gaps(index: pd.DatetimeIndex, offset: pd.offsets.Tick, freq: str, spec: DataSpec,
+                    where: str, column: str, notes: list[str]) -> None:
+    """Sub-daily data keeps its gaps (joined), but one that misses a usual time of day is said
+    (--fill error refuses it); a market's nights and weekends are not gaps (forecast.data.gaps)."""
+    found = real_gaps(index.as_unit("ns").asi8, int(offset.nanos))
+    if not len(found):
+        return
+    i = found.largest
+    start, end = pd.Timestamp(found.starts[i]), pd.Timestamp(found.ends[i])
+    missing = (end - start) // pd.Timedelta(offset.nanos) - 1
+    shown = (f"{len(found)} gap{'s' if len(found) > 1 else ''} in its {freq} steps (the largest: "
+             f"{missing} step{'s' if missing > 1 else ''} missing between {start:%Y-%m-%d %H:%M} and "
+             f"{end:%Y-%m-%d %H:%M})")
+    if spec.fill == "error":
+        raise DataError(f"{where}: column '{column}': {shown}; add those rows or pass "
+                        "--fill interpolate|ffill|drop to join them")
+    notes.append(f"{shown}; the rows either side are joined")
+
+
 def series_from_cells(raw: pd.DataFrame, spec: DataSpec, where: str, source: str, name: str) -> SeriesData:
     """Validate and sort one series of the text table ``raw`` (``where`` names it in errors)."""
     date_col, notes = _date_column(raw, spec, where)
     symbol_col = _symbol_column(raw, date_col)
     raw, symbol = _select_series(raw, spec, where, symbol_col)
     steps = spec.freq == STEPS_FREQ or (spec.freq is None and _is_step_index(raw[date_col]))
+    if steps and spec.freq is None and _excel_days(raw[date_col], date_col):
+        raw, steps = _from_excel_days(raw, date_col, notes), False
     if steps and len(raw.columns) == 1:  # else the values were read as their own step index
         raise DataError(f"{where}: only one column ('{date_col}'), numbers with no dates; give a "
                         "date (or step) column and a value column, e.g. date,value")
+    if not steps:
+        raw = _join_time_column(raw, date_col, notes)
     if steps:
         dates = _steps(raw[date_col], where, date_col)
         if not any(note.startswith("steps:") for note in notes):
@@ -508,12 +616,22 @@ def series_from_cells(raw: pd.DataFrame, spec: DataSpec, where: str, source: str
                                                lines, notes)
     if not steps:
         frame, lines = _complete_calendar(frame, lines, freq, spec, where, date_col, notes)
+    line_of = pd.Series(lines, index=frame.index)  # --fill drop may drop rows below
     frame = _fill(frame, lines, spec, where, set(names[:1]) if classes else set(), notes)
     if spec.calendar and not steps:
         freq = exchange_freq(spec.calendar, freq, where, notes)
     series = SeriesData.from_frame(frame, target=names[0], features=tuple(names[1:]), freq=freq,
                                    source=source, name=symbol or name, classes=classes,
                                    notes=tuple(notes))
+    if series.price_like:
+        def place(i: int) -> str:
+            day = frame.index[i]
+            line = int(line_of.get(day, -1))
+            shown = f"{day:%Y-%m-%d}" if day == day.normalize() else str(day)
+            return f"row {line} ({shown})" if line > 0 else shown
+
+        note = check_splits(series.y, where, names[0], place, spec.allow_jumps)
+        series = replace(series, notes=(*series.notes, note)) if note else series
     return replace(series, tz=STEPS) if steps else series
 
 

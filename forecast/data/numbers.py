@@ -20,11 +20,17 @@ import pandas as pd
 # .str regexes to pyarrow (RE2), which has no \uXXXX escapes and no look-behind; so the
 # no-break and narrow no-break spaces are the characters themselves (a plain, not raw, string).
 _SPACES = " '\u00a0\u202f"
-_SPELLED = re.compile(rf"^[+-]?[$€£¥]?\s?[\d.,{_SPACES}]*\d[\d.,{_SPACES}]*%?$|^[+-]?[.,]\d+$")
+_CUR = r"(?:[$€£¥]|[A-Z]{3})"  # a currency sign or an ISO code (EUR, USD), before or after the digits
+_SPELLED = re.compile(rf"^[+-]?(?:{_CUR}\s?)?[+-]?[\d.,{_SPACES}]*\d[\d.,{_SPACES}]*\s?(?:{_CUR}|%)?$"
+                      r"|^[+-]?[.,]\d+$")
 _PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _GROUPS = re.compile(f"[{_SPACES}]")
 _MARKS = re.compile(r"[.,]")
-_CURRENCY = re.compile(r"^([+-]?)[$€£¥]")  # a leading currency mark after the sign
+_CURRENCY = re.compile(rf"^([+-]?){_CUR}\s?")  # a leading currency mark after the sign
+_CURRENCY_AFTER = re.compile(rf"\s?{_CUR}$")  # '56,25 €' (Europe), '12.5 USD'
+_PERCENT = re.compile(r"\s?%$")
+_PARENS = re.compile(r"^\((.*\d.*)\)$")  # accounting's negative: (1,234.50)
+_TRAILING_MINUS = re.compile(r"^([^+-].*\d\s?%?)-$")  # SAP's and some ledgers' negative: 1.234,50-
 
 
 @dataclass(frozen=True)
@@ -34,11 +40,18 @@ class Spelling:
     decimal: str  # "." or ","
     grouped: bool  # thousands separators were present
     note: str | None  # what the reader decided, for the notes; None for plain numbers
+    percent: bool = False  # '12.5%' reads as 12.5 (the number written, in percent)
+
+
+def _signed(cells: pd.Series) -> pd.Series:
+    """Accounting negatives, (12.5) and 12,5-, written with a leading minus."""
+    return cells.str.replace(_PARENS, r"-\1", regex=True).str.replace(_TRAILING_MINUS, r"-\1", regex=True)
 
 
 def looks_numeric(cells: pd.Series) -> pd.Series:
-    """Per cell: digits in some spelling (plain, grouped, decimal comma, currency, percent)."""
-    stripped = cells.str.strip().str.strip('"')
+    """Per cell: digits in some spelling (plain, grouped, decimal comma, currency, percent,
+    an accounting negative)."""
+    stripped = _signed(cells.str.strip().str.strip('"'))
     spelled = stripped.str.fullmatch(_SPELLED) | stripped.str.fullmatch(_PLAIN)  # 1.2e+06 too
     return spelled & stripped.str.contains(r"\d")
 
@@ -64,10 +77,22 @@ def _votes(cells: pd.Series) -> tuple[int, int]:
     return comma, point
 
 
+def _bare(cells: pd.Series) -> pd.Series:
+    """The cells with a leading minus for an accounting negative and without a currency mark or
+    code before or after the digits, or a percent sign."""
+    text = _signed(cells).str.replace(_CURRENCY, r"\1", regex=True).str.replace(_CURRENCY_AFTER, "", regex=True)
+    return text.str.replace(_PERCENT, "", regex=True)
+
+
 def spelling(cells: pd.Series, sep: str, where: str, column: str) -> Spelling:
     """The column's decimal mark, decided from its cells and the delimiter, or a ValueError."""
-    present = cells[cells != ""]
-    plain_only = bool(present.str.fullmatch(_PLAIN).all())
+    written = cells[cells != ""]
+    present = _bare(written)
+    signed = _signed(written)
+    currency = bool((signed.str.replace(_PERCENT, "", regex=True) != present).any())
+    percent = bool(written.str.contains(_PERCENT).any() or signed.str.contains(_PERCENT).any())
+    accounting = bool((signed != written).any())
+    plain_only = bool(present.str.fullmatch(_PLAIN).all()) and not (currency or percent or accounting)
     if plain_only and sep != ";":
         return Spelling(".", False, None)
     comma, point = _votes(present)
@@ -99,20 +124,20 @@ def spelling(cells: pd.Series, sep: str, where: str, column: str) -> Spelling:
         )
     grouping = r"\." if decimal == "," else ","
     grouped = bool(present.str.contains(grouping).any() or present.str.contains(_GROUPS).any())
-    currency = bool(present.str.contains(r"^[+-]?[$€£¥]").any())
-    if decimal == "." and not grouped and not currency:
+    if decimal == "." and not grouped and not currency and not percent and not accounting:
         return Spelling(".", False, None)  # plain numbers besides text cells reported later
     what = ("decimal commas" if decimal == "," else "a decimal point") + (
-        " and thousands separators" if grouped else "") + (" and currency marks" if currency else "")
-    return Spelling(decimal, grouped, f"column {column}: read numbers written with {what}")
+        " and thousands separators" if grouped else "") + (" and currency marks" if currency else "") + (
+        " and percent signs (kept in percent: 12.5% is 12.5)" if percent else "") + (
+        " and accounting negatives ((12.5) or 12.5- is -12.5)" if accounting else "")
+    return Spelling(decimal, grouped, f"column {column}: read numbers written with {what}", percent)
 
 
 def plain(cells: pd.Series, how: Spelling) -> pd.Series:
     """Cells rewritten as plain numbers ('1,234.5' -> '1234.5'); other cells kept as they are."""
     if how.note is None:
         return cells
-    text = cells.str.replace(_GROUPS, "", regex=True)
-    text = text.str.replace(_CURRENCY, r"\1", regex=True)
+    text = _bare(cells.str.replace(_GROUPS, "", regex=True))
     if how.decimal == ",":
         text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     else:

@@ -33,7 +33,8 @@ _READERS: dict[str, tuple[str, str]] = {
 _SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 _MAGIC = {b"PAR1": "parquet"}
 _SQL = "duckdb:"  # duckdb:FILE?table=NAME, or duckdb:FILE with --query (forecast.data.sql)
-READER_MODULES = ("sources.py", "frame.py", "numbers.py", "csv.py", "parquet.py", "sql.py")  # snapshot key
+READER_MODULES = ("sources.py", "frame.py", "numbers.py", "csv.py", "parquet.py", "sql.py",  # snapshot key
+                  "jumps.py", "gaps.py")
 
 
 def _kind(path: Path) -> str:
