@@ -125,7 +125,12 @@ def evaluate(
 
         if not test:
             raise ConfigError("--model evaluates a saved model on --test TEST.csv; give the test file")
+        model = api.model_for_target(model, run.data.target, None, []) or model  # a named one: checked
         _, model_path, prefit = api.load_model(model)
+        own = str((prefit.extra["payload"].get("data") or {}).get("target") or "")
+        if run.data.target and own.lower() != run.data.target.lower():  # a .joblib path of another column
+            raise ConfigError(f"--target {run.data.target}: model {model!r} forecasts another column; "
+                              "name a model of that target")
         check_outputs({"--output": output, "--plot": plot}, [model_path])
         trained = prefit.run.window.horizon
         if horizon and horizon != trained:

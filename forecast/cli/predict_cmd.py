@@ -29,6 +29,9 @@ def predict(
     series: Annotated[
         str | None, typer.Option(help="For a global (--global) model: which series to forecast.")
     ] = None,
+    target: Annotated[
+        str | None, typer.Option(help="Forecast this column: the saved model of it, trained on the same file (train FILE --target COL).")
+    ] = None,
     horizon: Annotated[
         int | None, typer.Option(min=1, help="Steps to forecast (default: the trained horizon; more are rolled out, without intervals).")
     ] = None,
@@ -56,14 +59,15 @@ def predict(
     from forecast import api
 
     if all_series:
-        _all_series(model, model_dir, device, horizon, output, json_out, bool(data or series or plot or explain))
+        _all_series(model, model_dir, device, horizon, output, json_out,
+                    bool(data or series or plot or explain or target))
         return
     if plot:
         from forecast.forecastplot import check_plot_path
 
         check_plot_path(plot)
     result = api.predict(model=model, data=data, model_dir=model_dir, device=device, series=series,
-                         ignore_freq=ignore_freq, horizon=horizon, rolling=rolling)
+                         ignore_freq=ignore_freq, horizon=horizon, rolling=rolling, target=target)
     table = result.rolling or result.forecast.columns()  # no pandas here: it costs ~0.4 s of start-up
     attention = _explain(result, model_dir, device, series) if explain else None
     notes = [*result.series.notes, *result.notes]
@@ -120,7 +124,7 @@ def _all_series(model: str | None, model_dir: str | None, device: str, horizon: 
 
     if other_options:
         raise ConfigError("--all-series forecasts every series from its own data; drop --data, --series, "
-                          "--plot and --explain")
+                          "--target, --plot and --explain")
     results = api.predict_all_series(model=model, model_dir=model_dir, device=device, horizon=horizon)
     table: dict[str, list[Any]] = {}
     for result in results:

@@ -1,0 +1,76 @@
+"""What the output commands say about themselves (session 10): which target a model forecasts,
+what a forecast file holds, what an evaluate row scored, and retrain / generate / job files as
+cron and a new user run them. Every test here failed before its fix."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from cli_runner import invoke
+
+TINY = ("--epochs", "2", "--hidden", "8", "--layers", "1", "--batch-size", "128", "--quiet")
+
+
+def _rows(path: Path) -> list[list[str]]:
+    with path.open(newline="") as f:
+        return list(csv.reader(f))
+
+
+def _write(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return path
+
+
+def test_each_target_of_a_file_keeps_its_own_model(
+    capsys: pytest.CaptureFixture[str], model_home: Path, sample_data: Path, tmp_path: Path
+) -> None:
+    """macrodata has no default column: `train --target realgdp` then `--target realcons` both
+    saved `statsmodels_macrodata-lstm` before (the second a new version of the first), and a
+    plain predict forecast realcons without a word. Now each target is its own model, named as
+    --targets names it, and predict finds it by --target."""
+    macro = sample_data / "statsmodels_macrodata.csv"
+    for target in ("realgdp", "realcons"):
+        code, out, err = invoke(capsys, "train", macro, "--target", target, *TINY, "--json")
+        assert code == 0, err
+        assert json.loads(out)["model"] == f"statsmodels_macrodata-{target}-lstm"
+    code, out, err = invoke(capsys, "predict", "--json")  # the latest: realcons, and it says so
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["target"] == "realcons"
+    assert any("also has models of realgdp (statsmodels_macrodata-realgdp-lstm)" in n for n in doc["notes"])
+    code, out, err = invoke(capsys, "predict", "--target", "realgdp", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert (doc["model"], doc["target"]) == ("statsmodels_macrodata-realgdp-lstm", "realgdp")
+    assert abs(doc["last_value"] - float(_rows(macro)[-1][3])) < 1e-9  # column 3 is realgdp
+    code, _, err = invoke(capsys, "predict", "--target", "infl")
+    assert code == 3 and "no saved model of infl" in err and "--target infl" in err
+    code, _, err = invoke(capsys, "predict", "--model", "statsmodels_macrodata-realcons-lstm",
+                          "--target", "realgdp")
+    assert code == 2 and "use --model statsmodels_macrodata-realgdp-lstm" in err
+
+
+def test_the_default_target_keeps_its_old_name_and_evaluate_checks_the_target(
+    capsys: pytest.CaptureFixture[str], model_home: Path, sample_data: Path, tmp_path: Path
+) -> None:
+    """Airline's only column named by --target keeps `<file>-lstm` (names saved before still
+    load); `evaluate --model M --target X` of a model of another column said nothing before
+    and scored M's forecasts against X; now exit 2 names the model of X."""
+    header, *rows = _rows(sample_data / "statsmodels_macrodata.csv")
+    train = _write(tmp_path / "macro.csv", [header, *rows[:180]])
+    test = _write(tmp_path / "macro_test.csv", [header, *rows[180:]])
+    code, out, err = invoke(capsys, "train", sample_data / "sktime_airline.csv", "--target", "Passengers",
+                            *TINY, "--json")
+    assert code == 0 and json.loads(out)["model"] == "sktime_airline-lstm", err
+    for target in ("realgdp", "realcons"):
+        assert invoke(capsys, "train", train, "--target", target, *TINY)[0] == 0
+    code, _, err = invoke(capsys, "evaluate", train, "--test", test, "--model", "macro-realcons-lstm",
+                          "--target", "realgdp", "--models", "lstm")
+    assert code == 2 and "use --model macro-realgdp-lstm" in err
+    code, out, err = invoke(capsys, "predict", "--model", "sktime_airline-lstm", "--json")
+    assert code == 0 and json.loads(out)["target"] == "Passengers", err
+
