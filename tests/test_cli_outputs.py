@@ -74,3 +74,30 @@ def test_the_default_target_keeps_its_old_name_and_evaluate_checks_the_target(
     code, out, err = invoke(capsys, "predict", "--model", "sktime_airline-lstm", "--json")
     assert code == 0 and json.loads(out)["target"] == "Passengers", err
 
+
+def test_a_forecast_file_says_what_it_forecasts(
+    capsys: pytest.CaptureFixture[str], model_home: Path, sample_data: Path, tmp_path: Path
+) -> None:
+    """`predict --output` of one series wrote only ds, yhat, q... before: nothing in the file said
+    which series, target or model it was. Now series, model, target come first, as in
+    --all-series, equal to the JSON's, in the plain and the --rolling file alike."""
+    import pandas as pd
+
+    header, *rows = _rows(sample_data / "statsmodels_macrodata.csv")
+    train = _write(tmp_path / "macro.csv", [header, *rows[:190]])
+    test = _write(tmp_path / "later.csv", [header, *rows[190:]])
+    assert invoke(capsys, "train", train, "--target", "realcons", *TINY)[0] == 0
+    code, out, err = invoke(capsys, "predict", "--json", "--output", tmp_path / "f.csv")
+    assert code == 0, err
+    doc, written = json.loads(out), pd.read_csv(tmp_path / "f.csv")
+    assert list(written.columns[:5]) == ["series", "model", "target", "ds", "yhat"]
+    assert (doc["series"], doc["model"], doc["target"]) == ("macro", "macro-realcons-lstm", "realcons")
+    assert set(zip(written["series"], written["model"], written["target"])) == {("macro", "macro-realcons-lstm",
+                                                                                  "realcons")}
+    assert written["yhat"].tolist() == pytest.approx([r["yhat"] for r in doc["forecast"]], rel=1e-12)
+    code, out, err = invoke(capsys, "predict", "--data", test, "--rolling", "--output", tmp_path / "r.parquet")
+    assert code == 0, err
+    rolled = pd.read_parquet(tmp_path / "r.parquet")
+    assert list(rolled.columns[:4]) == ["series", "model", "target", "cutoff"]
+    assert set(rolled["target"]) == {"realcons"} and set(rolled["model"]) == {"macro-realcons-lstm"}
+    assert rolled["cutoff"].nunique() == len(rows) - 190 + 1  # the last training row and each test row

@@ -21,7 +21,7 @@ def predict(
     data: Annotated[
         str | None, typer.Option(help="Forecast from this CSV instead of the model's own data source.")
     ] = None,
-    output: Annotated[str | None, typer.Option("--output", "-o", help="Also write the forecast to this CSV file.")] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Also write the forecast to this .csv or .parquet file (series, model, target, ds, yhat, q...).")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "cpu",
     explain: Annotated[
         bool, typer.Option("--explain", help="Attention models: show the input dates each step attends to most.")
@@ -42,7 +42,7 @@ def predict(
         bool, typer.Option("--rolling", help="With --data TEST.csv: a forecast from every row of TEST (history joined to the model's own data), one long table.")
     ] = False,
     all_series: Annotated[
-        bool, typer.Option("--all-series", help="After train --all-series or --global: every series' forecast, one long table (series, ds, yhat, q...).")
+        bool, typer.Option("--all-series", help="After train --all-series or --global: every series' forecast, one long table (series, model, target, ds, yhat, q...).")
     ] = False,
     ignore_freq: Annotated[
         bool, typer.Option("--ignore-freq", help="With --data: forecast even if its frequency differs from the model's.")
@@ -78,9 +78,10 @@ def predict(
     if output:
         import pandas as pd
 
-        from forecast.outputs import write_table
+        from forecast.outputs import identified, write_table
 
-        write_table(pd.DataFrame(result.rolling) if result.rolling else result.forecast.to_frame(), output)
+        frame = pd.DataFrame(result.rolling) if result.rolling else result.forecast.to_frame()
+        write_table(identified(frame, result.series.name, result.name, result.series.target), output)
     if plot:
         from forecast.forecastplot import plot_forecast
 
@@ -131,7 +132,7 @@ def _all_series(model: str | None, model_dir: str | None, device: str, horizon: 
         columns = result.forecast.columns()
         rows = len(columns["ds"])
         for key, values in {"series": [result.series.name] * rows, "model": [result.name] * rows,
-                            **columns}.items():
+                            "target": [result.series.target] * rows, **columns}.items():
             table.setdefault(key, []).extend(values)
     notes = [f"{r.series.name}: {n}" for r in results for n in r.notes]
     if output:
@@ -146,7 +147,7 @@ def _all_series(model: str | None, model_dir: str | None, device: str, horizon: 
                            "notes": notes, "output": output})
         return
     render.notes(notes)
-    shown = {k: v for k, v in table.items() if k != "model"}  # the file and JSON keep it
+    shown = {k: v for k, v in table.items() if k not in ("model", "target")}  # the file and JSON keep them
     render.print_columns(shown, title=f"{len(results)} series, {len(results[0].forecast.point)} steps each"
                          if results else "no series")
     if output:
