@@ -101,3 +101,30 @@ def test_a_forecast_file_says_what_it_forecasts(
     assert list(rolled.columns[:4]) == ["series", "model", "target", "cutoff"]
     assert set(rolled["target"]) == {"realcons"} and set(rolled["model"]) == {"macro-realcons-lstm"}
     assert rolled["cutoff"].nunique() == len(rows) - 190 + 1  # the last training row and each test row
+
+
+def test_an_evaluate_row_says_what_it_scored_and_keep_net_scores_the_network(
+    capsys: pytest.CaptureFixture[str], model_home: Path, sample_data: Path
+) -> None:
+    """Airline, 3 epochs: the fits chose median or comb over the net, yet the row said "lstm"
+    and only a note told. Now a 'chosen' column (table and --json rows) says what each row
+    scored, and --keep-net scores the network as trained (every fit keeps it)."""
+    args = ("evaluate", sample_data / "sktime_airline.csv", "--models", "lstm", "--folds", "3",
+            "--epochs", "3", "--json", "--quiet")
+    code, out, err = invoke(capsys, *args)
+    assert code == 0, err
+    doc = json.loads(out)
+    rows = {row["model"]: row for row in doc["models"]}
+    picks = doc["chosen"]["lstm"]
+    assert set(picks) - {"lstm"}  # the setting this test is about: some fit did not keep the net
+    assert rows["lstm"]["chosen"] == ", ".join(
+        f"{p} {picks.count(p)}/{len(picks)}" for p in sorted(set(picks), key=lambda p: (-picks.count(p), picks.index(p))))
+    assert rows["naive"]["chosen"] is None
+    code, out, err = invoke(capsys, *args, "--keep-net")
+    assert code == 0, err
+    bare = json.loads(out)
+    assert bare["chosen"]["lstm"] == ["lstm"] * 3
+    assert {r["model"]: r for r in bare["models"]}["lstm"]["chosen"] == "lstm 3/3"
+    assert {r["model"]: r for r in bare["models"]}["lstm"]["mase"] != rows["lstm"]["mase"]
+    code, out, err = invoke(capsys, *args[:-2])  # the table: the column, and the note names it
+    assert code == 0 and "chosen" in out and f"{picks[0]} " in out and "--keep-net" in err

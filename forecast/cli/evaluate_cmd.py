@@ -35,6 +35,8 @@ def _progress(enabled: bool) -> Iterator[Any]:
 
 
 def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
     if isinstance(value, float):
         return "-" if value != value else f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
     return str(value)
@@ -53,7 +55,7 @@ def print_leaderboard(board: "Leaderboard", title: str) -> None:
     columns = [c for c in headers if c in scores and scores[c].notna().any()]
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for c in columns:
-        table.add_column(headers[c], justify="left" if c in ("model", "verdict") else "right")
+        table.add_column(headers[c], justify="left" if c in ("model", "chosen", "verdict") else "right")
     for row in scores.to_dict(orient="records"):
         style = {"model": "bold", "peer": "cyan"}.get(row["kind"])
         table.add_row(*(_cell(row[c]) for c in columns), style=style)
@@ -167,7 +169,8 @@ def evaluate(
         if set(members) - {model}:  # the fits did not all keep the network: say what was scored
             counts = ", ".join(f"{m} {members.count(m)}" for m in dict.fromkeys(members))
             picks.append(f"{model}: the row scores what each fold's fit chose on its validation "
-                         f"windows ({counts} of {len(members)} fits)")
+                         f"windows ({counts} of {len(members)} fits; column 'chosen'); --keep-net "
+                         "scores the network as trained")
     render.notes([*data.notes, *chosen, *picks])
     for line in board.warnings:
         render.err.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
