@@ -113,15 +113,19 @@ def _check(value: Any, spec: Key, where: str, key: str) -> Any:
 
 
 def _checked(table: Any, allowed: Mapping[str, Key], where: str,
-             known: str = "the train options in snake_case (input_len, epochs, ...)") -> dict[str, Any]:
-    """Every key of a TOML table known and well typed."""
+             known: str = "the train options in snake_case (input_len, epochs, ...)",
+             tables: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Every key of a TOML table known and well typed (``tables``: the tables it may hold, as
+    written, offered for a misspelt key: [default] -> [defaults])."""
+    tables = tables or {}
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: expected a table of keys, got {table!r}")
     for key in table:
         if key in allowed:
             continue
-        near = difflib.get_close_matches(key, list(allowed), n=1)
-        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        near = difflib.get_close_matches(key, [*allowed, *tables], n=1)
+        hint = (f" (did you mean {tables[near[0]]}?)" if near and near[0] in tables else
+                f" (did you mean '{near[0]}'?)" if near else "")
         if key in SERIES_KEYS and "epochs" not in allowed:
             hint = " (a train option: put it in [defaults] or a [[series]] table)"
         raise ConfigError(f"{where}: unknown key '{key}'{hint}; keys are {known}")
@@ -166,8 +170,11 @@ def parse_job_config(text: str, path: Path, run_cls: type[RunConfig] = RunConfig
         raise ConfigError(f"{path}: not valid TOML ({err})") from None
     top = {k: v for k, v in doc.items() if k not in ("defaults", "series")}
     scalars = _checked(top, {**EVAL_KEYS, **RUN_KEYS}, f"{path} (top level)",
-                       f"{', '.join([*EVAL_KEYS, *RUN_KEYS])}, [defaults] and [[series]]")
+                       f"{', '.join([*EVAL_KEYS, *RUN_KEYS])}, [defaults] and [[series]]",
+                       tables={"defaults": "[defaults]", "series": "[[series]]"})
     tables = doc.get("series")
+    if isinstance(tables, dict):  # [series] where [[series]] was meant: it read as "no series"
+        raise ConfigError(f"{path}: write [[series]] (two brackets) for each series, not [series]")
     if not isinstance(tables, list) or not tables:
         raise ConfigError(f"{path}: no [[series]] tables; add one with name and path or ticker")
     defaults = _checked(doc.get("defaults", {}), train_keys(run_cls), f"{path} [defaults]")

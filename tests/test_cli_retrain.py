@@ -186,3 +186,13 @@ def test_a_model_folder_that_cannot_be_written_fails_that_series_only(
     assert [s["status"] for s in doc["series"]] == ["first", "failed"]
     assert "could not save the model" in doc["series"][1]["error"]
     assert Path(doc["summary"]).is_file() and (model_home / "models" / "air" / "v0001.joblib").is_file()
+
+
+def test_a_run_whose_every_series_failed_says_nothing_was_saved(config: Path, model_home: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """A job whose only data file is missing said "1 of 1 series failed (air); the others were
+    saved" before; there were no others. Now: nothing was saved (exit 10 as before)."""
+    config.write_text(TOML.replace("data/airline.csv", "data/missing.csv"))
+    code, _, err = run_cli(["retrain", "--config", str(config)], capsys)
+    assert code == 10 and "not found" in err
+    assert "1 of 1 series failed (air); nothing was saved; see " in err and "the others" not in err

@@ -91,6 +91,11 @@ def test_absolute_and_home_paths_stay(tmp_path: Path) -> None:
         ('[[series]]\npath = "a.csv"\nfolds = 0\n', "series #1: key 'folds' = 0 must be >= 1"),
         ("[[series]\npath = 1\n", "not valid TOML"),
         ('[[series]]\nticker = "AAPL"\ninterval = "1day"\n', "key 'interval' = '1day': choose one of"),
+        # misspelt tables: "unknown key 'default'" gave no hint, [series] said "no [[series]] tables"
+        ('[default]\nepochs = 1\n[[series]]\npath = "a.csv"\n',
+         "(top level): unknown key 'default' (did you mean [defaults]?)"),
+        ('[[serie]]\npath = "a.csv"\n', "unknown key 'serie' (did you mean [[series]]?)"),
+        ('[series]\npath = "a.csv"\n', "write [[series]] (two brackets) for each series, not [series]"),
     ],
 )
 def test_bad_config_is_one_line_naming_the_key(text: str, expected: str) -> None:
