@@ -334,7 +334,8 @@ def predict_all_series(
 
 
 def saved_models(model_dir: str | Path | None = None) -> list[dict[str, Any]]:
-    """One row per saved model: name, current version, number of versions.
+    """One row per saved model: name, current version, number of versions, and whether it is
+    the latest (the one ``predict`` without --model uses).
 
     A model whose CURRENT pointer is missing (a save interrupted before it) is listed
     with ``current`` "none" and the newest version that predict would use.
@@ -343,6 +344,10 @@ def saved_models(model_dir: str | Path | None = None) -> list[dict[str, Any]]:
     from forecast.errors import ForecastError
 
     root = paths.models_dir(model_dir)
+    try:
+        latest: str | None = registry.latest_name(root)
+    except ForecastError:  # none yet, or a damaged pointer (predict says which)
+        latest = None
     rows = []
     for name in registry.model_names(root):
         try:
@@ -355,6 +360,7 @@ def saved_models(model_dir: str | Path | None = None) -> list[dict[str, Any]]:
                 "name": name,
                 "current": label,
                 "versions": len(registry.versions(root, name)),
+                "latest": name == latest,
                 "path": str(current),
             }
         )

@@ -128,3 +128,21 @@ def test_an_evaluate_row_says_what_it_scored_and_keep_net_scores_the_network(
     assert {r["model"]: r for r in bare["models"]}["lstm"]["mase"] != rows["lstm"]["mase"]
     code, out, err = invoke(capsys, *args[:-2])  # the table: the column, and the note names it
     assert code == 0 and "chosen" in out and f"{picks[0]} " in out and "--keep-net" in err
+
+
+def test_models_list_says_which_model_a_plain_predict_uses(
+    capsys: pytest.CaptureFixture[str], model_home: Path, sample_data: Path
+) -> None:
+    """`models list` listed names, versions and current ones, but not which model a predict
+    without --model forecasts with (the one trained last). Now the title names it and --json
+    marks it ("latest")."""
+    for network in ("gru", "lstm"):
+        assert invoke(capsys, "train", sample_data / "sktime_airline.csv", "--model", network, *TINY)[0] == 0
+    code, out, err = invoke(capsys, "models", "list", "--json")
+    assert code == 0, err
+    assert {row["name"]: row["latest"] for row in json.loads(out)} == {"sktime_airline-gru": False,
+                                                                       "sktime_airline-lstm": True}
+    code, out, err = invoke(capsys, "models", "list")
+    assert code == 0 and "predict without --model uses sktime_airline-lstm" in out, err
+    code, out, err = invoke(capsys, "predict", "--json")
+    assert code == 0 and json.loads(out)["model"] == "sktime_airline-lstm", err

@@ -261,7 +261,7 @@ def test_models_list_and_show(cli: Cli, model_home: Path, wave_csv: Path) -> Non
     train_json(cli, wave_csv, "--name", "w")
     rows = cli("models", "list", "--json").json()
     path = str(model_home / "models" / "w" / "v0002.joblib")
-    assert rows == [{"name": "w", "current": "v0002", "versions": 2, "path": path}]
+    assert rows == [{"name": "w", "current": "v0002", "versions": 2, "latest": True, "path": path}]
     info = cli("models", "show", "w", "--json").json()
     assert isinstance(info, dict) and info["versions"] == ["v0001", "v0002"]
     assert info["run"]["model"]["hidden"] == 8  # type: ignore[index]
