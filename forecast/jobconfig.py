@@ -132,9 +132,22 @@ def _checked(table: Any, allowed: Mapping[str, Key], where: str,
     return {key: _check(value, allowed[key], where, key) for key, value in table.items()}
 
 
+def _default_name(opts: dict[str, Any], with_target: bool = False) -> str | None:
+    """<file stem or TICKER>[-<series>][-<target>] (None without a source): the target only
+    where two unnamed tables of one source would otherwise share a name, so the names of jobs
+    that ran before never change."""
+    from forecast.registry import safe_name
+
+    if not (opts.get("path") or opts.get("ticker")):
+        return None
+    stem = Path(str(opts["path"])).stem if opts.get("path") else str(opts["ticker"]).upper()
+    target = f"-{opts['target']}" if with_target and opts.get("target") else ""
+    return safe_name(stem + (f"-{opts['series']}" if opts.get("series") else "") + target)
+
+
 def _series_job(table: dict[str, Any], defaults: dict[str, Any], folder: Path,
-                where: str, run_cls: type[RunConfig]) -> SeriesJob:
-    from forecast.registry import check_name, safe_name
+                where: str, run_cls: type[RunConfig], with_target: bool = False) -> SeriesJob:
+    from forecast.registry import check_name
 
     opts = {**defaults, **table}
     if bool(opts.get("path")) == bool(opts.get("ticker")):
@@ -143,9 +156,7 @@ def _series_job(table: dict[str, Any], defaults: dict[str, Any], folder: Path,
         from forecast.data.sources import resolve_against
 
         opts["path"] = resolve_against(opts["path"], folder)
-    stem = Path(opts["path"]).stem if opts.get("path") else str(opts["ticker"]).upper()
-    default = safe_name(stem + (f"-{opts['series']}" if opts.get("series") else ""))
-    name = str(opts.pop("name", None) or default)
+    name = str(opts.pop("name", None) or _default_name(opts, with_target))
     try:
         check_name(name)
     except ConfigError as err:
@@ -182,11 +193,14 @@ def parse_job_config(text: str, path: Path, run_cls: type[RunConfig] = RunConfig
         if key in scalars:
             defaults.setdefault(key, scalars[key])
     jobs: list[SeriesJob] = []
+    plain = [None if not isinstance(t, dict) or t.get("name") else _default_name({**defaults, **t})
+             for t in tables]  # two tables of one file for two targets: each name gets its target
     for i, table in enumerate(tables, 1):
         label = table.get("name") if isinstance(table, dict) else None
         where = f"{path}: series {label!r}" if label else f"{path}: series #{i}"
+        shared = plain[i - 1] is not None and plain.count(plain[i - 1]) > 1
         job = _series_job(_checked(table, series_keys(run_cls), where), defaults, path.parent,
-                          where, run_cls)
+                          where, run_cls, with_target=shared)
         if any(j.name == job.name for j in jobs):
             raise ConfigError(f"{where}: the name {job.name!r} is used twice; give each series "
                               "its own name")

@@ -139,3 +139,16 @@ def test_good_cron_expressions(expression: str) -> None:
 def test_bad_cron_names_the_field(expression: str, field: str) -> None:
     with pytest.raises(ConfigError, match=field):
         check_cron(expression)
+
+
+def test_two_targets_of_one_file_get_their_own_names() -> None:
+    """Two unnamed tables of macrodata for realgdp and realcons stopped with "the name
+    'statsmodels_macrodata' is used twice"; each now gets its target in its name. A lone table
+    keeps the name it always had, so a cron job's model is found again."""
+    text = ('[[series]]\npath = "statsmodels_macrodata.csv"\ntarget = "realgdp"\n'
+            '[[series]]\npath = "statsmodels_macrodata.csv"\ntarget = "realcons"\n'
+            '[[series]]\npath = "sktime_airline.csv"\ntarget = "Passengers"\n')
+    job = parse_job_config(text, Path("/jobs/forecast.toml"))
+    assert [j.name for j in job.series] == ["statsmodels_macrodata-realgdp", "statsmodels_macrodata-realcons",
+                                            "sktime_airline"]
+    assert [j.run.data.target for j in job.series] == ["realgdp", "realcons", "Passengers"]
