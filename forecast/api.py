@@ -171,7 +171,7 @@ def predict(
         raise ConfigError(f"--target {target}: model {name!r} ({path}) forecasts {trained.get('target')!r}; "
                           "name a model of that target")
     if model is None and target is None and series is None:
-        notes.extend(_other_targets_note(paths.models_dir(model_dir), path.parent.name, payload))
+        notes.extend(other_targets_note(paths.models_dir(model_dir), path.parent.name, payload))
     spec = forecaster.run.data
     target = trained.get("target")
     if series and spec.series is None:  # a global model: the series asked for
@@ -263,7 +263,7 @@ def model_for_target(model: str | None, target: str | None, model_dir: str | Pat
     if own.lower() == target.lower():
         return model
     matches = [n for n, t in same_file_models(root, payload, path.parent.name) if t.lower() == target.lower()]
-    which = f"model {model!r}" if model else f"the latest model ({path.parent.name})"
+    which = f"model {model!r}" if model else f"the latest model {path.parent.name!r}"
     if len(matches) == 1 and model is None:
         notes.append(f"--target {target}: using model {matches[0]}; the latest model, {path.parent.name}, "
                      f"forecasts {own}")
@@ -277,15 +277,16 @@ def model_for_target(model: str | None, target: str | None, model_dir: str | Pat
     raise ConfigError(f"--target {target}: {which} forecasts {own}, not {target}; {hint}")
 
 
-def _other_targets_note(root: Path, name: str, payload: dict[str, Any]) -> list[str]:
-    """A plain predict of a file with models of several targets says which one it forecast."""
+def other_targets_note(root: Path, name: str, payload: dict[str, Any]) -> list[str]:
+    """A plain predict (or generate) of a file with models of several targets says which one
+    it used and names the others."""
     data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
     own = str(data.get("target") or "")
     others = [(n, t) for n, t in same_file_models(root, payload, name) if t != own]
     if not others:
         return []
     listed = ", ".join(f"{t} ({n})" for n, t in others[:6]) + (" ..." if len(others) > 6 else "")
-    return [f"forecast of {own} by {name}, the model trained last; this file also has models of "
+    return [f"{name}, the model trained last, forecasts {own}; this file also has models of "
             f"{listed}: pick one with --target COL or --model NAME"]
 
 

@@ -52,6 +52,12 @@ def test_each_target_of_a_file_keeps_its_own_model(
     code, _, err = invoke(capsys, "predict", "--model", "statsmodels_macrodata-realcons-lstm",
                           "--target", "realgdp")
     assert code == 2 and "use --model statsmodels_macrodata-realgdp-lstm" in err
+    code, out, err = invoke(capsys, "generate", "--target", "realgdp", "--steps", "3", "--paths", "4", "--json")
+    assert code == 0 and (json.loads(out)["model"], json.loads(out)["target"]) == (
+        "statsmodels_macrodata-realgdp-lstm", "realgdp"), err
+    code, out, err = invoke(capsys, "generate", "--steps", "3", "--paths", "4", "--json")  # the latest, said
+    assert code == 0 and json.loads(out)["target"] == "realcons", err
+    assert any("also has models of realgdp" in n for n in json.loads(out)["notes"])
 
 
 def test_the_default_target_keeps_its_old_name_and_evaluate_checks_the_target(
