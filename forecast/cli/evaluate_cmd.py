@@ -92,7 +92,7 @@ def evaluate(
     model: Annotated[str | None, typer.Option("--model", help="With --test: a saved model (name or .joblib) forecasts the test rows as it is, instead of a fit on PATH.", rich_help_panel=EVAL)] = None,
     test: Annotated[str | None, typer.Option("--test", help="Fit once on PATH, then forecast from every row of this test file (it follows or overlaps PATH); scored beside the baselines.", rich_help_panel=EVAL)] = None,
     plot: Annotated[str | None, typer.Option(help="Write a PNG of forecasts and error per fold.", rich_help_panel=o.OUTPUT)] = None,
-    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the per-fold long table (.csv or .parquet).", rich_help_panel=o.OUTPUT)] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the per-fold long table (.csv or .parquet): fold, cutoff, ds, y, yhat, model, series, target, q....", rich_help_panel=o.OUTPUT)] = None,
     options: o.RunOptions = o.RUN_OPTIONS,  # every run option (forecast/config.py), in place
     json_out: o.Json = False,
     quiet: o.Quiet = False,
@@ -243,6 +243,10 @@ def _write_files(bt: "Backtest", board: "Leaderboard", output: str | None, plot:
             labels = dict(enumerate(bt.classes))
             table = table.assign(y=table["y"].astype(int).map(labels),
                                  yhat=table["yhat"].astype(int).map(labels))
+        at = list(table.columns).index("model") + 1  # what the rows forecast, as predict's files say it
+        table = table.copy()
+        table.insert(at, "series", name)
+        table.insert(at + 1, "target", target)
         write_table(table, output)
     if plot:
         from forecast.plots import plot_backtest
