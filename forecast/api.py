@@ -14,7 +14,7 @@ from typing import Any
 
 from forecast.config import DataSpec, RunConfig
 from forecast.data.series import SeriesData
-from forecast.errors import ConfigError, DataError, ForecastError
+from forecast.errors import ConfigError, DataError, ForecastError, NotFoundError
 from forecast.history import join_to_model_data, rolling_forecasts
 from forecast.horizon import checked_forecast, forecast_steps
 from forecast.loading import first_global_series, load_model, model_for_series, trained_on
@@ -70,10 +70,23 @@ class TrainResult:
     threads: "ThreadChoice | None" = None  # torch's intra-op threads for the fit, and why
 
 
-def default_model_name(series: SeriesData, model: str) -> str:
+def default_model_name(series: SeriesData, model: str, *, named_target: bool = False) -> str:
+    """``<series>-<model>``; ``<series>-<target>-<model>`` for a target that is not the file's
+    default, the name ``--targets`` gives the same column (so targets never share a model)."""
     from forecast.registry import safe_name
 
-    return safe_name(f"{series.name}-{model}")
+    return safe_name(f"{series.name}-{series.target}-{model}" if named_target else f"{series.name}-{model}")
+
+
+def not_default_target(spec: DataSpec, series: SeriesData, snapshots: Path | None = None) -> bool:
+    """True when ``--target`` picked a column the file would not pick by itself (its Close,
+    its only numeric column), or the file has no default; the file is read once more."""
+    if not spec.target or spec.targets:
+        return False
+    try:
+        return load_series(replace(spec, target=None), snapshots).target != series.target
+    except ForecastError:  # no default column (several numeric ones), or it does not load
+        return True
 
 
 def train(
@@ -102,7 +115,9 @@ def train(
 
         run = replace(run, data=replace(run.data, path=absolute(run.data.path)))
     series = load_series(run.data, paths.snapshots_dir(model_dir))
-    name = registry.check_name(name) if name else default_model_name(series, run.model.name)
+    snapshots = paths.snapshots_dir(model_dir)
+    name = registry.check_name(name) if name else default_model_name(
+        series, run.model.name, named_target=not_default_target(run.data, series, snapshots))
     choice = for_training(run, series, threads)
     with torch_threads(choice.threads):
         forecaster = fit(series, run, on_epoch=on_epoch, on_step=on_step)
@@ -133,12 +148,14 @@ def predict(
     ignore_freq: bool = False,
     horizon: int | None = None,
     rolling: bool = False,
+    target: str | None = None,
 ) -> PredictResult:
     """Forecast from a saved model on its data source, re-read (or on ``data``).
 
     The forecast is always of the model's own target (and series): ``data`` is read
     for that column, and data of another frequency is refused unless ``ignore_freq``.
-    With ``series`` and a per-series model, the model trained on that series is used.
+    With ``series`` and a per-series model, the model trained on that series is used; with
+    ``target``, the model of that column (see :func:`model_for_target`).
     """
     from forecast import paths
     from forecast.errors import DataError
@@ -146,9 +163,15 @@ def predict(
 
     notes: list[str] = []
     model = model_for_series(model, series, model_dir, notes)
+    model = model_for_target(model, target, model_dir, notes)
     name, path, forecaster = load_model(model, model_dir, device, series, notes)
     payload = forecaster.extra["payload"]
     trained = trained_on(payload, forecaster)
+    if target and str(trained.get("target") or "").lower() != target.lower():  # a .joblib path
+        raise ConfigError(f"--target {target}: model {name!r} ({path}) forecasts {trained.get('target')!r}; "
+                          "name a model of that target")
+    if model is None and target is None and series is None:
+        notes.extend(other_targets_note(paths.models_dir(model_dir), path.parent.name, payload))
     spec = forecaster.run.data
     target = trained.get("target")
     if series and spec.series is None:  # a global model: the series asked for
@@ -186,6 +209,85 @@ def predict(
         table = rolling_forecasts(forecaster, loaded, first) if rolling else None
         forecast = forecast_steps(forecaster, loaded, horizon, f"model {name!r} ({path})", notes)
     return PredictResult(name, path, forecast, loaded, payload, tuple(notes), table)
+
+
+def same_file_models(root: Path, payload: dict[str, Any], exclude: str) -> list[tuple[str, str]]:
+    """(name, target) of the other saved models of the same file and series as ``payload``:
+    ``train FILE --target X`` and ``--targets`` models of its columns (never another series)."""
+    from forecast import registry
+    from forecast.persistence import load_bundle
+
+    data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+    source, series_name = data.get("source"), data.get("name")
+    if payload.get("kind") == "global" or not source:
+        return []
+    stems = {f"{registry.safe_name(str(series_name))}-", f"{registry.safe_name(Path(str(source)).stem)}-"}
+    found = []
+    for other in registry.model_names(root):  # the names narrow it first: loading is ~10 ms a model
+        if other == exclude or not any(other.startswith(s) for s in stems):
+            continue
+        try:
+            theirs = load_bundle(registry.current_version(root, other)[0])
+        except ForecastError:
+            continue  # reported when that model is used on its own
+        info, run = theirs.get("data"), theirs.get("run") or {}
+        wide = bool((run.get("data") or {}).get("targets"))
+        if (isinstance(info, dict) and theirs.get("kind") != "global" and info.get("source") == source
+                and (info.get("name") == series_name or wide) and info.get("target")):
+            found.append((other, str(info["target"])))
+    return found
+
+
+def model_for_target(model: str | None, target: str | None, model_dir: str | Path | None,
+                     notes: list[str]) -> str | None:
+    """With --target: the model of that column of the same file, when ``model`` (the latest
+    model when None) forecasts another one.
+
+    No name and exactly one such model: it is used, and a note says so. A named model of
+    another target, or several candidates, is a ConfigError naming them; none is a
+    NotFoundError (exit 3) that says how to train one. A .joblib path is checked on load.
+    """
+    if not target or (model and (model.endswith(".joblib") or "/" in model)):
+        return model
+    from forecast import paths, registry
+    from forecast.persistence import load_bundle
+
+    root = paths.models_dir(model_dir)
+    path, _ = registry.current_version(root, model)
+    try:
+        payload = load_bundle(path)
+    except ForecastError:
+        return model  # load_model reports it
+    data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+    own = str(data.get("target") or "")
+    if own.lower() == target.lower():
+        return model
+    matches = [n for n, t in same_file_models(root, payload, path.parent.name) if t.lower() == target.lower()]
+    which = f"model {model!r}" if model else f"the latest model {path.parent.name!r}"
+    if len(matches) == 1 and model is None:
+        notes.append(f"--target {target}: using model {matches[0]}; the latest model, {path.parent.name}, "
+                     f"forecasts {own}")
+        return matches[0]
+    if not matches:
+        source = data.get("source") or "FILE"
+        raise NotFoundError(f"--target {target}: no saved model of {target} in {source} ({which} forecasts "
+                            f"{own}); train one with: forecast train {source} --target {target}")
+    hint = (f"use --model {matches[0]}" if len(matches) == 1 else
+            f"pick one with --model ({', '.join(matches[:10])})")
+    raise ConfigError(f"--target {target}: {which} forecasts {own}, not {target}; {hint}")
+
+
+def other_targets_note(root: Path, name: str, payload: dict[str, Any]) -> list[str]:
+    """A plain predict (or generate) of a file with models of several targets says which one
+    it used and names the others."""
+    data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+    own = str(data.get("target") or "")
+    others = [(n, t) for n, t in same_file_models(root, payload, name) if t != own]
+    if not others:
+        return []
+    listed = ", ".join(f"{t} ({n})" for n, t in others[:6]) + (" ..." if len(others) > 6 else "")
+    return [f"{name}, the model trained last, forecasts {own}; this file also has models of "
+            f"{listed}: pick one with --target COL or --model NAME"]
 
 
 def predict_all_series(
@@ -233,7 +335,8 @@ def predict_all_series(
 
 
 def saved_models(model_dir: str | Path | None = None) -> list[dict[str, Any]]:
-    """One row per saved model: name, current version, number of versions.
+    """One row per saved model: name, current version, number of versions, and whether it is
+    the latest (the one ``predict`` without --model uses).
 
     A model whose CURRENT pointer is missing (a save interrupted before it) is listed
     with ``current`` "none" and the newest version that predict would use.
@@ -242,6 +345,10 @@ def saved_models(model_dir: str | Path | None = None) -> list[dict[str, Any]]:
     from forecast.errors import ForecastError
 
     root = paths.models_dir(model_dir)
+    try:
+        latest: str | None = registry.latest_name(root)
+    except ForecastError:  # none yet, or a damaged pointer (predict says which)
+        latest = None
     rows = []
     for name in registry.model_names(root):
         try:
@@ -254,6 +361,7 @@ def saved_models(model_dir: str | Path | None = None) -> list[dict[str, Any]]:
                 "name": name,
                 "current": label,
                 "versions": len(registry.versions(root, name)),
+                "latest": name == latest,
                 "path": str(current),
             }
         )

@@ -181,6 +181,9 @@ class TrainConfig:
     weight_decay: float = 0.0
     precision: Precision = option(  # mixed precision for the forward pass and loss; weights stay fp32
         "fp32", "Training arithmetic: {choices} (bf16/fp16: mixed precision, for CUDA; weights stay fp32).")
+    keep_net: bool = option(  # the network as trained, never what beat it on the validation tail
+        False, "Forecast with the network as trained, never a baseline, peer, median or comb that beat it "
+        "on the validation tail (they are still scored and shown).")
 
 
 @dataclass(frozen=True)

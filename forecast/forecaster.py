@@ -630,7 +630,7 @@ def _floor(series: SeriesData, recipe: RunConfig, candidates: list[_Candidate]) 
             nets[c.name] = None
     # a probabilistic head is asked for its distribution, and no validation (val_fraction 0) for
     # the net as trained: both keep the (first) net, and the scores still say how it compares
-    keep_net = (first.net.head.probabilistic and not categorical) or (
+    keep_net = run.train.keep_net or (first.net.head.probabilistic and not categorical) or (
         where == "inner origins" and run.train.val_fraction <= 0)
     if where == "validation tail" and _peers_apply(series, candidates, run):
         assert run.window.input_len is not None  # widened origins keep two seasons before them

@@ -113,24 +113,41 @@ def _check(value: Any, spec: Key, where: str, key: str) -> Any:
 
 
 def _checked(table: Any, allowed: Mapping[str, Key], where: str,
-             known: str = "the train options in snake_case (input_len, epochs, ...)") -> dict[str, Any]:
-    """Every key of a TOML table known and well typed."""
+             known: str = "the train options in snake_case (input_len, epochs, ...)",
+             tables: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Every key of a TOML table known and well typed (``tables``: the tables it may hold, as
+    written, offered for a misspelt key: [default] -> [defaults])."""
+    tables = tables or {}
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: expected a table of keys, got {table!r}")
     for key in table:
         if key in allowed:
             continue
-        near = difflib.get_close_matches(key, list(allowed), n=1)
-        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        near = difflib.get_close_matches(key, [*allowed, *tables], n=1)
+        hint = (f" (did you mean {tables[near[0]]}?)" if near and near[0] in tables else
+                f" (did you mean '{near[0]}'?)" if near else "")
         if key in SERIES_KEYS and "epochs" not in allowed:
             hint = " (a train option: put it in [defaults] or a [[series]] table)"
         raise ConfigError(f"{where}: unknown key '{key}'{hint}; keys are {known}")
     return {key: _check(value, allowed[key], where, key) for key, value in table.items()}
 
 
+def _default_name(opts: dict[str, Any], with_target: bool = False) -> str | None:
+    """<file stem or TICKER>[-<series>][-<target>] (None without a source): the target only
+    where two unnamed tables of one source would otherwise share a name, so the names of jobs
+    that ran before never change."""
+    from forecast.registry import safe_name
+
+    if not (opts.get("path") or opts.get("ticker")):
+        return None
+    stem = Path(str(opts["path"])).stem if opts.get("path") else str(opts["ticker"]).upper()
+    target = f"-{opts['target']}" if with_target and opts.get("target") else ""
+    return safe_name(stem + (f"-{opts['series']}" if opts.get("series") else "") + target)
+
+
 def _series_job(table: dict[str, Any], defaults: dict[str, Any], folder: Path,
-                where: str, run_cls: type[RunConfig]) -> SeriesJob:
-    from forecast.registry import check_name, safe_name
+                where: str, run_cls: type[RunConfig], with_target: bool = False) -> SeriesJob:
+    from forecast.registry import check_name
 
     opts = {**defaults, **table}
     if bool(opts.get("path")) == bool(opts.get("ticker")):
@@ -139,9 +156,7 @@ def _series_job(table: dict[str, Any], defaults: dict[str, Any], folder: Path,
         from forecast.data.sources import resolve_against
 
         opts["path"] = resolve_against(opts["path"], folder)
-    stem = Path(opts["path"]).stem if opts.get("path") else str(opts["ticker"]).upper()
-    default = safe_name(stem + (f"-{opts['series']}" if opts.get("series") else ""))
-    name = str(opts.pop("name", None) or default)
+    name = str(opts.pop("name", None) or _default_name(opts, with_target))
     try:
         check_name(name)
     except ConfigError as err:
@@ -166,8 +181,11 @@ def parse_job_config(text: str, path: Path, run_cls: type[RunConfig] = RunConfig
         raise ConfigError(f"{path}: not valid TOML ({err})") from None
     top = {k: v for k, v in doc.items() if k not in ("defaults", "series")}
     scalars = _checked(top, {**EVAL_KEYS, **RUN_KEYS}, f"{path} (top level)",
-                       f"{', '.join([*EVAL_KEYS, *RUN_KEYS])}, [defaults] and [[series]]")
+                       f"{', '.join([*EVAL_KEYS, *RUN_KEYS])}, [defaults] and [[series]]",
+                       tables={"defaults": "[defaults]", "series": "[[series]]"})
     tables = doc.get("series")
+    if isinstance(tables, dict):  # [series] where [[series]] was meant: it read as "no series"
+        raise ConfigError(f"{path}: write [[series]] (two brackets) for each series, not [series]")
     if not isinstance(tables, list) or not tables:
         raise ConfigError(f"{path}: no [[series]] tables; add one with name and path or ticker")
     defaults = _checked(doc.get("defaults", {}), train_keys(run_cls), f"{path} [defaults]")
@@ -175,11 +193,14 @@ def parse_job_config(text: str, path: Path, run_cls: type[RunConfig] = RunConfig
         if key in scalars:
             defaults.setdefault(key, scalars[key])
     jobs: list[SeriesJob] = []
+    plain = [None if not isinstance(t, dict) or t.get("name") else _default_name({**defaults, **t})
+             for t in tables]  # two tables of one file for two targets: each name gets its target
     for i, table in enumerate(tables, 1):
         label = table.get("name") if isinstance(table, dict) else None
         where = f"{path}: series {label!r}" if label else f"{path}: series #{i}"
+        shared = plain[i - 1] is not None and plain.count(plain[i - 1]) > 1
         job = _series_job(_checked(table, series_keys(run_cls), where), defaults, path.parent,
-                          where, run_cls)
+                          where, run_cls, with_target=shared)
         if any(j.name == job.name for j in jobs):
             raise ConfigError(f"{where}: the name {job.name!r} is used twice; give each series "
                               "its own name")

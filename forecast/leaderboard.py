@@ -122,6 +122,7 @@ def leaderboard(bt: Backtest, *, alpha: float = ALPHA) -> Leaderboard:
     base = scores["kind"] == "baseline"
     best_baseline = str(scores.loc[loss[base].idxmin(), "model"])
     scores["skill"] = 1 - loss / float(loss[scores["model"] == best_baseline].iloc[0])
+    scores["chosen"] = [chosen_text(bt, n) for n in scores["model"]]
     reference = "persistence" if cat else "naive"
     ref_loss = float(loss[scores["model"] == reference].iloc[0])
     ref_err = _errors(groups[reference], cat)
@@ -148,18 +149,29 @@ def model_kind(bt: Backtest, name: str) -> str:
     return "peer" if name in bt.peers else "baseline"
 
 
+def chosen_text(bt: Backtest, name: str) -> str | None:
+    """What a zoo model's row scored: each fit forecasts with what won on its validation tail
+    (the net, a baseline, a peer, ``median`` or ``comb``), e.g. "comb 3/5, median 2/5" (of 5
+    fits); None for baselines and peers, which are what they say."""
+    if name not in bt.models or "chosen" not in bt.fits or bt.fits.empty:
+        return None
+    picks = [str(c) for c in bt.fits[bt.fits["model"] == name].sort_values("fold")["chosen"]]
+    counts = {pick: picks.count(pick) for pick in picks}
+    return ", ".join(f"{pick} {n}/{len(picks)}" for pick, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
 BOARD_COLUMNS = {"skill": "skill", "verdict": "beats naive", "dm_p": "DM p"}
 """Columns the leaderboard adds beside the registered metrics (after the ranking metric)."""
 
 
 def columns(board: Leaderboard) -> dict[str, str]:
-    """The terminal table's columns in order (name -> header): model, the ranking metrics,
+    """The terminal table's columns in order (name -> header): model, what it chose, the ranking metrics,
     skill and the naive test, the other shown metrics of the registry, lag-mimic."""
     target = M.METRICS[board.key].target
     shown = {n: m.header for n, m in M.METRICS.items() if m.shown and m.target == target}
     first = {n: shown.pop(n) for n in (list(shown) if target == "class" else [board.key]) if n in shown}
     board_cols = {**BOARD_COLUMNS, "verdict": f"beats {board.reference}"}
-    return {"model": "model", **first, **board_cols, **shown, "lag_mimic": "lag"}
+    return {"model": "model", "chosen": "chosen", **first, **board_cols, **shown, "lag_mimic": "lag"}
 
 
 def _lag_mimic(scores: pd.DataFrame, groups: dict[str, pd.DataFrame], bt: Backtest) -> list[str]:

@@ -45,6 +45,18 @@ def check_outputs(outputs: dict[str, str | Path | None], inputs: Iterable[str | 
                 raise ConfigError(f"{flag} and {other_flag} name the same file {target}; pick two names")
 
 
+IDENTITY = ("series", "model", "target")  # a forecast file's first columns: what it forecasts
+
+
+def identified(frame: "pd.DataFrame", series: str, model: str, target: str) -> "pd.DataFrame":
+    """``frame`` with the series, model and target in front (predict --output, as --all-series),
+    so a forecast file that leaves the terminal says what it is."""
+    out = frame.copy()
+    for i, (key, value) in enumerate(zip(IDENTITY, (series, model, target))):
+        out.insert(i, key, value)
+    return out
+
+
 def write_table(frame: "pd.DataFrame", path: str | Path) -> Path:
     """Write ``frame`` to .csv or .parquet via a temporary file, so a failure leaves no half file."""
     target = Path(path)

@@ -107,6 +107,7 @@ class Task:
     fingerprint: str
     settings: str  # digest of the job's settings
     jobs: int = 1  # per-fold jobs inside (when this is the only series)
+    notes: tuple[str, ...] = ()  # what preparing it found (an unreadable champion)
 
 
 @dataclass(frozen=True)
@@ -200,17 +201,18 @@ def settings_digest(job: SeriesJob) -> str:
     return digest({"run": to_dict(job.run), "evaluation": asdict(job.evaluation)})[:16]
 
 
-def _champion(root: Path, name: str, log: logging.Logger) -> RunConfig | None:
-    """The current version's RunConfig; None for a new model (or an unreadable one)."""
+def _champion(root: Path, name: str, log: logging.Logger) -> tuple[RunConfig | None, str | None]:
+    """The current version's RunConfig (None for a new model, or an unreadable one) and, for
+    an unreadable one, a note saying so (the summary's "first" alone would hide it)."""
     from forecast.persistence import load_bundle
 
     try:
-        return run_config_from_dict(load_bundle(registry.current_path(root, name))["run"])
+        return run_config_from_dict(load_bundle(registry.current_path(root, name))["run"]), None
     except NotFoundError:
-        return None
+        return None, None
     except (ModelFileError, KeyError, TypeError) as err:
         log.warning("%s: current version unreadable (%s); the challenger will replace it", name, err)
-        return None
+        return None, f"the current version was unreadable ({err}); the challenger replaced it"
 
 
 def _finish(root: Path, task: Task, result: TaskResult, log: logging.Logger) -> Outcome:
@@ -227,12 +229,21 @@ def _finish(root: Path, task: Task, result: TaskResult, log: logging.Logger) -> 
     state = {"fingerprint": task.fingerprint, "settings": task.settings, "version": path.stem,
              "status": status, "at": _now()}
     write_text(root / task.name / STATE_FILE, json.dumps(state, indent=1) + "\n")
+    notes = (*task.notes, *result.notes)
     log.info("%s: %s (saved %s, current %s; %s challenger %s, champion %s)%s", task.name, status,
              path.stem, current, result.metric, _fmt(result.challenger), _fmt(result.champion),
-             "".join(f"; {n}" for n in result.notes))
+             "".join(f"; {n}" for n in notes))
     return Outcome(task.name, status, path.stem, current, result.metric, _finite(result.challenger),
                    _finite(result.champion), len(task.series), task.fingerprint, result.seconds,
-                   notes=result.notes)
+                   notes=notes)
+
+
+def _unsaved(task: Task, result: TaskResult, err: OSError, log: logging.Logger) -> Outcome:
+    """A challenger the OS would not let us save: this series failed, the run goes on."""
+    where = f" ({err.filename})" if err.filename else ""
+    error = f"could not save the model: {err.strerror or err}{where}; the current version is unchanged"
+    log.error("%s: failed: %s", task.name, error)
+    return Outcome(task.name, "failed", rows=len(task.series), error=error, seconds=result.seconds)
 
 
 def _finite(value: float | None) -> float | None:
@@ -284,14 +295,27 @@ def _prepare(job: SeriesJob, root: Path, home: Path, log: logging.Logger, fetche
     state = _state(root, job.name)
     if (state.get("fingerprint"), state.get("settings")) == (fingerprint, settings) and (
         root / job.name / "CURRENT"
-    ).is_file():
+    ).is_file() and _loads(root, job.name):
         log.info("%s: no change (%d rows, fingerprint %s)", job.name, len(series), fingerprint)
         current = registry.current_path(root, job.name).stem
         return Outcome(job.name, "no change", current=current, rows=len(series),
                        fingerprint=fingerprint, seconds=time.perf_counter() - started)
     log.info("%s: %d rows, fingerprint %s: training a challenger", job.name, len(series), fingerprint)
-    champion = _champion(root, job.name, log)
-    return Task(job.name, series, job.run, champion, job.evaluation, fingerprint, settings)
+    champion, note = _champion(root, job.name, log)
+    return Task(job.name, series, job.run, champion, job.evaluation, fingerprint, settings,
+                notes=(note,) if note else ())
+
+
+def _loads(root: Path, name: str) -> bool:
+    """The current version reads (checksum, safe loader): unchanged data is "no change" only
+    while predict can use the model; a damaged or replaced file is retrained instead."""
+    from forecast.persistence import load_bundle
+
+    try:
+        load_bundle(registry.current_path(root, name))
+        return True
+    except ForecastError:
+        return False
 
 
 def _run_tasks(tasks: list[Task], jobs: int, backend: str, scheduler: str | None) -> list[TaskResult]:
@@ -333,7 +357,10 @@ def retrain(
             outcomes = {o.name: o for o in prepared if isinstance(o, Outcome)}
             tasks = [t for t in prepared if isinstance(t, Task)]
             for task, result in zip(tasks, _run_tasks(tasks, jobs, backend, scheduler)):
-                outcomes[task.name] = _finish(root, task, result, log)
+                try:
+                    outcomes[task.name] = _finish(root, task, result, log)
+                except OSError as err:  # this model's folder (read-only, full): the others go on
+                    outcomes[task.name] = _unsaved(task, result, err, log)
             report = RetrainReport(str(job.path), str(home_path), started, _now(), str(log_path),
                                    str(summary_path), tuple(outcomes[j.name] for j in job.series))
             log.info("done: %d series, %d failed; summary %s", len(report.outcomes),

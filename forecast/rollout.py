@@ -244,7 +244,7 @@ def _date_position(series: SeriesData, text: str) -> int:
         when = float(text) if steps else pd.Timestamp(text)
     except (ValueError, TypeError):
         like = "give a step number, e.g. data:500" if steps else "write it like 2016-06-30"
-        raise DataError(f"--seed-from data:{text}: not a {'step' if steps else 'date'}; {like}") from None
+        raise ConfigError(f"--seed-from data:{text}: not a {'step' if steps else 'date'}; {like}") from None
     if not steps and index.tz is not None and when.tz is None:
         when = when.tz_localize(index.tz)
     hits = np.flatnonzero(index == when)
@@ -266,14 +266,16 @@ def parse_values(text: str, where: str, classes: tuple[str, ...] = ()) -> np.nda
         codes = {name: float(i) for i, name in enumerate(classes)}
         bad = [f"{i + 1} ({v!r})" for i, v in enumerate(items) if v not in codes]
         if bad:
-            raise DataError(f"{where}: unknown class at {', '.join(bad[:5])}; classes: {', '.join(classes)}")
+            error = ConfigError if where.startswith("--") else DataError
+            raise error(f"{where}: unknown class at {', '.join(bad[:5])}; classes: {', '.join(classes)}")
         return np.array([codes[v] for v in items])
     values = pd.to_numeric(pd.Series(items), errors="coerce").to_numpy(dtype=np.float64)
     bad_at = np.flatnonzero(~np.isfinite(values))
     if len(bad_at):
         shown = ", ".join(f"{i + 1} ({items[i]!r})" for i in bad_at[:5])
         more = f" and {len(bad_at) - 5} more" if len(bad_at) > 5 else ""
-        raise DataError(f"{where}: not a number at position {shown}{more}; give plain numbers")
+        error = ConfigError if where.startswith("--") else DataError  # typed on the command line: exit 2
+        raise error(f"{where}: not a number at position {shown}{more}; give plain numbers")
     return values
 
 

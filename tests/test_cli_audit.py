@@ -163,7 +163,7 @@ def test_generate_seeds_a_step_indexed_series_by_step(
     code, out, err = invoke(capsys, "generate", "--seed-from", "data:5000", "--steps", "3")
     assert code == 4 and "no row at that step" in err and "1 to 1000" in err, err
     code, out, err = invoke(capsys, "generate", "--seed-from", "data:abc", "--steps", "3")
-    assert code == 4 and "not a step; give a step number" in err, err
+    assert code == 2 and "not a step; give a step number" in err, err  # a typo on the command line
 
 
 def test_predict_plot_of_a_step_indexed_series(

@@ -33,8 +33,9 @@ def test_airline_json_output_and_plot(sample_data: Path, tmp_path: Path,
     assert {type(m["beats_naive"]) for m in doc["models"]} <= {bool, type(None)}  # a boolean, with dm_p beside it
     assert all("dm_p" in m for m in doc["models"])
     table = pd.read_csv(csv)
-    assert list(table.columns)[:6] == ["fold", "cutoff", "ds", "y", "yhat", "model"]
-    assert set(table.columns[6:]) <= {"q0.05", "q0.1", "q0.5", "q0.9", "q0.95"}
+    assert list(table.columns)[:8] == ["fold", "cutoff", "ds", "y", "yhat", "model", "series", "target"]
+    assert set(table.columns[8:]) <= {"q0.05", "q0.1", "q0.5", "q0.9", "q0.95"}
+    assert set(zip(table["series"], table["target"])) == {(doc["series"], doc["target"])}
     assert len(table) == 6 * 2 * 12
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
 

@@ -103,7 +103,8 @@ def test_short_seed_errors_unless_padded(capsys: pytest.CaptureFixture[str], hom
 @pytest.mark.parametrize(
     "args, code, words",
     [
-        (["--seed-values", "80,abc,82", "--pad", "zeros"], 4, "not a number at position 2"),
+        (["--seed-values", "80,abc,82", "--pad", "zeros"], 2, "not a number at position 2"),
+        (["--seed-from", "data:2016-13-45"], 2, "not a date; write it like 2016-06-30"),
         (["--seed-from", "data:2016-07-02"], 4, "nearest: 2016-06-30, 2016-07-01, 2016-07-05"),
         (["--seed-from", "nowhere.csv"], 3, "no such file"),
         (["--steps", "0"], 2, "--steps 0"),

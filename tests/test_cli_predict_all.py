@@ -26,7 +26,8 @@ def test_all_series_table_equals_each_series_alone(
     table = pd.read_csv(tmp_path / "all.csv")
     pd.testing.assert_frame_equal(table, pd.read_parquet(tmp_path / "all.parquet").assign(
         ds=lambda f: f["ds"].dt.strftime("%Y-%m-%d")), check_dtype=False)
-    assert list(table.columns[:4]) == ["series", "model", "ds", "yhat"]
+    assert list(table.columns[:5]) == ["series", "model", "target", "ds", "yhat"]
+    assert set(table["target"]) == {"close"}
     assert sorted(table["series"].unique()) == ["AAL", "DOW", "EQIX", "ZION"]
     for symbol, rows in table.groupby("series"):
         args = ["predict", "--series", symbol, "--json"]

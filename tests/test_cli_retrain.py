@@ -152,3 +152,47 @@ def test_predict_after_retrain_finds_the_csv_parsed(config: Path, model_home: Pa
                           env={**os.environ, "FORECAST_HOME": str(model_home)})
     assert json.loads(done.stdout)["model"] == "air"
     assert done.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_an_unreadable_current_model_is_retrained_and_said(config: Path, model_home: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """A current version damaged (or replaced by a foreign file) while the data stayed the same:
+    cron's retrain said "no change" (exit 0) before and predict failed every day after. Now it
+    trains a new version, says the old one was unreadable, and predict works again."""
+    assert run_cli(["retrain", "--config", str(config), "-q"], capsys)[0] == 0
+    (model_home / "models" / "air" / "v0001.joblib").write_bytes(b"not a model\n")
+    assert run_cli(["predict", "--model", "air"], capsys)[0] == 5
+    code, out, err = run_cli(["retrain", "--config", str(config), "--json"], capsys)
+    assert code == 0, err
+    series = json.loads(out)["series"][0]
+    assert (series["status"], series["version"], series["current"]) == ("first", "v0002", "v0002")
+    assert any("current version was unreadable" in n and "v0001.joblib" in n for n in series["notes"])
+    assert run_cli(["predict", "--model", "air", "-q"], capsys)[0] == 0
+    code, out, _ = run_cli(["retrain", "--config", str(config), "--json"], capsys)
+    assert code == 0 and json.loads(out)["series"][0]["status"] == "no change"
+
+
+def test_a_model_folder_that_cannot_be_written_fails_that_series_only(
+        config: Path, model_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A series whose model folder the OS refuses (here a file in its place; a read-only folder
+    alike): before, the OSError ended the whole run (exit 1), the other series' trained model
+    unsaved and no summary written. Now that series fails (exit 10) and the others are saved."""
+    config.write_text(TOML + '\n[[series]]\nname = "blocked"\npath = "data/airline.csv"\n')
+    (model_home / "models").mkdir(parents=True)
+    (model_home / "models" / "blocked").write_text("a file where the model folder goes\n")
+    code, out, err = run_cli(["retrain", "--config", str(config), "--json"], capsys)
+    assert code == 10, err
+    doc = json.loads(out)
+    assert [s["status"] for s in doc["series"]] == ["first", "failed"]
+    assert "could not save the model" in doc["series"][1]["error"]
+    assert Path(doc["summary"]).is_file() and (model_home / "models" / "air" / "v0001.joblib").is_file()
+
+
+def test_a_run_whose_every_series_failed_says_nothing_was_saved(config: Path, model_home: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """A job whose only data file is missing said "1 of 1 series failed (air); the others were
+    saved" before; there were no others. Now: nothing was saved (exit 10 as before)."""
+    config.write_text(TOML.replace("data/airline.csv", "data/missing.csv"))
+    code, _, err = run_cli(["retrain", "--config", str(config)], capsys)
+    assert code == 10 and "not found" in err
+    assert "1 of 1 series failed (air); nothing was saved; see " in err and "the others" not in err

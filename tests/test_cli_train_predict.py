@@ -216,7 +216,10 @@ def test_predict_table_and_output_file(cli: Cli, model_home: Path, wave_csv: Pat
     assert result.code == 0, result.err
     assert "yhat" in result.out and "2021-04-26" in result.out  # the rich table
     written = pd.read_csv(target)
-    assert list(written.columns) == ["ds", "yhat", "q0.05", "q0.1", "q0.5", "q0.9", "q0.95"]
+    assert list(written.columns) == ["series", "model", "target", "ds", "yhat", "q0.05", "q0.1", "q0.5",
+                                     "q0.9", "q0.95"]
+    assert set(zip(written["series"], written["model"], written["target"])) == {
+        (document["series"], document["model"], document["target"])}
     expected = [r["yhat"] for r in document["forecast"]]  # type: ignore[union-attr]
     np.testing.assert_allclose(written["yhat"], expected, rtol=1e-12)
     dates = [r["ds"] for r in document["forecast"]]  # type: ignore[union-attr]
@@ -258,7 +261,7 @@ def test_models_list_and_show(cli: Cli, model_home: Path, wave_csv: Path) -> Non
     train_json(cli, wave_csv, "--name", "w")
     rows = cli("models", "list", "--json").json()
     path = str(model_home / "models" / "w" / "v0002.joblib")
-    assert rows == [{"name": "w", "current": "v0002", "versions": 2, "path": path}]
+    assert rows == [{"name": "w", "current": "v0002", "versions": 2, "latest": True, "path": path}]
     info = cli("models", "show", "w", "--json").json()
     assert isinstance(info, dict) and info["versions"] == ["v0001", "v0002"]
     assert info["run"]["model"]["hidden"] == 8  # type: ignore[index]

@@ -91,6 +91,11 @@ def test_absolute_and_home_paths_stay(tmp_path: Path) -> None:
         ('[[series]]\npath = "a.csv"\nfolds = 0\n', "series #1: key 'folds' = 0 must be >= 1"),
         ("[[series]\npath = 1\n", "not valid TOML"),
         ('[[series]]\nticker = "AAPL"\ninterval = "1day"\n', "key 'interval' = '1day': choose one of"),
+        # misspelt tables: "unknown key 'default'" gave no hint, [series] said "no [[series]] tables"
+        ('[default]\nepochs = 1\n[[series]]\npath = "a.csv"\n',
+         "(top level): unknown key 'default' (did you mean [defaults]?)"),
+        ('[[serie]]\npath = "a.csv"\n', "unknown key 'serie' (did you mean [[series]]?)"),
+        ('[series]\npath = "a.csv"\n', "write [[series]] (two brackets) for each series, not [series]"),
     ],
 )
 def test_bad_config_is_one_line_naming_the_key(text: str, expected: str) -> None:
@@ -134,3 +139,16 @@ def test_good_cron_expressions(expression: str) -> None:
 def test_bad_cron_names_the_field(expression: str, field: str) -> None:
     with pytest.raises(ConfigError, match=field):
         check_cron(expression)
+
+
+def test_two_targets_of_one_file_get_their_own_names() -> None:
+    """Two unnamed tables of macrodata for realgdp and realcons stopped with "the name
+    'statsmodels_macrodata' is used twice"; each now gets its target in its name. A lone table
+    keeps the name it always had, so a cron job's model is found again."""
+    text = ('[[series]]\npath = "statsmodels_macrodata.csv"\ntarget = "realgdp"\n'
+            '[[series]]\npath = "statsmodels_macrodata.csv"\ntarget = "realcons"\n'
+            '[[series]]\npath = "sktime_airline.csv"\ntarget = "Passengers"\n')
+    job = parse_job_config(text, Path("/jobs/forecast.toml"))
+    assert [j.name for j in job.series] == ["statsmodels_macrodata-realgdp", "statsmodels_macrodata-realcons",
+                                            "sktime_airline"]
+    assert [j.run.data.target for j in job.series] == ["realgdp", "realcons", "Passengers"]

@@ -244,7 +244,7 @@ def test_unknown_date_lists_nearest(msft_lstm: Forecaster, msft: tuple[SeriesDat
     with pytest.raises(DataError, match=r"nearest: .*2016-07-01, 2016-07-05") as err:
         resolve_seed(msft_lstm, msft[0], "data:2016-07-02")
     assert "\n" not in str(err.value)
-    with pytest.raises(DataError, match="not a date"):
+    with pytest.raises(ConfigError, match="not a date"):  # the command line's, not the file's
         resolve_seed(msft_lstm, msft[0], "data:yesterdayish")
 
 
@@ -280,7 +280,7 @@ def test_short_seed_needs_pad(msft_lstm: Forecaster, msft: tuple[SeriesData, Pat
 
 
 def test_bad_seed_values(msft_lstm: Forecaster, msft: tuple[SeriesData, Path]) -> None:
-    with pytest.raises(DataError, match=r"position 2 \('x'\)"):
+    with pytest.raises(ConfigError, match=r"position 2 \('x'\)"):
         resolve_seed(msft_lstm, msft[0], seed_values="80,x,82", pad=True)
     with pytest.raises(ConfigError, match="not both"):
         resolve_seed(msft_lstm, msft[0], "zeros", "1,2")

@@ -35,6 +35,8 @@ def _progress(enabled: bool) -> Iterator[Any]:
 
 
 def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
     if isinstance(value, float):
         return "-" if value != value else f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
     return str(value)
@@ -53,7 +55,7 @@ def print_leaderboard(board: "Leaderboard", title: str) -> None:
     columns = [c for c in headers if c in scores and scores[c].notna().any()]
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for c in columns:
-        table.add_column(headers[c], justify="left" if c in ("model", "verdict") else "right")
+        table.add_column(headers[c], justify="left" if c in ("model", "chosen", "verdict") else "right")
     for row in scores.to_dict(orient="records"):
         style = {"model": "bold", "peer": "cyan"}.get(row["kind"])
         table.add_row(*(_cell(row[c]) for c in columns), style=style)
@@ -90,7 +92,7 @@ def evaluate(
     model: Annotated[str | None, typer.Option("--model", help="With --test: a saved model (name or .joblib) forecasts the test rows as it is, instead of a fit on PATH.", rich_help_panel=EVAL)] = None,
     test: Annotated[str | None, typer.Option("--test", help="Fit once on PATH, then forecast from every row of this test file (it follows or overlaps PATH); scored beside the baselines.", rich_help_panel=EVAL)] = None,
     plot: Annotated[str | None, typer.Option(help="Write a PNG of forecasts and error per fold.", rich_help_panel=o.OUTPUT)] = None,
-    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the per-fold long table (.csv or .parquet).", rich_help_panel=o.OUTPUT)] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the per-fold long table (.csv or .parquet): fold, cutoff, ds, y, yhat, model, series, target, q....", rich_help_panel=o.OUTPUT)] = None,
     options: o.RunOptions = o.RUN_OPTIONS,  # every run option (forecast/config.py), in place
     json_out: o.Json = False,
     quiet: o.Quiet = False,
@@ -125,7 +127,12 @@ def evaluate(
 
         if not test:
             raise ConfigError("--model evaluates a saved model on --test TEST.csv; give the test file")
+        model = api.model_for_target(model, run.data.target, None, []) or model  # a named one: checked
         _, model_path, prefit = api.load_model(model)
+        own = str((prefit.extra["payload"].get("data") or {}).get("target") or "")
+        if run.data.target and own.lower() != run.data.target.lower():  # a .joblib path of another column
+            raise ConfigError(f"--target {run.data.target}: model {model!r} forecasts another column; "
+                              "name a model of that target")
         check_outputs({"--output": output, "--plot": plot}, [model_path])
         trained = prefit.run.window.horizon
         if horizon and horizon != trained:
@@ -162,7 +169,8 @@ def evaluate(
         if set(members) - {model}:  # the fits did not all keep the network: say what was scored
             counts = ", ".join(f"{m} {members.count(m)}" for m in dict.fromkeys(members))
             picks.append(f"{model}: the row scores what each fold's fit chose on its validation "
-                         f"windows ({counts} of {len(members)} fits)")
+                         f"windows ({counts} of {len(members)} fits; column 'chosen'); --keep-net "
+                         "scores the network as trained")
     render.notes([*data.notes, *chosen, *picks])
     for line in board.warnings:
         render.err.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
@@ -235,6 +243,10 @@ def _write_files(bt: "Backtest", board: "Leaderboard", output: str | None, plot:
             labels = dict(enumerate(bt.classes))
             table = table.assign(y=table["y"].astype(int).map(labels),
                                  yhat=table["yhat"].astype(int).map(labels))
+        at = list(table.columns).index("model") + 1  # what the rows forecast, as predict's files say it
+        table = table.copy()
+        table.insert(at, "series", name)
+        table.insert(at + 1, "target", target)
         write_table(table, output)
     if plot:
         from forecast.plots import plot_backtest

@@ -28,6 +28,9 @@ def generate(
     model: Annotated[
         str | None, typer.Option("--model", "-m", help="Model name or .joblib path (default: the one trained last).")
     ] = None,
+    target: Annotated[
+        str | None, typer.Option(help="Continue this column: the saved model of it, trained on the same file (train FILE --target COL).")
+    ] = None,
     steps: Annotated[int, typer.Option(help="Values to generate per path (1 to 100,000).")] = 100,
     paths: Annotated[int, typer.Option(help="Sampled paths (1 to 100,000); a batch, so cheap.")] = 1000,
     seed_from: Annotated[
@@ -75,7 +78,19 @@ def generate(
 
     if plot:
         fanchart.check_plot_path(plot)
-    name, model_path, forecaster = api.load_model(model, model_dir, device)
+    notes: list[str] = []
+    chosen = api.model_for_target(model, target, model_dir, notes)
+    name, model_path, forecaster = api.load_model(chosen, model_dir, device)
+    own = str((forecaster.extra["payload"].get("data") or {}).get("target") or "")
+    if target and own.lower() != target.lower():  # a .joblib path of another column
+        from forecast.errors import ConfigError
+
+        raise ConfigError(f"--target {target}: model {name!r} forecasts {own!r}; name a model of that target")
+    if model is None and target is None:  # the latest: say so where the file has other targets' models
+        from forecast import paths as model_paths
+
+        notes += api.other_targets_note(model_paths.models_dir(model_dir), model_path.parent.name,
+                                        forecaster.extra["payload"])
     from forecast.outputs import check_outputs
 
     seed_file = seed_from.split(":")[0] if seed_from and seed_from.split(":")[0] not in ("zeros", "data") else None
@@ -83,7 +98,6 @@ def generate(
     rollout.check_can_generate(forecaster)
     series = api.load_series(forecaster.run.data)
     seed = rollout.resolve_seed(forecaster, series, seed_from, seed_values, pad == Pad.zeros)
-    notes: list[str] = []
     if temperature == 0 and paths > 1:  # deterministic: more paths would be copies of one
         notes.append(f"--temperature 0 gives one deterministic path, so 1 path was generated, not {paths}")
         paths = 1

@@ -62,7 +62,9 @@ def list_models(model_dir: o.ModelDir = None, json_out: o.Json = False) -> None:
     if not rows:
         render.out.print("no saved models yet: forecast train DATA.csv")
         return
-    render.print_table(pd.DataFrame(rows).drop(columns="path"), title="saved models", whole=("name",))
+    latest = next((row["name"] for row in rows if row["latest"]), None)
+    title = f"saved models (predict without --model uses {latest}, trained last)" if latest else "saved models"
+    render.print_table(pd.DataFrame(rows).drop(columns=["path", "latest"]), title=title, whole=("name",))
 
 
 @models_app.command("show")

@@ -21,13 +21,16 @@ def predict(
     data: Annotated[
         str | None, typer.Option(help="Forecast from this CSV instead of the model's own data source.")
     ] = None,
-    output: Annotated[str | None, typer.Option("--output", "-o", help="Also write the forecast to this CSV file.")] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Also write the forecast to this .csv or .parquet file (series, model, target, ds, yhat, q...).")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "cpu",
     explain: Annotated[
         bool, typer.Option("--explain", help="Attention models: show the input dates each step attends to most.")
     ] = False,
     series: Annotated[
         str | None, typer.Option(help="For a global (--global) model: which series to forecast.")
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option(help="Forecast this column: the saved model of it, trained on the same file (train FILE --target COL).")
     ] = None,
     horizon: Annotated[
         int | None, typer.Option(min=1, help="Steps to forecast (default: the trained horizon; more are rolled out, without intervals).")
@@ -39,7 +42,7 @@ def predict(
         bool, typer.Option("--rolling", help="With --data TEST.csv: a forecast from every row of TEST (history joined to the model's own data), one long table.")
     ] = False,
     all_series: Annotated[
-        bool, typer.Option("--all-series", help="After train --all-series or --global: every series' forecast, one long table (series, ds, yhat, q...).")
+        bool, typer.Option("--all-series", help="After train --all-series or --global: every series' forecast, one long table (series, model, target, ds, yhat, q...).")
     ] = False,
     ignore_freq: Annotated[
         bool, typer.Option("--ignore-freq", help="With --data: forecast even if its frequency differs from the model's.")
@@ -56,14 +59,15 @@ def predict(
     from forecast import api
 
     if all_series:
-        _all_series(model, model_dir, device, horizon, output, json_out, bool(data or series or plot or explain))
+        _all_series(model, model_dir, device, horizon, output, json_out,
+                    bool(data or series or plot or explain or target))
         return
     if plot:
         from forecast.forecastplot import check_plot_path
 
         check_plot_path(plot)
     result = api.predict(model=model, data=data, model_dir=model_dir, device=device, series=series,
-                         ignore_freq=ignore_freq, horizon=horizon, rolling=rolling)
+                         ignore_freq=ignore_freq, horizon=horizon, rolling=rolling, target=target)
     table = result.rolling or result.forecast.columns()  # no pandas here: it costs ~0.4 s of start-up
     attention = _explain(result, model_dir, device, series) if explain else None
     notes = [*result.series.notes, *result.notes]
@@ -74,9 +78,10 @@ def predict(
     if output:
         import pandas as pd
 
-        from forecast.outputs import write_table
+        from forecast.outputs import identified, write_table
 
-        write_table(pd.DataFrame(result.rolling) if result.rolling else result.forecast.to_frame(), output)
+        frame = pd.DataFrame(result.rolling) if result.rolling else result.forecast.to_frame()
+        write_table(identified(frame, result.series.name, result.name, result.series.target), output)
     if plot:
         from forecast.forecastplot import plot_forecast
 
@@ -120,14 +125,14 @@ def _all_series(model: str | None, model_dir: str | None, device: str, horizon: 
 
     if other_options:
         raise ConfigError("--all-series forecasts every series from its own data; drop --data, --series, "
-                          "--plot and --explain")
+                          "--target, --plot and --explain")
     results = api.predict_all_series(model=model, model_dir=model_dir, device=device, horizon=horizon)
     table: dict[str, list[Any]] = {}
     for result in results:
         columns = result.forecast.columns()
         rows = len(columns["ds"])
         for key, values in {"series": [result.series.name] * rows, "model": [result.name] * rows,
-                            **columns}.items():
+                            "target": [result.series.target] * rows, **columns}.items():
             table.setdefault(key, []).extend(values)
     notes = [f"{r.series.name}: {n}" for r in results for n in r.notes]
     if output:
@@ -142,7 +147,7 @@ def _all_series(model: str | None, model_dir: str | None, device: str, horizon: 
                            "notes": notes, "output": output})
         return
     render.notes(notes)
-    shown = {k: v for k, v in table.items() if k != "model"}  # the file and JSON keep it
+    shown = {k: v for k, v in table.items() if k not in ("model", "target")}  # the file and JSON keep them
     render.print_columns(shown, title=f"{len(results)} series, {len(results[0].forecast.point)} steps each"
                          if results else "no series")
     if output:

@@ -51,8 +51,19 @@ def retrain(
         names = ", ".join(failed.name for failed in report.failed[:5])
         raise PartialFailureError(
             f"{len(report.failed)} of {len(report.outcomes)} series failed ({names}); "
-            f"the others were saved; see {report.log}"
+            f"{_the_others(report)}; see {report.log}"
         )
+
+
+def _the_others(report: "RetrainReport") -> str:
+    """What became of the series that did not fail: saved, or unchanged (or there are none)."""
+    others = [x for x in report.outcomes if x.status != "failed"]
+    saved = sum(x.version is not None for x in others)
+    if not others:
+        return "nothing was saved"
+    if saved == len(others):
+        return "the others were saved"
+    return f"the others are current ({saved} saved, {len(others) - saved} with no change)"
 
 
 def _print_report(report: "RetrainReport") -> None:

@@ -115,7 +115,8 @@ def _train_all(run: "RunConfig", jobs: int, backend: str, scheduler: str | None,
     failed = [r.symbol for r in results if r.error]
     if failed:
         raise PartialFailureError(f"{len(failed)} of {len(results)} series failed "
-                                  f"({', '.join(failed[:5])}); the others were saved")
+                                  f"({', '.join(failed[:5])}); "
+                                  + ("the others were saved" if len(failed) < len(results) else "nothing was saved"))
 
 
 def _train_global(run: "RunConfig", name: str | None, model_dir: str | None, json_out: bool,
