@@ -14,10 +14,17 @@ from typing import Any
 
 from forecast.config import DataSpec, RunConfig
 from forecast.data.series import SeriesData
-from forecast.errors import ConfigError, DataError, ForecastError, NotFoundError
+from forecast.errors import ConfigError, DataError, ForecastError
 from forecast.history import join_to_model_data, rolling_forecasts
 from forecast.horizon import checked_forecast, forecast_steps
-from forecast.loading import first_global_series, load_model, model_for_series, trained_on
+from forecast.loading import (
+    first_global_series,
+    load_model,
+    model_for_series,
+    model_for_target,
+    other_targets_note,
+    trained_on,
+)
 
 if False:  # typing only; keeps torch out of import time
     from forecast.forecaster import Forecast, Forecaster
@@ -209,85 +216,6 @@ def predict(
         table = rolling_forecasts(forecaster, loaded, first) if rolling else None
         forecast = forecast_steps(forecaster, loaded, horizon, f"model {name!r} ({path})", notes)
     return PredictResult(name, path, forecast, loaded, payload, tuple(notes), table)
-
-
-def same_file_models(root: Path, payload: dict[str, Any], exclude: str) -> list[tuple[str, str]]:
-    """(name, target) of the other saved models of the same file and series as ``payload``:
-    ``train FILE --target X`` and ``--targets`` models of its columns (never another series)."""
-    from forecast import registry
-    from forecast.persistence import load_bundle
-
-    data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
-    source, series_name = data.get("source"), data.get("name")
-    if payload.get("kind") == "global" or not source:
-        return []
-    stems = {f"{registry.safe_name(str(series_name))}-", f"{registry.safe_name(Path(str(source)).stem)}-"}
-    found = []
-    for other in registry.model_names(root):  # the names narrow it first: loading is ~10 ms a model
-        if other == exclude or not any(other.startswith(s) for s in stems):
-            continue
-        try:
-            theirs = load_bundle(registry.current_version(root, other)[0])
-        except ForecastError:
-            continue  # reported when that model is used on its own
-        info, run = theirs.get("data"), theirs.get("run") or {}
-        wide = bool((run.get("data") or {}).get("targets"))
-        if (isinstance(info, dict) and theirs.get("kind") != "global" and info.get("source") == source
-                and (info.get("name") == series_name or wide) and info.get("target")):
-            found.append((other, str(info["target"])))
-    return found
-
-
-def model_for_target(model: str | None, target: str | None, model_dir: str | Path | None,
-                     notes: list[str]) -> str | None:
-    """With --target: the model of that column of the same file, when ``model`` (the latest
-    model when None) forecasts another one.
-
-    No name and exactly one such model: it is used, and a note says so. A named model of
-    another target, or several candidates, is a ConfigError naming them; none is a
-    NotFoundError (exit 3) that says how to train one. A .joblib path is checked on load.
-    """
-    if not target or (model and (model.endswith(".joblib") or "/" in model)):
-        return model
-    from forecast import paths, registry
-    from forecast.persistence import load_bundle
-
-    root = paths.models_dir(model_dir)
-    path, _ = registry.current_version(root, model)
-    try:
-        payload = load_bundle(path)
-    except ForecastError:
-        return model  # load_model reports it
-    data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
-    own = str(data.get("target") or "")
-    if own.lower() == target.lower():
-        return model
-    matches = [n for n, t in same_file_models(root, payload, path.parent.name) if t.lower() == target.lower()]
-    which = f"model {model!r}" if model else f"the latest model {path.parent.name!r}"
-    if len(matches) == 1 and model is None:
-        notes.append(f"--target {target}: using model {matches[0]}; the latest model, {path.parent.name}, "
-                     f"forecasts {own}")
-        return matches[0]
-    if not matches:
-        source = data.get("source") or "FILE"
-        raise NotFoundError(f"--target {target}: no saved model of {target} in {source} ({which} forecasts "
-                            f"{own}); train one with: forecast train {source} --target {target}")
-    hint = (f"use --model {matches[0]}" if len(matches) == 1 else
-            f"pick one with --model ({', '.join(matches[:10])})")
-    raise ConfigError(f"--target {target}: {which} forecasts {own}, not {target}; {hint}")
-
-
-def other_targets_note(root: Path, name: str, payload: dict[str, Any]) -> list[str]:
-    """A plain predict (or generate) of a file with models of several targets says which one
-    it used and names the others."""
-    data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
-    own = str(data.get("target") or "")
-    others = [(n, t) for n, t in same_file_models(root, payload, name) if t != own]
-    if not others:
-        return []
-    listed = ", ".join(f"{t} ({n})" for n, t in others[:6]) + (" ..." if len(others) > 6 else "")
-    return [f"{name}, the model trained last, forecasts {own}; this file also has models of "
-            f"{listed}: pick one with --target COL or --model NAME"]
 
 
 def predict_all_series(

@@ -11,19 +11,13 @@ from pathlib import Path
 
 import pytest
 from cli_runner import invoke
+from csv_rows import read_rows, write_rows
 
 TINY = ("--epochs", "2", "--hidden", "8", "--layers", "1", "--batch-size", "128")
 
 
 def _airline_rows(sample_data: Path) -> list[list[str]]:
-    with (sample_data / "sktime_airline.csv").open(newline="") as f:
-        return list(csv.reader(f))
-
-
-def _write(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", newline="") as f:
-        csv.writer(f).writerows(rows)
-    return path
+    return read_rows(sample_data / "sktime_airline.csv")
 
 
 def test_piped_tables_never_cut_numbers_or_dates(
@@ -32,7 +26,7 @@ def test_piped_tables_never_cut_numbers_or_dates(
     """Airline negated: seven 10-character columns overflow a pipe's 80 columns, and rich cut
     every cell to "1961-01…" / "-443.26…" before; the table now keeps them whole."""
     header, *rows = _airline_rows(sample_data)
-    data = _write(tmp_path / "negated.csv", [header] + [[d, f"-{v}"] for d, v in rows])
+    data = write_rows(tmp_path / "negated.csv", [header] + [[d, f"-{v}"] for d, v in rows])
     code, out, err = invoke(capsys, "train", data, *TINY, "--quiet")
     assert code == 0, err
     code, out, err = invoke(capsys, "predict")
@@ -52,7 +46,7 @@ def test_a_gap_in_a_monthly_calendar_is_filled_and_said(
 
     header, *rows = _airline_rows(sample_data)
     cut = [r for r in rows if not ("1954-01" <= r[0] <= "1954-05")]
-    data = _write(tmp_path / "gap.csv", [header] + cut)
+    data = write_rows(tmp_path / "gap.csv", [header] + cut)
     series = load_series(DataSpec(path=str(data)))
     assert len(series) == len(rows) == len(cut) + 5
     assert str(series.frame.index[60].date()) == "1954-01-01"
@@ -110,11 +104,11 @@ def test_one_column_and_repeated_steps_say_what_is_wrong(
     was "column 'Passengers' has repeated dates (25 in all; e.g. 118 ...)"; now it says the
     file has one column. A step index that repeats says steps, not dates."""
     header, *rows = _airline_rows(sample_data)
-    alone = _write(tmp_path / "alone.csv", [header[1:]] + [r[1:] for r in rows])
+    alone = write_rows(tmp_path / "alone.csv", [header[1:]] + [r[1:] for r in rows])
     code, out, err = invoke(capsys, "train", alone)
     assert code == 4 and err.count("\n") == 1, err
     assert "only one column ('Passengers')" in err and "date,value" in err
-    steps = _write(tmp_path / "steps.csv", [["t", "y"]] + [[str(1 + i // 2), v] for i, (_, v) in enumerate(rows)])
+    steps = write_rows(tmp_path / "steps.csv", [["t", "y"]] + [[str(1 + i // 2), v] for i, (_, v) in enumerate(rows)])
     code, out, err = invoke(capsys, "train", steps)
     assert code == 4 and "column 't' has repeated steps" in err, err
 
@@ -139,12 +133,12 @@ def test_too_large_values_name_their_step_or_date(
     the step index read as seconds since 1970; now "at step 988". Dates lose "T00:00:00"."""
     with (shared_data / "tuning" / "fpp2_goog_trading_days.csv").open(newline="") as f:
         header, *rows = list(csv.reader(f))
-    data = _write(tmp_path / "goog_huge.csv", [header] + [[t, f"{v}e300"] for t, v in rows])
+    data = write_rows(tmp_path / "goog_huge.csv", [header] + [[t, f"{v}e300"] for t, v in rows])
     code, out, err = invoke(capsys, "train", data)
     assert code == 4 and err.count("\n") == 1, err
     assert "(at step 988)" in err and "1970" not in err
     header, *rows = _airline_rows(sample_data)
-    data = _write(tmp_path / "air_huge.csv", [header] + [[d, f"{v}e300"] for d, v in rows])
+    data = write_rows(tmp_path / "air_huge.csv", [header] + [[d, f"{v}e300"] for d, v in rows])
     code, out, err = invoke(capsys, "train", data)
     assert code == 4 and "(at the row dated 1960-07-01)" in err, err
 

@@ -4,25 +4,14 @@ cron and a new user run them. Every test here failed before its fix."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import pytest
 from cli_runner import invoke
+from csv_rows import read_rows, write_rows
 
 TINY = ("--epochs", "2", "--hidden", "8", "--layers", "1", "--batch-size", "128", "--quiet")
-
-
-def _rows(path: Path) -> list[list[str]]:
-    with path.open(newline="") as f:
-        return list(csv.reader(f))
-
-
-def _write(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", newline="") as f:
-        csv.writer(f).writerows(rows)
-    return path
 
 
 def test_each_target_of_a_file_keeps_its_own_model(
@@ -46,7 +35,7 @@ def test_each_target_of_a_file_keeps_its_own_model(
     assert code == 0, err
     doc = json.loads(out)
     assert (doc["model"], doc["target"]) == ("statsmodels_macrodata-realgdp-lstm", "realgdp")
-    assert abs(doc["last_value"] - float(_rows(macro)[-1][3])) < 1e-9  # column 3 is realgdp
+    assert abs(doc["last_value"] - float(read_rows(macro)[-1][3])) < 1e-9  # column 3 is realgdp
     code, _, err = invoke(capsys, "predict", "--target", "infl")
     assert code == 3 and "no saved model of infl" in err and "--target infl" in err
     code, _, err = invoke(capsys, "predict", "--model", "statsmodels_macrodata-realcons-lstm",
@@ -66,9 +55,9 @@ def test_the_default_target_keeps_its_old_name_and_evaluate_checks_the_target(
     """Airline's only column named by --target keeps `<file>-lstm` (names saved before still
     load); `evaluate --model M --target X` of a model of another column said nothing before
     and scored M's forecasts against X; now exit 2 names the model of X."""
-    header, *rows = _rows(sample_data / "statsmodels_macrodata.csv")
-    train = _write(tmp_path / "macro.csv", [header, *rows[:180]])
-    test = _write(tmp_path / "macro_test.csv", [header, *rows[180:]])
+    header, *rows = read_rows(sample_data / "statsmodels_macrodata.csv")
+    train = write_rows(tmp_path / "macro.csv", [header, *rows[:180]])
+    test = write_rows(tmp_path / "macro_test.csv", [header, *rows[180:]])
     code, out, err = invoke(capsys, "train", sample_data / "sktime_airline.csv", "--target", "Passengers",
                             *TINY, "--json")
     assert code == 0 and json.loads(out)["model"] == "sktime_airline-lstm", err
@@ -89,9 +78,9 @@ def test_a_forecast_file_says_what_it_forecasts(
     --all-series, equal to the JSON's, in the plain and the --rolling file alike."""
     import pandas as pd
 
-    header, *rows = _rows(sample_data / "statsmodels_macrodata.csv")
-    train = _write(tmp_path / "macro.csv", [header, *rows[:190]])
-    test = _write(tmp_path / "later.csv", [header, *rows[190:]])
+    header, *rows = read_rows(sample_data / "statsmodels_macrodata.csv")
+    train = write_rows(tmp_path / "macro.csv", [header, *rows[:190]])
+    test = write_rows(tmp_path / "later.csv", [header, *rows[190:]])
     assert invoke(capsys, "train", train, "--target", "realcons", *TINY)[0] == 0
     code, out, err = invoke(capsys, "predict", "--json", "--output", tmp_path / "f.csv")
     assert code == 0, err

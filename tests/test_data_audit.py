@@ -7,13 +7,13 @@ its parts, and the CSV dialects listed in the test names were read wrongly or re
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from cli_runner import invoke
+from csv_rows import read_rows, write_rows
 
 from forecast.api import load_series
 from forecast.config import DataSpec
@@ -22,17 +22,6 @@ from forecast.errors import DataError
 
 TINY = ("--epochs", "2", "--hidden", "8", "--layers", "1", "--batch-size", "128")
 BAD_SPLIT = "yahoo_fixtures/4063-T-1d-bad-stock-split.csv"
-
-
-def _rows(path: Path) -> list[list[str]]:
-    with path.open(newline="") as f:
-        return list(csv.reader(f))
-
-
-def _write(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", newline="") as f:
-        csv.writer(f).writerows(rows)
-    return path
 
 
 # --- 1. unadjusted stock splits ------------------------------------------------------------
@@ -58,10 +47,11 @@ def test_predict_refuses_a_split_that_arrived_after_training(
     """New rows with an unadjusted 2:1 split: predict re-reads the file and stops, saying where
     the flag goes (predict has none: the model must be trained on such data knowingly)."""
     closes = _msft_closes(sample_data)
-    path = _write(tmp_path / "msft.csv", [["Date", "Close"], *[[d, str(c)] for d, c in closes[:250]]])
+    path = write_rows(tmp_path / "msft.csv", [["Date", "Close"], *[[d, str(c)] for d, c in closes[:250]]])
     code, out, err = invoke(capsys, "train", path, *TINY, "--quiet")
     assert code == 0, err
-    _write(path, [["Date", "Close"], *[[d, f"{c / (2 if i >= 250 else 1):.4f}"] for i, (d, c) in enumerate(closes)]])
+    halved = [[d, f"{c / (2 if i >= 250 else 1):.4f}"] for i, (d, c) in enumerate(closes)]
+    write_rows(path, [["Date", "Close"], *halved])
     code, out, err = invoke(capsys, "predict")
     assert code == 4
     assert f"at row 252 ({closes[250][0]}), like a 2:1 split left unadjusted" in err
@@ -79,7 +69,7 @@ def test_the_repaired_file_and_every_real_price_pass(shared_data: Path, sample_d
     for path in sorted(files):
         if path.name == Path(BAD_SPLIT).name:
             continue
-        header = _rows(path)[0]
+        header = read_rows(path)[0]
         symbols = [None] if "symbol" not in header else ["AAL", "DOW", "EQIX", "ZION"]
         symbols = ["CAC", "DAX", "FTSE", "SMI"] if "eustock" in path.name else symbols
         for column in [c for c in header if c.lower() in ("open", "high", "low", "close", "adj close")]:
@@ -92,10 +82,10 @@ def test_the_repaired_file_and_every_real_price_pass(shared_data: Path, sample_d
 
 def _msft_scaled(sample_data: Path, tmp_path: Path, factor: float, at: str = "2000-01-03") -> Path:
     """MSFT's closes, every one from ``at`` on times ``factor`` (a split or a crash there)."""
-    header, *rows = _rows(sample_data / "pmdarima_msft.csv")
+    header, *rows = read_rows(sample_data / "pmdarima_msft.csv")
     close = header.index("Close")
     out = [[r[0], f"{float(r[close]) * (factor if r[0] >= at else 1.0):.4f}"] for r in rows]
-    return _write(tmp_path / "msft.csv", [["Date", "Close"], *out])
+    return write_rows(tmp_path / "msft.csv", [["Date", "Close"], *out])
 
 
 @pytest.mark.parametrize("factor, said", [(0.5, "2:1 split"), (10.0, "1:10 reverse split"),
@@ -157,8 +147,8 @@ def test_split_jumps_on_a_thin_or_short_series() -> None:
 
 def _taylor(sample_data: Path, tmp_path: Path, keep: object) -> Path:
     """Taylor's half-hourly demand, the rows ``keep(date_text)`` keeps."""
-    header, *rows = _rows(sample_data / "pmdarima_taylor_halfhourly.csv")
-    return _write(tmp_path / "taylor.csv", [header, *[r for r in rows if keep(r[0])]])  # type: ignore[operator]
+    header, *rows = read_rows(sample_data / "pmdarima_taylor_halfhourly.csv")
+    return write_rows(tmp_path / "taylor.csv", [header, *[r for r in rows if keep(r[0])]])  # type: ignore[operator]
 
 
 def _gap_notes(path: Path, **fields: object) -> list[str]:
@@ -231,7 +221,7 @@ def test_too_short_says_its_sum_and_what_fits(
 # --- 4. CSV dialects as a European or Excel user writes them -------------------------------
 
 def _msft_closes(sample_data: Path) -> list[tuple[str, float]]:
-    header, *rows = _rows(sample_data / "pmdarima_msft.csv")
+    header, *rows = read_rows(sample_data / "pmdarima_msft.csv")
     return [(r[0], float(r[header.index("Close")])) for r in rows[-300:]]
 
 
@@ -255,7 +245,7 @@ def test_a_currency_after_the_number_or_a_code_is_read(sample_data: Path, tmp_pa
 @pytest.mark.parametrize("sep, cell", [(",", "{v:.1f}%"), (";", "{v:.1f} %")])
 def test_percent_signs_are_read_in_percent(sample_data: Path, tmp_path: Path, sep: str, cell: str) -> None:
     """Before: 'column rate has text that is not a number at rows 2, 3, ... (e.g. '11.2%')'."""
-    _, *rows = _rows(sample_data / "sktime_airline.csv")
+    _, *rows = read_rows(sample_data / "sktime_airline.csv")
     values = [float(v) / 10 for _, v in rows]
     spelled = [cell.format(v=v) if sep == "," else cell.format(v=v).replace(".", ",") for v in values]
     path = _text(tmp_path / "rate.csv", [f"date{sep}rate", *[f"{d}{sep}{s}" for (d, _), s in zip(rows, spelled)]])
@@ -267,7 +257,7 @@ def test_percent_signs_are_read_in_percent(sample_data: Path, tmp_path: Path, se
 def test_numbers_with_a_unit_are_refused_not_made_classes(sample_data: Path, tmp_path: Path) -> None:
     """'112 pax' and the like trained as 118 class labels; now refused, naming rows and the fix.
     Seattle's five weather labels stay classes."""
-    _, *rows = _rows(sample_data / "sktime_airline.csv")
+    _, *rows = read_rows(sample_data / "sktime_airline.csv")
     path = _text(tmp_path / "pax.csv", ["date,Passengers", *[f"{d},{v} pax" for d, v in rows]])
     with pytest.raises(DataError, match=r"pax.csv: column 'Passengers' has numbers written with text around "
                                         r"them at rows 2, 3, 4, 5, 6 and 139 more \(e.g. '112 pax'\), which "
@@ -280,7 +270,7 @@ def test_numbers_with_a_unit_are_refused_not_made_classes(sample_data: Path, tmp
 @pytest.mark.parametrize("marker", ["-", "--", "n.a.", "NA", ""])
 def test_dash_and_na_cells_are_missing_values(sample_data: Path, tmp_path: Path, marker: str) -> None:
     """Before, '-' and 'n.a.' were 'text that is not a number at rows 12, 13, 52'."""
-    _, *rows = _rows(sample_data / "sktime_airline.csv")
+    _, *rows = read_rows(sample_data / "sktime_airline.csv")
     lines = ["date,Passengers", *[f"{d},{marker if i in (10, 11, 50) else v}" for i, (d, v) in enumerate(rows)]]
     series = load_series(DataSpec(path=str(_text(tmp_path / "gaps.csv", lines))))
     assert len(series) == 144
@@ -290,7 +280,7 @@ def test_dash_and_na_cells_are_missing_values(sample_data: Path, tmp_path: Path,
 
 
 def _gdp(sample_data: Path) -> list[tuple[str, str]]:
-    header, *rows = _rows(sample_data / "statsmodels_macrodata.csv")
+    header, *rows = read_rows(sample_data / "statsmodels_macrodata.csv")
     return [(r[header.index("date")], r[header.index("realgdp")]) for r in rows]
 
 
@@ -324,7 +314,7 @@ def test_round_the_clock_times_across_daylight_saving_are_read_as_utc(
     and spring's skipped hour joined silently; now they are read as UTC, one regular grid."""
     import pandas as pd
 
-    header, *rows = _rows(shared_data / "tuning/fpp2_elecdemand_halfhourly.csv")
+    header, *rows = read_rows(shared_data / "tuning/fpp2_elecdemand_halfhourly.csv")
     when = pd.date_range("2014-01-01", periods=halfhours, freq="30min", tz="UTC").tz_convert("Europe/Berlin")
     demand = [r[header.index("demand_gw")] for r in rows[:halfhours]]
     path = _text(tmp_path / "berlin.csv", ["time,demand_gw", *[f"{t.isoformat()},{v}" for t, v in zip(when, demand)]])
@@ -361,7 +351,7 @@ def test_unquoted_thousands_are_refused_naming_the_line(sample_data: Path, tmp_p
 
 def test_r_row_names_are_still_dropped(sample_data: Path, tmp_path: Path) -> None:
     """R's write.table puts row names 1, 2, 3, ... before the fields and none in the header."""
-    _, *rows = _rows(sample_data / "sktime_airline.csv")
+    _, *rows = read_rows(sample_data / "sktime_airline.csv")
     lines = ['"Date","Passengers"', *[f'"{i}","{d}",{v}' for i, (d, v) in enumerate(rows, 1)]]
     series = load_series(DataSpec(path=str(_text(tmp_path / "r.csv", lines))))
     assert (len(series), series.freq, series.y[0]) == (144, "MS", 112.0)
@@ -376,7 +366,7 @@ def test_a_date_column_and_a_time_column_are_joined(
     series with --series SYMBOL"; now the two columns are one timestamp."""
     import datetime as dt
 
-    _, *rows = _rows(sample_data / "pmdarima_taylor_halfhourly.csv")
+    _, *rows = read_rows(sample_data / "pmdarima_taylor_halfhourly.csv")
     stamps = [dt.datetime.fromisoformat(d) for d, _ in rows[:2000]]
     lines = [sep.join(["Date", "Time", "demand_mw"]),
              *[sep.join([f"{t:{day}}", f"{t:{clock}}", v]) for t, (_, v) in zip(stamps, rows)]]
@@ -437,7 +427,7 @@ def test_iso_weeks_are_dates(sample_data: Path, tmp_path: Path, spell: str) -> N
     2279 more (e.g. '1958-W13')"; now each week's Monday (or its given day), 2,284 weeks."""
     import datetime as dt
 
-    _, *rows = _rows(sample_data / "statsmodels_co2_weekly.csv")
+    _, *rows = read_rows(sample_data / "statsmodels_co2_weekly.csv")
     days = [dt.date.fromisoformat(d) for d, _ in rows]
     lines = ["week,co2", *[f"{d:{spell}},{v}" for d, (_, v) in zip(days, rows)]]
     series = load_series(DataSpec(path=str(_text(tmp_path / "co2.csv", lines))))
