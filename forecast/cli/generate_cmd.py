@@ -37,8 +37,8 @@ def generate(
         str | None,
         typer.Option(
             "--seed-from",
-            help="zeros, data (the latest window), data:DATE (the window ending then), or FILE.csv[:COLUMN] "
-            "of levels. Default: data.",
+            help="zeros, data (the latest window), data:DATE (the window ending then; data:STEP for a "
+            "step-indexed series), or FILE.csv[:COLUMN] of levels. Default: data.",
             rich_help_panel=SEED,
         ),
     ] = None,
