@@ -43,6 +43,7 @@ Window = Literal["expanding", "sliding"]
 # fitted model off (bench/bench_walkforward.py on MSFT: +6-9% MASE at full rate, < 1.5% so).
 WARM_EPOCH_SHARE = 0.125
 WARM_LR_SHARE = 0.1
+MIN_FOLD_ROWS = 2  # the least fold 1 may train on here; a network's fit needs more (resolve_run says how many)
 
 
 @dataclass(frozen=True)
@@ -76,12 +77,9 @@ def splits(
     if window not in ("expanding", "sliding"):
         raise ConfigError(f"--window {window!r}: choose expanding or sliding")
     first = n_rows - horizon - (folds - 1) * step
-    if first < 2:
-        raise DataError(
-            f"{n_rows} rows are too few for {folds} folds of horizon {horizon} every {step} rows "
-            f"(needs {2 + horizon + (folds - 1) * step}); use fewer --folds, a smaller --step or "
-            "--horizon, or more data"
-        )
+    if first < MIN_FOLD_ROWS:
+        raise DataError(f"{n_rows} rows are too few for {folds} fold{'s' if folds > 1 else ''} of horizon {horizon} "
+                        f"every {step} row{'s' if step > 1 else ''}: {_fold_sum(n_rows, folds, horizon, step)}")
     if train_size and train_size > first:
         raise DataError(
             f"--train-size {train_size}: fold 1 has only {first} rows before its cutoff "
@@ -90,6 +88,21 @@ def splits(
         )
     size = (train_size or first) if window == "sliding" else None
     return _generate(first, folds, horizon, step, size)
+
+
+def _fold_sum(n_rows: int, folds: int, horizon: int, step: int) -> str:
+    """The rows the folds need, spelled out as resolve_run's too-short message does, and the
+    most --folds (else the largest --horizon) that fits ``n_rows``."""
+    from forecast.forecaster import needs
+
+    spare = n_rows - horizon - MIN_FOLD_ROWS  # rows left for the steps between folds
+    most = spare // step + 1 if spare >= 0 else 0
+    fix = (f"use --folds {most}{' or fewer' if most > 1 else ''}, a smaller --step or --horizon, or more data"
+           if most else f"use --horizon {n_rows - MIN_FOLD_ROWS} or less with --folds 1, or more data"
+           if n_rows > MIN_FOLD_ROWS else "use more data")
+    between = f"{folds - 1} step{'s' if folds > 2 else ''} of {step} row{'s' if step > 1 else ''} between the folds"
+    parts = [f"{MIN_FOLD_ROWS} rows for fold 1 to train on", *([between] if folds > 1 else []), f"horizon {horizon}"]
+    return needs(parts, MIN_FOLD_ROWS + (folds - 1) * step + horizon, fix)
 
 
 def _generate(first: int, folds: int, horizon: int, step: int, size: int | None) -> Iterator[Fold]:
