@@ -71,9 +71,12 @@ def splits(
     before the first cutoff; with an expanding window ``train_size`` is the
     least the first fold may train on.
     """
-    step = step or horizon
-    if min(folds, horizon, step) < 1:
-        raise ConfigError(f"--folds {folds}, --horizon {horizon}, --step {step}: each must be >= 1")
+    step = horizon if step is None else step  # --step 0 was read as "the default"
+    meaning = {"folds": "the walk-forward folds", "horizon": "steps forecast", "step": "rows between fold cutoffs"}
+    bad = [f"--{k} {v}: give 1 or more ({meaning[k]})" for k, v in
+           (("folds", folds), ("horizon", horizon), ("step", step)) if v < 1]
+    if bad:
+        raise ConfigError("; ".join(bad))
     if window not in ("expanding", "sliding"):
         raise ConfigError(f"--window {window!r}: choose expanding or sliding")
     first = n_rows - horizon - (folds - 1) * step
@@ -312,6 +315,7 @@ def backtest(
         raise ConfigError(f"--refit-every {refit_every}: must be >= 1 (1 refits every fold)")
     season = season or season_length(series.freq) or 1
     if prefit is not None:  # the saved model is the one network; peers may run beside it
+        _named_once(models)  # said before the saved model's own name is dropped below
         extra = [m for m in models if m not in statpeers.PEERS and m != prefit.run.model.name]
         if extra:
             raise ConfigError("a saved model is evaluated alone (peers and baselines run beside it); "
@@ -352,11 +356,19 @@ def backtest(
     )
 
 
+def _named_once(models: tuple[str, ...] | list[str]) -> None:
+    """A model named twice ran twice and crashed the leaderboard's Diebold-Mariano test (exit 1)."""
+    twice = [m for m in dict.fromkeys(models) if list(models).count(m) > 1]
+    if twice:
+        raise ConfigError(f"--models {','.join(models)}: {', '.join(twice)} named twice; name each model once")
+
+
 def split_models(models: tuple[str, ...] | list[str], season: int, classes: tuple[str, ...]
                  ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(networks, statistical peers) of ``models``; a one-line ConfigError for any other name."""
     from forecast.models.registry import MODELS
 
+    _named_once(models)
     unknown = [m for m in models if m not in MODELS and m not in statpeers.PEERS]
     simple = [m for m in unknown if m in leaderboard_baselines(classes)]  # log_drift is not: unknown
     if simple:  # they always run: every leaderboard scores them beside the models asked for
