@@ -218,6 +218,12 @@ def choose_seasonal(series: SeriesData, season: int) -> str | None:
     return "slogret" if np.all(y > 0) else "sdiff"
 
 
+def needs(parts: list[str], total: int, fix: str) -> str:
+    """'it needs A + B + C = TOTAL; FIX': a too-short message's sum spelled out, so no row of
+    it is left unexplained, and what fits (resolve_run's and walkforward.splits' messages)."""
+    return f"it needs {' + '.join(parts)} = {total}; {fix}"
+
+
 def resolve_run(run: RunConfig, series: SeriesData) -> RunConfig:
     """Fill every None in the configs from the data; check the data is long enough."""
     categorical = bool(series.classes)
@@ -260,11 +266,10 @@ def resolve_run(run: RunConfig, series: SeriesData) -> RunConfig:
         fix = (f"use --input-len {longest} or less, a smaller --horizon, or more data" if longest >= 2
                else f"use --horizon {furthest} or less with --input-len {input_len}, or more data"
                if furthest >= 1 else "use more data")
-        raise DataError(
-            f"{series.source}: series {series.name!r} has {len(series)} rows, too short: it needs "
-            f"input length {input_len} + horizon {horizon} + {MIN_TRAIN_WINDOWS - 1} rows for "
-            f"{MIN_TRAIN_WINDOWS} training windows{used} = {need}; {fix}"
-        )
+        parts = [f"input length {input_len}", f"horizon {horizon}",
+                 f"{MIN_TRAIN_WINDOWS - 1} rows for {MIN_TRAIN_WINDOWS} training windows{used}"]
+        raise DataError(f"{series.source}: series {series.name!r} has {len(series)} rows, too short: "
+                        f"{needs(parts, need, fix)}")
     return replace(run, window=window, model=model, train=train)
 
 

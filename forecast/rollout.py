@@ -304,6 +304,14 @@ def read_seed_csv(spec: str, target: str, classes: tuple[str, ...] = ()) -> np.n
     return parse_values(",".join(frame[column].str.strip()), f"{path}, column {column}, row", classes)
 
 
+def seed_forms(series: SeriesData) -> str:
+    """The --seed-from spellings, with this series' own last date (or step) as the example."""
+    last = _day(series.index[-1])
+    at = "data:STEP (a step number" if not hasattr(series.index, "tz") else "data:DATE (a date"
+    return (f"give {at}, e.g. data:{last}: the window ending there), data (the latest window), "
+            "zeros, or FILE.csv[:COLUMN]")
+
+
 def resolve_seed(
     forecaster: Forecaster,
     series: SeriesData,
@@ -321,7 +329,11 @@ def resolve_seed(
         return zero_seed(forecaster, series)
     if seed_from is None or seed_from == "data" or seed_from.startswith("data:"):
         date = seed_from[5:] if seed_from and seed_from.startswith("data:") else None
+        if date is not None and not date.strip():  # 'data:' once meant the latest row, silently
+            raise ConfigError(f"--seed-from {seed_from!r}: no date after 'data:'; {seed_forms(series)}")
         return data_seed(forecaster, series, date, pad)
+    if not seed_from.strip():
+        raise ConfigError(f"--seed-from {seed_from!r}: empty; {seed_forms(series)}")
     values = read_seed_csv(seed_from, series.target, series.classes)
     return seed_from_levels(forecaster, values, _dates_ending(series, len(values)), seed_from, pad)
 

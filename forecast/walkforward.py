@@ -43,6 +43,7 @@ Window = Literal["expanding", "sliding"]
 # fitted model off (bench/bench_walkforward.py on MSFT: +6-9% MASE at full rate, < 1.5% so).
 WARM_EPOCH_SHARE = 0.125
 WARM_LR_SHARE = 0.1
+MIN_FOLD_ROWS = 2  # the least fold 1 may train on here; a network's fit needs more (resolve_run says how many)
 
 
 @dataclass(frozen=True)
@@ -70,18 +71,18 @@ def splits(
     before the first cutoff; with an expanding window ``train_size`` is the
     least the first fold may train on.
     """
-    step = step or horizon
-    if min(folds, horizon, step) < 1:
-        raise ConfigError(f"--folds {folds}, --horizon {horizon}, --step {step}: each must be >= 1")
+    step = horizon if step is None else step  # --step 0 was read as "the default"
+    meaning = {"folds": "the walk-forward folds", "horizon": "steps forecast", "step": "rows between fold cutoffs"}
+    bad = [f"--{k} {v}: give 1 or more ({meaning[k]})" for k, v in
+           (("folds", folds), ("horizon", horizon), ("step", step)) if v < 1]
+    if bad:
+        raise ConfigError("; ".join(bad))
     if window not in ("expanding", "sliding"):
         raise ConfigError(f"--window {window!r}: choose expanding or sliding")
     first = n_rows - horizon - (folds - 1) * step
-    if first < 2:
-        raise DataError(
-            f"{n_rows} rows are too few for {folds} folds of horizon {horizon} every {step} rows "
-            f"(needs {2 + horizon + (folds - 1) * step}); use fewer --folds, a smaller --step or "
-            "--horizon, or more data"
-        )
+    if first < MIN_FOLD_ROWS:
+        raise DataError(f"{n_rows} rows are too few for {folds} fold{'s' if folds > 1 else ''} of horizon {horizon} "
+                        f"every {step} row{'s' if step > 1 else ''}: {_fold_sum(n_rows, folds, horizon, step)}")
     if train_size and train_size > first:
         raise DataError(
             f"--train-size {train_size}: fold 1 has only {first} rows before its cutoff "
@@ -90,6 +91,21 @@ def splits(
         )
     size = (train_size or first) if window == "sliding" else None
     return _generate(first, folds, horizon, step, size)
+
+
+def _fold_sum(n_rows: int, folds: int, horizon: int, step: int) -> str:
+    """The rows the folds need, spelled out as resolve_run's too-short message does, and the
+    most --folds (else the largest --horizon) that fits ``n_rows``."""
+    from forecast.forecaster import needs
+
+    spare = n_rows - horizon - MIN_FOLD_ROWS  # rows left for the steps between folds
+    most = spare // step + 1 if spare >= 0 else 0
+    fix = (f"use --folds {most}{' or fewer' if most > 1 else ''}, a smaller --step or --horizon, or more data"
+           if most else f"use --horizon {n_rows - MIN_FOLD_ROWS} or less with --folds 1, or more data"
+           if n_rows > MIN_FOLD_ROWS else "use more data")
+    between = f"{folds - 1} step{'s' if folds > 2 else ''} of {step} row{'s' if step > 1 else ''} between the folds"
+    parts = [f"{MIN_FOLD_ROWS} rows for fold 1 to train on", *([between] if folds > 1 else []), f"horizon {horizon}"]
+    return needs(parts, MIN_FOLD_ROWS + (folds - 1) * step + horizon, fix)
 
 
 def _generate(first: int, folds: int, horizon: int, step: int, size: int | None) -> Iterator[Fold]:
@@ -299,6 +315,7 @@ def backtest(
         raise ConfigError(f"--refit-every {refit_every}: must be >= 1 (1 refits every fold)")
     season = season or season_length(series.freq) or 1
     if prefit is not None:  # the saved model is the one network; peers may run beside it
+        _named_once(models)  # said before the saved model's own name is dropped below
         extra = [m for m in models if m not in statpeers.PEERS and m != prefit.run.model.name]
         if extra:
             raise ConfigError("a saved model is evaluated alone (peers and baselines run beside it); "
@@ -339,11 +356,19 @@ def backtest(
     )
 
 
+def _named_once(models: tuple[str, ...] | list[str]) -> None:
+    """A model named twice ran twice and crashed the leaderboard's Diebold-Mariano test (exit 1)."""
+    twice = [m for m in dict.fromkeys(models) if list(models).count(m) > 1]
+    if twice:
+        raise ConfigError(f"--models {','.join(models)}: {', '.join(twice)} named twice; name each model once")
+
+
 def split_models(models: tuple[str, ...] | list[str], season: int, classes: tuple[str, ...]
                  ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(networks, statistical peers) of ``models``; a one-line ConfigError for any other name."""
     from forecast.models.registry import MODELS
 
+    _named_once(models)
     unknown = [m for m in models if m not in MODELS and m not in statpeers.PEERS]
     simple = [m for m in unknown if m in leaderboard_baselines(classes)]  # log_drift is not: unknown
     if simple:  # they always run: every leaderboard scores them beside the models asked for

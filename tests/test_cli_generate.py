@@ -72,13 +72,16 @@ def test_data_seed_with_every_output(capsys: pytest.CaptureFixture[str], home: P
     doc = json.loads(out)
     assert doc["seed"] == "data:2016-06-30" and doc["threshold"]["value"] == 50.0
     table = pd.read_csv(tmp_path / "a.csv", parse_dates=["ds"])
-    assert list(table.columns) == ["path", "step", "ds", "value"] and len(table) == 50 * 60
+    assert list(table.columns) == ["series", "model", "target", "path", "step", "ds", "value"]
+    assert len(table) == 50 * 60 and set(zip(table["series"], table["model"], table["target"])) == {
+        (doc["series"], "msft", doc["target"])}  # the file says what it holds, as predict's does
     first = table[table["step"] == 1]["ds"].unique()
     assert list(first) == [pd.Timestamp("2016-07-01")]
     assert (table["ds"].dt.day_of_week < 5).all() and table["value"].between(20, 120).all()  # dollars
     assert (tmp_path / "fan.png").read_bytes()[:4] == b"\x89PNG"
     code, out, err = _gen(capsys, home, *args, "--output", str(tmp_path / "b.parquet"))
     again = pd.read_parquet(tmp_path / "b.parquet")
+    assert list(again.columns) == list(table.columns) and (again["model"] == "msft").all()
     pd.testing.assert_series_equal(again["value"], table["value"], check_exact=False, rtol=1e-12)
 
 

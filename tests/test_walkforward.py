@@ -82,12 +82,48 @@ def test_split_properties(n_rows: int, folds: int, horizon: int, step: int, slid
 
 
 def test_split_errors_name_the_numbers_and_the_fix() -> None:
-    with pytest.raises(DataError, match=r"144 rows are too few for 40 folds .*needs 482.*--folds"):
+    with pytest.raises(DataError, match=r"144 rows are too few for 40 folds .*= 482; use --folds 11 or fewer"):
         splits(144, folds=40, horizon=12, step=12)
     with pytest.raises(DataError, match=r"--train-size 200: fold 1 has only 120 rows.*120 or less"):
         splits(144, folds=2, horizon=12, step=12, window="sliding", train_size=200)
     with pytest.raises(ConfigError, match="expanding or sliding"):
         splits(144, folds=2, horizon=12, window="rolling")
+
+
+def _needed(part: str) -> int:
+    """Rows one part of the sum stands for: '2 rows for ...' 2, '4 steps of 12 rows ...' 48, 'horizon 12' 12."""
+    import re
+
+    numbers = [int(n) for n in re.findall(r"\d+", part)]
+    return numbers[0] * numbers[1] if " steps of " in part or " step of " in part else numbers[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 400), st.integers(1, 60), st.integers(1, 50), st.integers(1, 50))
+def test_too_few_rows_spells_out_its_sum_and_what_fits(n_rows: int, folds: int, horizon: int, step: int) -> None:
+    """Before: '... (needs 62)' with no parts. Now every part is named, they add up to the total,
+    and the --folds (or --horizon) it suggests is the largest that fits."""
+    import re
+
+    try:
+        list(splits(n_rows, folds=folds, horizon=horizon, step=step))
+        return
+    except DataError as err:
+        message = str(err)
+    sum_text, fix = re.fullmatch(r".*: it needs (.*) = \d+; (.*)", message).groups()  # type: ignore[union-attr]
+    total = int(re.search(r"= (\d+);", message).group(1))  # type: ignore[union-attr]
+    assert sum(_needed(p) for p in sum_text.split(" + ")) == total == 2 + (folds - 1) * step + horizon
+    assert total > n_rows
+    if most := re.search(r"--folds (\d+)(?: or fewer)?, a smaller", fix):
+        list(splits(n_rows, folds=int(most.group(1)), horizon=horizon, step=step))  # fits
+        with pytest.raises(DataError):
+            list(splits(n_rows, folds=int(most.group(1)) + 1, horizon=horizon, step=step))
+    elif longest := re.search(r"--horizon (\d+) or less with --folds 1", fix):
+        list(splits(n_rows, folds=1, horizon=int(longest.group(1)), step=step))
+        with pytest.raises(DataError):
+            list(splits(n_rows, folds=1, horizon=int(longest.group(1)) + 1, step=step))
+    else:
+        assert fix == "use more data" and n_rows <= 2
 
 
 def test_table_shape_and_baselines_from_training_rows(airline: SeriesData, base: pd.DataFrame) -> None:

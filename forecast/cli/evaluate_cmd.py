@@ -81,8 +81,8 @@ def _settings(bt: "Backtest", n_rows: int) -> dict[str, Any]:
 def evaluate(
     path: Annotated[str | None, typer.Argument(help="CSV file with a date column and the series.")] = None,
     models: Annotated[str | None, typer.Option("--models", "-m", help="Models, comma-separated: networks of the zoo (forecast models lists them) and statistical peers autoets, autoarima, autotheta, mstl (pip install 'forecast[stats]'). Default: lstm, plus autoets, autotheta and mstl (where the season > 1) when that extra is installed.", rich_help_panel=EVAL, show_default=False)] = None,
-    folds: Annotated[int, typer.Option(min=1, help="Number of walk-forward folds (at the end of the series).", rich_help_panel=EVAL)] = 5,
-    step: Annotated[int | None, typer.Option(min=1, help="Rows between fold cutoffs (default: the horizon).", rich_help_panel=EVAL)] = None,
+    folds: Annotated[int, typer.Option(help="Number of walk-forward folds (at the end of the series).", rich_help_panel=EVAL)] = 5,
+    step: Annotated[int | None, typer.Option(help="Rows between fold cutoffs (default: the horizon).", rich_help_panel=EVAL)] = None,
     window_kind: Annotated[str, typer.Option("--window", help="expanding (train from row 1) or sliding (the last --train-size rows).", rich_help_panel=EVAL)] = "expanding",
     train_size: Annotated[int | None, typer.Option("--train-size", min=2, help="Sliding window length (expanding: the least rows of fold 1).", rich_help_panel=EVAL)] = None,
     refit_every: Annotated[int, typer.Option("--refit-every", min=1, help="Refit every K folds; in between the fitted model forecasts from the new rows.", rich_help_panel=EVAL)] = 1,
@@ -138,13 +138,20 @@ def evaluate(
         if horizon and horizon != trained:
             raise ConfigError(f"--horizon {horizon}: model {model!r} forecasts {trained} steps; drop --horizon")
         horizon = trained
+        if not (run.data.path or run.data.ticker or run.data.query):  # it said "no data: ... forecast train"
+            run = replace(run, data=replace(prefit.run.data, target=run.data.target or prefit.run.data.target))
         if not run.data.target:
             run = replace(run, data=replace(run.data, target=prefit.run.data.target or
                                             (prefit.extra["payload"].get("data") or {}).get("target")))
+    if not (run.data.path or run.data.ticker or run.data.query):
+        from forecast.errors import ConfigError
+
+        raise ConfigError("no data: give the training file (forecast evaluate TRAIN.csv [--test TEST.csv]), "
+                          "--ticker SYMBOL, or a saved model and its test rows (--model NAME --test TEST.csv)")
     check_outputs({"--output": output, "--plot": plot}, [run.data.path, test])
     data = api.load_series(run.data)
     if test:  # the classic recipe: fit once on the training file, roll through the test file
-        data, folds, step, refit_every, horizon = _with_test(data, run, test, horizon)
+        data, folds, step, refit_every, horizon = _with_test(data, run, test, horizon, model if prefit else None)
     names = o.split_list(models) if models else list(default_models(data, season))
     if prefit is not None and not models:  # the saved model is the network; default peers beside it
         from forecast import statpeers
@@ -183,10 +190,11 @@ def evaluate(
 
 
 def _with_test(
-    train: "SeriesData", run: "RunConfig", test: str, horizon: int | None
+    train: "SeriesData", run: "RunConfig", test: str, horizon: int | None, saved: str | None = None
 ) -> tuple["SeriesData", int, int, int, int]:
     """TRAIN then TEST as one history, and the folds that make the backtest fit once on TRAIN
-    and forecast from every origin from TRAIN's last row on: (history, folds, step 1, refit_every, horizon)."""
+    and forecast from every origin from TRAIN's last row on: (history, folds, step 1, refit_every, horizon).
+    ``saved``: the saved model whose trained horizon ``horizon`` is (no --horizon can change it)."""
     from dataclasses import replace
 
     from forecast import api
@@ -203,9 +211,11 @@ def _with_test(
         raise DataError(f"{test}: rows are {joined.freq or 'irregular'}-spaced, the training file is {train.freq}")
     h = horizon or default_horizon(train.freq)
     origins = len(joined) - first - h + 1
+    rows = len(joined) - first
     if origins < 1:
-        raise DataError(f"{test}: {len(joined) - first} test rows, fewer than the horizon {h}; "
-                        f"give more rows or a smaller --horizon")
+        fix = (f"give at least {h} test rows (model {saved!r} forecasts {h} steps)" if saved
+               else f"give at least {h} test rows, or --horizon {rows} or less")
+        raise DataError(f"{test}: {rows} test row{'s' if rows != 1 else ''}, fewer than the horizon {h}; {fix}")
     return replace(joined, notes=(*joined.notes, f"--test: fitted once on the {first} rows of the training "
                                   f"file, then forecast from {origins} origins ({h} step{'s' if h > 1 else ''} each)")), \
         origins, 1, origins, h

@@ -37,8 +37,8 @@ def generate(
         str | None,
         typer.Option(
             "--seed-from",
-            help="zeros, data (the latest window), data:DATE (the window ending then), or FILE.csv[:COLUMN] "
-            "of levels. Default: data.",
+            help="zeros, data (the latest window), data:DATE (the window ending then; data:STEP for a "
+            "step-indexed series), or FILE.csv[:COLUMN] of levels. Default: data.",
             rich_help_panel=SEED,
         ),
     ] = None,
@@ -59,7 +59,7 @@ def generate(
         float | None, typer.Option(help="Report P(ending above / below) this level (default: the seed's last value).")
     ] = None,
     output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Write the paths (path, step, ds, value) to .csv or .parquet.")
+        str | None, typer.Option("--output", "-o", help="Write the paths (series, model, target, path, step, ds, value) to .csv or .parquet.")
     ] = None,
     plot: Annotated[str | None, typer.Option(help="Write a fan chart to this .png/.svg/.pdf.")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "cpu",
@@ -73,7 +73,7 @@ def generate(
     """
     render.set_quiet(quiet)
     from forecast import api, fanchart, rollout
-    from forecast.outputs import write_table
+    from forecast.outputs import identified, write_table
     from forecast.threads import threads_for
 
     if plot:
@@ -110,7 +110,7 @@ def generate(
     if gen.noise:
         notes.append(f"noise: {gen.noise}")
     if output:
-        write_table(gen.table(), output)
+        write_table(identified(gen.table(), series.name, name, series.target), output)
     if plot:
         title = f"{name}: {series.target}, {gen.values.shape[0]} paths x {steps} steps from {seed.label}"
         fanchart.plot_generation(plot, gen, series, title=title, threshold=threshold)
