@@ -53,16 +53,26 @@ def test_no_band_no_note() -> None:
     assert band_note(Forecast(fc.dates, fc.point), "lstm") == []
 
 
+@pytest.fixture(scope="module")
+def audit_fit(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The audit's fit, trained once for the module: Airline with --epochs 3."""
+    from forecast.cli import main
+
+    models = tmp_path_factory.mktemp("band") / "m"
+    airline = Path(__file__).resolve().parent.parent / "sample_data" / "sktime_airline.csv"
+    try:
+        main(["train", str(airline), "--epochs", "3", "--model-dir", str(models), "--quiet"])
+    except SystemExit as done:
+        assert not done.code, done.code
+    return models
+
+
 @pytest.mark.parametrize("horizon", ["12", "6", "20"])
 def test_predict_notes_a_point_outside_its_band_exactly_when_there_is_one(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], sample_data: Path, horizon: str) -> None:
+        audit_fit: Path, capsys: pytest.CaptureFixture[str], horizon: str) -> None:
     """Through the CLI on the audit's fit: the note appears exactly when a point printed in the
     JSON lies outside its printed q0.1..q0.9, whatever the fit chose."""
-    models = tmp_path / "m"
-    code, _, err = invoke(capsys, "train", sample_data / "sktime_airline.csv", "--epochs", "3",
-                          "--model-dir", models, "--quiet")
-    assert code == 0, err
-    code, out, err = invoke(capsys, "predict", "--model-dir", models, "--json", "--horizon", horizon)
+    code, out, err = invoke(capsys, "predict", "--model-dir", audit_fit, "--json", "--horizon", horizon)
     assert code == 0, err
     got = json.loads(out)
     rows = [r for r in got["forecast"] if r.get("q0.1") is not None]
