@@ -105,7 +105,7 @@ class Model:
 
         from forecast.api import forecast_steps
 
-        new = {s.name: s for s in self._read_like(df)} if df is not None else self.series
+        new = {s.name: s for s in self._read_like(df)} if df is not None else self._own_data()
         frames = []
         for uid, forecaster in self.forecasters.items():
             if uid not in new:
@@ -117,21 +117,44 @@ class Model:
         out = pd.concat(frames, ignore_index=True)
         return out[["unique_id", *[c for c in out.columns if c != "unique_id"]]]
 
-    def _read_like(self, df: "pd.DataFrame") -> list[SeriesData]:
-        first = next(iter(self.forecasters.values())).run.data
-        one = next(iter(self.series.values()))
-        return read_frame(df, name=one.name, target=one.target, features=one.features or None,
-                          fill=first.fill, calendar=first.calendar)
+    def _own_data(self) -> dict[str, SeriesData]:
+        """The training data; a loaded model fitted on a frame has none (frames are not saved)."""
+        missing = [uid for uid in self.forecasters if uid not in self.series]
+        if missing:
+            raise ConfigError(f"model {self.name or missing[0]!r} was fitted on a DataFrame, which is not "
+                              "saved with it; pass the data: model.predict(df) or model.generate(df=df, ...)")
+        return self.series
 
-    def generate(self, *, steps: int, paths: int = 100, unique_id: str | None = None,
-                 seed_from: str | None = None, temperature: float = 1.0, random_seed: int = 0) -> "pd.DataFrame":
-        """Sampled continuations (path, step, ds, value), each prediction fed back as the next input."""
+    def _read_like(self, df: "pd.DataFrame") -> list[SeriesData]:
+        """``df`` read for the columns the model was trained on (its target, features, fill)."""
+        uid, forecaster = next(iter(self.forecasters.items()))
+        spec = forecaster.run.data
+        own = self.series.get(uid)
+        if own is not None:
+            target, features = own.target, list(own.features)
+        else:  # a loaded model: what its bundle remembers of the data
+            payload = forecaster.extra.get("payload") or {}
+            info = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+            info = info.get(uid) if payload.get("kind") == "global" else info
+            info = info if isinstance(info, dict) else {}
+            target, features = info.get("target") or spec.target, list(info.get("features") or spec.features)
+        return read_frame(df, name=uid, target=target, features=features or None, fill=spec.fill,
+                          calendar=spec.calendar)
+
+    def generate(self, df: "pd.DataFrame | None" = None, *, steps: int, paths: int = 100,
+                 unique_id: str | None = None, seed_from: str | None = None, temperature: float = 1.0,
+                 random_seed: int = 0) -> "pd.DataFrame":
+        """Sampled continuations (path, step, ds, value), each prediction fed back as the next input;
+        with ``df``, continuing that data instead of the training data."""
         from forecast import rollout
 
         uid = unique_id or self.ids[0]
         if uid not in self.forecasters:
             raise ConfigError(f"no series {uid!r} in this model (it has {', '.join(self.ids)})")
-        forecaster, series = self.forecasters[uid], self.series[uid]
+        data = {s.name: s for s in self._read_like(df)} if df is not None else self._own_data()
+        if uid not in data:
+            raise ConfigError(f"no series {uid!r} in the frame (model has {', '.join(self.ids)})")
+        forecaster, series = self.forecasters[uid], data[uid]
         rollout.check_can_generate(forecaster)
         seed = rollout.resolve_seed(forecaster, series, seed_from, None, False)
         gen = rollout.generate(forecaster, series, seed, steps=steps, paths=paths, temperature=temperature,
@@ -149,10 +172,10 @@ class Model:
         if self.global_model is not None:
             registry.publish(root, base, to_global_payload(self.global_model, list(self.series.values()), base))
             return [base]
-        names = []
+        names, data = [], self._own_data()
         for uid, forecaster in self.forecasters.items():
             model_name = base if len(self.forecasters) == 1 else registry.safe_name(f"{base}-{uid}")
-            registry.publish(root, model_name, to_payload(forecaster, self.series[uid], model_name))
+            registry.publish(root, model_name, to_payload(forecaster, data[uid], model_name))
             names.append(model_name)
         return names
 
@@ -193,17 +216,18 @@ def load(model: str, model_dir: str | Path | None = None) -> Model:
         loaded = {n: api.load_model(str(path), model_dir, series=n)[2] for n in names}
     else:
         loaded = {str((payload.get("data") or {}).get("name") or path.parent.name): first}
-    series = {uid: _own_series(f) for uid, f in loaded.items()}
+    series = {uid: own for uid, f in loaded.items() if (own := _own_series(f)) is not None}
     return Model(loaded, series, str(payload.get("name") or model))
 
 
-def _own_series(forecaster: "Forecaster") -> SeriesData:
-    """The data a loaded model was trained on, re-read from its source (empty if it was a frame)."""
+def _own_series(forecaster: "Forecaster") -> SeriesData | None:
+    """The data a loaded model was trained on, re-read from its file or ticker; None for a
+    frame (not saved with the model: predict(df) and generate(df=...) take it then)."""
     from forecast.api import load_series
 
     spec = forecaster.run.data
     if spec.path in (None, SOURCE) and not spec.ticker:
-        raise ConfigError("this model was fitted on a DataFrame; pass the data: model.predict(df)")
+        return None
     return load_series(spec)
 
 
