@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from cli_runner import invoke
 
 import forecast
 from forecast.errors import ConfigError
@@ -25,3 +27,24 @@ def test_a_model_saved_from_a_frame_loads_and_forecasts_the_frame_given(model_ho
     assert len(paths) == 6 and paths["ds"].iloc[0] == pd.Timestamp("1961-01-01")
     with pytest.raises(ConfigError, match="fitted on a DataFrame, which is not saved with it; pass the data"):
         loaded.predict()
+
+
+def test_models_show_says_which_version_is_current_and_rollback_has_json(
+        model_home: Path, sample_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # show listed "versions v0001, v0002" without the current one; rollback had no --json (exit 2)
+    for _ in range(2):
+        code, _, err = invoke(capsys, "train", sample_data / "statsmodels_co2_weekly.csv", "--name", "co2",
+                              "--epochs", "1", "--hidden", "4", "--layers", "1", "-q")
+        assert code == 0, err
+    code, out, err = invoke(capsys, "models", "rollback", "co2", "--json")
+    assert code == 0, err
+    assert json.loads(out) == {"model": "co2", "previous": "v0002", "current": "v0001"}
+    code, out, _ = invoke(capsys, "models", "show", "co2", "--json")
+    shown = json.loads(out)
+    assert {k: shown[k] for k in ("model", "current", "series", "target", "horizon")} == {
+        "model": "co2", "current": "v0001", "series": "statsmodels_co2_weekly", "target": "co2", "horizon": 12}
+    assert shown["chosen"] == shown["forecasts_with"]["member"] and shown["versions"] == ["v0001", "v0002"]
+    code, out, _ = invoke(capsys, "models", "show", "co2")
+    assert "current     v0001" in out and "1958-03-29 .. 2001-12-29" in out  # weekly dates without 00:00:00
+    code, out, _ = invoke(capsys, "models", "list", "--json")
+    assert [(r["model"], r["current"]) for r in json.loads(out)] == [("co2", "v0001")]

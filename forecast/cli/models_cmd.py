@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -54,8 +55,8 @@ def list_models(model_dir: o.ModelDir = None, json_out: o.Json = False) -> None:
     from forecast import api
 
     rows = api.saved_models(model_dir)
-    if json_out:
-        render.print_json(rows)
+    if json_out:  # "model" as every other --json names it; "name" kept for scripts that read it
+        render.print_json([{"model": row["name"], **row} for row in rows])
         return
     import pandas as pd
 
@@ -81,11 +82,33 @@ def show(
 
     info = api.model_info(name, model_dir)
     if json_out:
-        render.print_json(info)
+        render.print_json({**_summary(info), **info})
         return
     render.notes(info.get("notes", []))
     for title, rows in _sections(info):
         render.print_pairs(rows, title=title)
+
+
+def _summary(info: dict[str, Any]) -> dict[str, Any]:
+    """The keys train, predict and generate --json name these things by (model, current, series,
+    target, horizon, chosen), put first; the payload's own sections follow unchanged."""
+    data = info.get("data") or {}
+    glob = bool(data) and all(isinstance(v, dict) for v in data.values())  # one entry per series
+    first = next(iter(data.values())) if glob else data
+    window = (info.get("run") or {}).get("window") or {}
+    return {
+        "model": info.get("name"),
+        "current": Path(str(info.get("path"))).stem,
+        "series": list(data) if glob else data.get("name"),
+        "target": first.get("target"),
+        "horizon": window.get("horizon"),
+        "chosen": (info.get("forecasts_with") or {}).get("member"),
+    }
+
+
+def _day(stamp: Any) -> Any:
+    """'1958-03-29 00:00:00' -> '1958-03-29': midnight is noise on daily and coarser data."""
+    return stamp[:-9] if isinstance(stamp, str) and stamp.endswith(" 00:00:00") else stamp
 
 
 def _sections(info: dict[str, Any]) -> list[tuple[str, list[tuple[str, Any]]]]:
@@ -102,13 +125,13 @@ def _sections(info: dict[str, Any]) -> list[tuple[str, list[tuple[str, Any]]]]:
     return [
         (f"model {info.get('name')}", [
             ("file", info.get("path")), ("created", info.get("created")),
-            ("versions", ", ".join(info.get("versions") or [])),
+            ("current", _summary(info)["current"]), ("versions", ", ".join(info.get("versions") or [])),
         ]),
         ("data", [
             ("source", data.get("source")), ("series", data.get("series") or data.get("name")),
             ("target", data.get("target")), ("features", ", ".join(data.get("features") or []) or "-"),
             ("frequency", data.get("freq")), ("rows", data.get("n_rows")),
-            ("dates", f"{data.get('first_date')} .. {data.get('last_date')}"),
+            ("dates", f"{_day(data.get('first_date'))} .. {_day(data.get('last_date'))}"),
             ("classes", ", ".join(data.get("classes") or []) or "-"),
         ]),
         ("network", [
@@ -141,6 +164,7 @@ def rollback(
     name: Annotated[str, typer.Argument(help="Model name.")],
     to: Annotated[str | None, typer.Option(help="Version to make current, e.g. v0002 (default: the one before).")] = None,
     model_dir: o.ModelDir = None,
+    json_out: o.Json = False,
 ) -> None:
     """Make an earlier version of a model current again (nothing is deleted).
 
@@ -149,4 +173,7 @@ def rollback(
     from forecast import api
 
     old, new = api.rollback(name, to, model_dir)
+    if json_out:
+        render.print_json({"model": name, "previous": old, "current": new})
+        return
     render.out.print(f"{name}: current {old} -> {new}", highlight=False)
