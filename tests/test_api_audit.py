@@ -48,3 +48,18 @@ def test_models_show_says_which_version_is_current_and_rollback_has_json(
     assert "current     v0001" in out and "1958-03-29 .. 2001-12-29" in out  # weekly dates without 00:00:00
     code, out, _ = invoke(capsys, "models", "list", "--json")
     assert [(r["model"], r["current"]) for r in json.loads(out)] == [("co2", "v0001")]
+
+
+def test_seasonal_naive_paths_under_slogret_spread_like_its_errors(sample_data: Path) -> None:
+    # generate on half-hourly demand whose fit chose seasonal_naive (transform slogret) drew
+    # log-ratio errors as MW: q05..q95 of step 1 was 0.04 MW wide around 24,966 MW
+    from forecast.selection import baseline_paths
+    from forecast.volatility import NoiseModel
+
+    y = pd.read_csv(sample_data / "pmdarima_taylor_halfhourly.csv")["demand_mw"].to_numpy(np.float64)[:1200]
+    errors = np.log(y[48:] / y[:-48])[-500:]  # (500,) seasonal naive's one-step errors, slogret space
+    paths = baseline_paths("seasonal_naive", y, 4, 400, season=48, errors=errors, transform="slogret",
+                           temperature=1.0, seed=0, noise=NoiseModel("bootstrap", float("nan")))  # (400, 4)
+    width = np.quantile(paths[:, 0], 0.95) - np.quantile(paths[:, 0], 0.05)
+    spread = np.quantile(errors, 0.95) - np.quantile(errors, 0.05)  # a log-ratio: relative width
+    assert 0.5 * spread < width / y[-48] < 2 * spread
