@@ -63,3 +63,13 @@ def test_seasonal_naive_paths_under_slogret_spread_like_its_errors(sample_data: 
     width = np.quantile(paths[:, 0], 0.95) - np.quantile(paths[:, 0], 0.05)
     spread = np.quantile(errors, 0.95) - np.quantile(errors, 0.05)  # a log-ratio: relative width
     assert 0.5 * spread < width / y[-48] < 2 * spread
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Europe/Paris"])
+def test_tz_aware_dates_read_as_their_wall_clock(sample_data: Path, tz: str) -> None:
+    # a tz-aware ds (a frame, or a Parquet file) was 'dates that cannot be read ... 1949-01-01+0000'
+    df = pd.read_csv(sample_data / "sktime_airline.csv", parse_dates=["Date"])
+    naive = forecast.fit(df, horizon=3, **SMALL).predict()
+    aware = forecast.fit(df.assign(Date=df["Date"].dt.tz_localize(tz)), horizon=3, **SMALL).predict()
+    assert list(aware["ds"]) == list(naive["ds"]) == list(pd.date_range("1961-01-01", periods=3, freq="MS"))
+    np.testing.assert_allclose(aware["yhat"].to_numpy(), naive["yhat"].to_numpy(), rtol=1e-10)
