@@ -98,6 +98,12 @@ class Model:
     def ids(self) -> list[str]:
         return list(self.forecasters)
 
+    @property
+    def chosen(self) -> dict[str, str]:
+        """What forecasts each series (``yhat``): the network, or the baseline, statistical peer
+        or combination that beat it on the validation tail (the CLI's --json ``chosen``)."""
+        return {uid: f.chosen.member for uid, f in self.forecasters.items()}
+
     def predict(self, df: "pd.DataFrame | None" = None, *, horizon: int | None = None) -> "pd.DataFrame":
         """The next horizon of every series: unique_id, ds, yhat (and q0.05 ... q0.95 or class
         probabilities). With ``df``, forecast after the end of that data instead of the training data."""
@@ -110,12 +116,21 @@ class Model:
         for uid, forecaster in self.forecasters.items():
             if uid not in new:
                 continue
-            forecast = forecast_steps(forecaster, new[uid], horizon, f"model for {uid!r}", self.notes)
+            said: list[str] = []
+            forecast = forecast_steps(forecaster, new[uid], horizon, f"model for {uid!r}", said)
+            self._note(uid, said)
             frames.append(forecast.to_frame().assign(unique_id=uid))
         if not frames:
             raise ConfigError(f"no series of this model in the frame (model has {', '.join(self.ids)})")
         out = pd.concat(frames, ignore_index=True)
         return out[["unique_id", *[c for c in out.columns if c != "unique_id"]]]
+
+    def _note(self, uid: str, lines: Iterable[str]) -> None:
+        """Keep what the CLI would print (a library never prints), once, named by series when several."""
+        for line in lines:
+            text = f"{uid}: {line}" if len(self.forecasters) > 1 else line
+            if text not in self.notes:
+                self.notes.append(text)
 
     def _own_data(self) -> dict[str, SeriesData]:
         """The training data; a loaded model fitted on a frame has none (frames are not saved)."""
@@ -199,10 +214,17 @@ def fit(
         from forecast.multiseries import fit_global
 
         model_obj = fit_global(all_series, run)
-        forecasters = {s.name: model_obj.forecaster(s.name) for s in all_series}
-        return Model(forecasters, {s.name: s for s in all_series}, name, model_obj)
-    forecasters = {s.name: fit_one(s, run) for s in all_series}
-    return Model(forecasters, {s.name: s for s in all_series}, name)
+        fitted = Model({s.name: model_obj.forecaster(s.name) for s in all_series},
+                       {s.name: s for s in all_series}, name, model_obj)
+    else:
+        fitted = Model({s.name: fit_one(s, run) for s in all_series}, {s.name: s for s in all_series}, name)
+    for s in all_series:  # how the data was read, and what forecasts it (the CLI's train notes)
+        forecaster = fitted.forecasters[s.name]
+        kept = forecaster.report is not None and forecaster.report.kept_initial
+        fitted._note(s.name, [*s.notes, forecaster.chosen.note(), *(
+            ["no epoch beat the training-mean forecast by 1% on the validation tail: the network learned "
+             "nothing"] if kept else [])])
+    return fitted
 
 
 def load(model: str, model_dir: str | Path | None = None) -> Model:

@@ -73,3 +73,19 @@ def test_tz_aware_dates_read_as_their_wall_clock(sample_data: Path, tz: str) -> 
     aware = forecast.fit(df.assign(Date=df["Date"].dt.tz_localize(tz)), horizon=3, **SMALL).predict()
     assert list(aware["ds"]) == list(naive["ds"]) == list(pd.date_range("1961-01-01", periods=3, freq="MS"))
     np.testing.assert_allclose(aware["yhat"].to_numpy(), naive["yhat"].to_numpy(), rtol=1e-10)
+
+
+def test_fit_keeps_the_notes_the_cli_prints_and_says_what_was_chosen(sample_data: Path) -> None:
+    # Model.notes stayed [] (the library never prints, so the fill and the choice were lost)
+    # and nothing said that yhat came from a baseline or peer rather than the network
+    long = pd.read_csv(sample_data / "sktime_airline.csv").rename(columns={"Date": "ds", "Passengers": "y"})
+    long = long.assign(unique_id="air")[["unique_id", "ds", "y"]]
+    long.loc[[10, 11], "y"] = np.nan
+    fitted = forecast.fit(long, horizon=3, **SMALL)
+    member = fitted.chosen["air"]
+    assert "filled 2 missing values in y by interpolation (--fill to change)" in fitted.notes
+    assert any(n.startswith(f"chose {member}: validation MAE") for n in fitted.notes)
+    fitted.predict()
+    before = list(fitted.notes)
+    fitted.predict()
+    assert fitted.notes == before  # a second predict adds no copies
