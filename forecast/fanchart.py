@@ -10,14 +10,13 @@ import numpy as np
 import pandas as pd
 
 from forecast.atomic import atomic_path
-from forecast.errors import ConfigError
+from forecast.forecastplot import check_plot_path
 
 if TYPE_CHECKING:
     from forecast.data.series import SeriesData
     from forecast.rollout import Generation
 
 LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
-PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def _qname(level: float) -> str:
@@ -140,16 +139,6 @@ def plot_generation(
         path, history, gen.dates, gen.values, title=title, threshold=threshold, classes=gen.classes,
         ylabel=series.target, history_label=label, actual=after if from_data else None,
     )
-
-
-def check_plot_path(path: str | Path) -> Path:
-    """Fail before the work: a known suffix in an existing folder."""
-    target = Path(path)
-    if target.suffix.lower() not in PLOT_SUFFIXES:
-        raise ConfigError(f"--plot {path}: use a .png, .svg or .pdf file name")
-    if not target.parent.exists():
-        raise ConfigError(f"--plot {path}: folder {target.parent} does not exist")
-    return target
 
 
 def plot_fan(

@@ -22,7 +22,8 @@ BANDS = ((0.05, 0.95, "90% interval", 0.18), (0.1, 0.9, "80% interval", 0.32))
 
 
 def check_plot_path(path: str | Path) -> Path:
-    """A .png/.svg/.pdf path whose folder exists (ConfigError otherwise)."""
+    """A .png/.svg/.pdf path whose folder exists (ConfigError otherwise): every verb's --plot,
+    checked before the work."""
     target = Path(path)
     if target.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise ConfigError(f"--plot {path}: use a .png, .svg or .pdf file name")

@@ -89,3 +89,15 @@ def test_fit_keeps_the_notes_the_cli_prints_and_says_what_was_chosen(sample_data
     before = list(fitted.notes)
     fitted.predict()
     assert fitted.notes == before  # a second predict adds no copies
+
+
+def test_evaluate_plots_svg_like_the_other_verbs(model_home: Path, sample_data: Path, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # train/predict/generate --plot took .svg and .pdf; evaluate alone said "use a .png file name"
+    chart = tmp_path / "folds.svg"
+    code, _, err = invoke(capsys, "evaluate", sample_data / "sktime_airline.csv", "--models", "lstm", "--folds", "2",
+                          "--epochs", "1", "--hidden", "4", "--layers", "1", "--plot", chart, "-q")
+    assert code == 0, err
+    assert chart.read_text()[:200].lstrip().startswith("<?xml") and "<svg" in chart.read_text()[:2000]
+    code, _, err = invoke(capsys, "evaluate", sample_data / "sktime_airline.csv", "--plot", tmp_path / "no" / "x.png")
+    assert code == 2 and f"folder {tmp_path / 'no'} does not exist" in err
