@@ -74,7 +74,9 @@ def forecast_figure(series: "SeriesData", forecast: "Forecast", *, model: str) -
                 ms=3, label=f"{model} forecast")
         ax.set_ylabel(series.target)
     ax.axvline(hist_x[-1], color="0.6", lw=0.8, ls=":")
-    if not steps:
+    if steps:
+        ax.set_xlabel("step")  # the file's step numbers, not dates
+    else:
         locator = AutoDateLocator()
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
@@ -82,7 +84,7 @@ def forecast_figure(series: "SeriesData", forecast: "Forecast", *, model: str) -
     banded = int(np.isfinite(forecast.quantiles[0.1]).sum()) if 0.1 in forecast.quantiles else 0
     note = ("" if categorical or (bands and banded == len(fut_x)) else
             f" (intervals for the first {banded} steps)" if bands else " (no intervals)")
-    ax.set_title(f"{series.name}: {series.target}, {len(fut_x)} steps ahead from {model}{note}",
+    ax.set_title(f"{series.name}: {series.target}, {len(fut_x)} steps ahead (model {model}){note}",
                  loc="left", fontsize=11)
     ax.legend(loc="best" if categorical else "upper left", fontsize=8, framealpha=0.85 if categorical else 0,
               frameon=categorical)

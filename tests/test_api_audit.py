@@ -101,3 +101,16 @@ def test_evaluate_plots_svg_like_the_other_verbs(model_home: Path, sample_data: 
     assert chart.read_text()[:200].lstrip().startswith("<?xml") and "<svg" in chart.read_text()[:2000]
     code, _, err = invoke(capsys, "evaluate", sample_data / "sktime_airline.csv", "--plot", tmp_path / "no" / "x.png")
     assert code == 2 and f"folder {tmp_path / 'no'} does not exist" in err
+
+
+def test_forecast_chart_names_the_model_as_a_model_and_labels_steps(sample_data: Path) -> None:
+    # the title read 'taylor: demand_mw, 48 steps ahead from taylor' (model named like its series),
+    # and a step-indexed series had an unlabelled x axis
+    from forecast.forecastplot import forecast_figure
+
+    df = pd.read_csv(sample_data / "sktime_airline.csv").assign(Date=lambda d: np.arange(1, len(d) + 1))
+    fitted = forecast.fit(df, horizon=3, name="air", **SMALL)
+    forecaster, series = fitted.forecasters["air"], fitted.series["air"]
+    ax = forecast_figure(series, forecaster.predict(series), model="air").axes[0]
+    assert ax.get_title(loc="left").startswith("air: Passengers, 3 steps ahead (model air)")
+    assert ax.get_xlabel() == "step"
