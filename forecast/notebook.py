@@ -55,6 +55,9 @@ def read_frame(df: "pd.DataFrame | pd.Series", *, name: str = "series", **data: 
     unknown = set(data) - set(_DATA_OPTIONS)
     if unknown:
         raise ConfigError(f"unknown data option(s) {', '.join(sorted(unknown))}; use {', '.join(_DATA_OPTIONS)}")
+    names = {str(c).strip() for c in df.columns}
+    if data.get("target") is None and "y" in names and names & {"ds", "unique_id"}:
+        data = {**data, "target": "y"}  # Nixtla's long format: y is the target beside exogenous columns
     spec = DataSpec(**{k: (tuple(v) if k == "features" else v) for k, v in data.items() if v is not None})
     raw = as_cells(df, "DataFrame")
     ids = symbols_in(raw, spec, "DataFrame")

@@ -114,3 +114,14 @@ def test_forecast_chart_names_the_model_as_a_model_and_labels_steps(sample_data:
     ax = forecast_figure(series, forecaster.predict(series), model="air").axes[0]
     assert ax.get_title(loc="left").startswith("air: Passengers, 3 steps ahead (model air)")
     assert ax.get_xlabel() == "step"
+
+
+def test_nixtla_long_frame_with_an_exogenous_column_forecasts_y(shared_data: Path) -> None:
+    # unique_id, ds, y plus one more numeric column was 'DataFrame: file has 2 numeric columns
+    # (y, volume); pass --target COL', though y is the target of every statsforecast frame
+    raw = pd.read_csv(shared_data / "nyse_prices_split_adjusted_4sym.csv")
+    long = raw.rename(columns={"symbol": "unique_id", "date": "ds", "close": "y"})[["unique_id", "ds", "y", "volume"]]
+    long = long[long["unique_id"].isin(["AAL", "ZION"])].groupby("unique_id").tail(120)
+    fitted = forecast.fit(long, horizon=2, **SMALL)
+    assert {s.target for s in fitted.series.values()} == {"y"}
+    assert sorted(fitted.predict()["unique_id"].unique()) == ["AAL", "ZION"]
