@@ -125,6 +125,12 @@ class Model:
             frames.append(forecast.to_frame().assign(unique_id=uid))
         if not frames:
             raise ConfigError(f"no series of this model in the frame (model has {', '.join(self.ids)})")
+        strangers = [uid for uid in new if uid not in self.forecasters]
+        if strangers:  # a frame's new ids are not forecast: say so, as statsforecast would fail on them
+            shown = ", ".join(strangers[:10]) + (f" and {len(strangers) - 10} more" if len(strangers) > 10 else "")
+            note = f"not forecast: no model of series {shown} (this model has {', '.join(self.ids[:10])})"
+            if note not in self.notes:
+                self.notes.append(note)
         out = pd.concat(frames, ignore_index=True)
         return out[["unique_id", *[c for c in out.columns if c != "unique_id"]]]
 

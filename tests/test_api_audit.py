@@ -125,3 +125,14 @@ def test_nixtla_long_frame_with_an_exogenous_column_forecasts_y(shared_data: Pat
     fitted = forecast.fit(long, horizon=2, **SMALL)
     assert {s.target for s in fitted.series.values()} == {"y"}
     assert sorted(fitted.predict()["unique_id"].unique()) == ["AAL", "ZION"]
+
+
+def test_predict_on_a_frame_with_series_the_model_lacks_says_so(shared_data: Path) -> None:
+    # ZION's rows were dropped without a word: the table just had no ZION
+    raw = pd.read_csv(shared_data / "nyse_prices_split_adjusted_4sym.csv")
+    long = raw.rename(columns={"symbol": "unique_id", "date": "ds", "close": "y"})[["unique_id", "ds", "y"]]
+    long = long[long["unique_id"].isin(["AAL", "ZION"])].groupby("unique_id").tail(120)
+    fitted = forecast.fit(long[long["unique_id"] == "AAL"], horizon=2, **SMALL)
+    table = fitted.predict(long)
+    assert list(table["unique_id"].unique()) == ["AAL"]
+    assert "not forecast: no model of series ZION (this model has AAL)" in fitted.notes
