@@ -102,7 +102,8 @@ def _summary(info: dict[str, Any]) -> dict[str, Any]:
         "series": list(data) if glob else data.get("name"),
         "target": first.get("target"),
         "horizon": window.get("horizon"),
-        "chosen": (info.get("forecasts_with") or {}).get("member"),
+        # a global model chooses per series; forecasts_with is its first series' choice only
+        "chosen": None if glob else (info.get("forecasts_with") or {}).get("member"),
     }
 
 
