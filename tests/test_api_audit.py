@@ -136,3 +136,16 @@ def test_predict_on_a_frame_with_series_the_model_lacks_says_so(shared_data: Pat
     table = fitted.predict(long)
     assert list(table["unique_id"].unique()) == ["AAL"]
     assert "not forecast: no model of series ZION (this model has AAL)" in fitted.notes
+
+
+def test_models_show_of_a_global_model_lists_its_series_and_no_single_choice(
+        model_home: Path, shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    raw = pd.read_csv(shared_data / "nyse_prices_split_adjusted_4sym.csv")
+    raw.groupby("symbol").tail(120).to_csv(tmp_path / "ny.csv", index=False)
+    code, _, err = invoke(capsys, "train", tmp_path / "ny.csv", "--global", "--name", "ny", "--epochs", "1",
+                          "--hidden", "4", "--layers", "1", "-q")
+    assert code == 0, err
+    code, out, err = invoke(capsys, "models", "show", "ny", "--json")
+    shown = json.loads(out)
+    assert shown["series"] == ["AAL", "DOW", "EQIX", "ZION"] and shown["current"] == "v0001"
+    assert shown["chosen"] is None  # chosen per series; forecasts_with is the first series' only
