@@ -149,3 +149,13 @@ def test_models_show_of_a_global_model_lists_its_series_and_no_single_choice(
     shown = json.loads(out)
     assert shown["series"] == ["AAL", "DOW", "EQIX", "ZION"] and shown["current"] == "v0001"
     assert shown["chosen"] is None  # chosen per series; forecasts_with is the first series' only
+
+
+def test_nullable_integer_column_with_a_missing_value_is_filled(sample_data: Path) -> None:
+    # a pandas Int64 column holding pd.NA raised TypeError 'boolean value of NA is ambiguous'
+    df = pd.read_csv(sample_data / "sktime_airline.csv")
+    df["Passengers"] = df["Passengers"].astype("Int64").mask(df.index == 5)
+    fitted = forecast.fit(df, horizon=2, **SMALL)
+    assert any(n.startswith("filled 1 missing value") for n in fitted.notes)
+    # by time between 1949-05-01 (121) and 1949-07-01 (148): 31 of their 61 days
+    assert fitted.series["series"].y[5] == pytest.approx(121 + (148 - 121) * 31 / 61)
