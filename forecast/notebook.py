@@ -67,24 +67,50 @@ def read_frame(df: "pd.DataFrame | pd.Series", *, name: str = "series", **data: 
 
 
 def _run(model: str, options: dict[str, Any]) -> RunConfig:
-    """The CLI's RunConfig builder, choices and ranges; an unknown option is an error, never ignored."""
+    """The CLI's RunConfig builder, types, choices and ranges; an unknown option is an error, never ignored."""
     import difflib
 
     from forecast.schema import build_run_config, keys_for
 
     known = keys_for("train")
+    typed = {}
     for name, value in options.items():
         key = known.get(name)
         if key is None:
             close = difflib.get_close_matches(name, sorted(known), n=1)
             hint = f"; did you mean {close[0]}?" if close else f"; options: {', '.join(sorted(known))}"
             raise ConfigError(f"unknown option {name!r}{hint}")
+        value = typed[name] = _typed(name, key.kind, value)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and (
             (key.low is not None and value < key.low) or (key.high is not None and value > key.high)
         ):
             bounds = f">= {key.low:g}" if key.high is None else f"between {key.low:g} and {key.high:g}"
             raise ConfigError(f"{name}={value!r}: must be {bounds}")
-    return build_run_config({**options, "model": model}, label=lambda key: key)
+    return build_run_config({**typed, "model": model}, label=lambda key: key)
+
+
+def _typed(name: str, kind: str, value: Any) -> Any:
+    """``value`` as the option's type (numpy scalars too), or a ConfigError: horizon=2.0 or
+    epochs="3" reached the fit as a float or a string and failed there with a TypeError."""
+    import numbers
+
+    if value is None:
+        return None
+    integral = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if kind == "int" and integral:
+        return int(value)
+    if kind == "float" and (integral or isinstance(value, numbers.Real)) and not isinstance(value, bool):
+        return float(value)
+    if kind == "bool" and type(value).__name__ in ("bool", "bool_"):
+        return bool(value)
+    if kind == "str" and isinstance(value, str):
+        return value
+    if kind == "list" and (isinstance(value, str) or (isinstance(value, (list, tuple))
+                                                      and all(isinstance(v, str) for v in value))):
+        return value
+    words = {"int": "an integer", "float": "a number", "bool": "True or False", "str": "a string",
+             "list": "a list of strings"}
+    raise ConfigError(f"{name}={value!r}: must be {words.get(kind, kind)}")
 
 
 @dataclass

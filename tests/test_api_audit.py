@@ -159,3 +159,22 @@ def test_nullable_integer_column_with_a_missing_value_is_filled(sample_data: Pat
     assert any(n.startswith("filled 1 missing value") for n in fitted.notes)
     # by time between 1949-05-01 (121) and 1949-07-01 (148): 31 of their 61 days
     assert fitted.series["series"].y[5] == pytest.approx(121 + (148 - 121) * 31 / 61)
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"horizon": 2.0}, "horizon=2.0: must be an integer"),
+    ({"horizon": "2"}, "horizon='2': must be an integer"),
+    ({"epochs": "1"}, "epochs='1': must be an integer"),
+])
+def test_an_option_of_the_wrong_type_is_a_config_error(sample_data: Path, options: dict[str, object],
+                                                       message: str) -> None:
+    # these reached the fit and raised TypeError ('slice indices must be integers', "'>' not supported")
+    df = pd.read_csv(sample_data / "sktime_airline.csv")
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        forecast.fit(df, **{**SMALL, "horizon": 2, **options})
+
+
+def test_numpy_integers_are_integers(sample_data: Path) -> None:
+    df = pd.read_csv(sample_data / "sktime_airline.csv")
+    assert len(forecast.fit(df, **{**SMALL, "epochs": np.int64(1)}, horizon=np.int64(2)).predict()) == 2
+
