@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from forecast.config import DataSpec, RunConfig
 from forecast.data.series import SeriesData
-from forecast.errors import ConfigError
+from forecast.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,10 +48,16 @@ def read_frame(df: "pd.DataFrame | pd.Series", *, name: str = "series", **data: 
         df = df.to_frame(df.name if df.name is not None else name)
     if not isinstance(df, pd.DataFrame):
         raise ConfigError(f"expected a pandas DataFrame or Series, got {type(df).__name__}")
-    if isinstance(df.index, pd.DatetimeIndex) or any(n is not None for n in df.index.names):
+    kept = [n for n in df.index.names if n is not None and n not in df.columns]  # set_index(drop=False): once
+    if isinstance(df.index, pd.DatetimeIndex) and not set(df.index.names) & set(df.columns) or kept:
         df = df.reset_index()  # dates (or ids) kept in the index
     else:
         df = df.reset_index(drop=True)  # row numbers (a concat's repeated ones too) are not data
+    names = [str(c).strip() for c in df.columns]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise DataError(f"DataFrame: column {twice[0]!r} appears {names.count(twice[0])} times; "
+                        "rename or drop the copies")
     unknown = set(data) - set(_DATA_OPTIONS)
     if unknown:
         raise ConfigError(f"unknown data option(s) {', '.join(sorted(unknown))}; use {', '.join(_DATA_OPTIONS)}")

@@ -11,7 +11,7 @@ import pytest
 from cli_runner import invoke
 
 import forecast
-from forecast.errors import ConfigError
+from forecast.errors import ConfigError, DataError
 
 SMALL = {"epochs": 1, "hidden": 4, "layers": 1, "device": "cpu"}
 
@@ -178,3 +178,12 @@ def test_numpy_integers_are_integers(sample_data: Path) -> None:
     df = pd.read_csv(sample_data / "sktime_airline.csv")
     assert len(forecast.fit(df, **{**SMALL, "epochs": np.int64(1)}, horizon=np.int64(2)).predict()) == 2
 
+
+def test_repeated_columns_and_an_index_kept_as_a_column(sample_data: Path) -> None:
+    # a repeated column was AttributeError "'DataFrame' object has no attribute 'str'";
+    # set_index('Date', drop=False) was pandas' ValueError 'cannot insert Date, already exists'
+    df = pd.read_csv(sample_data / "sktime_airline.csv", parse_dates=["Date"])
+    with pytest.raises(DataError, match="column 'Passengers' appears 2 times; rename or drop the copies"):
+        forecast.fit(pd.concat([df, df["Passengers"]], axis=1), horizon=2, **SMALL)
+    both = forecast.fit(df.set_index("Date", drop=False), horizon=2, **SMALL).predict()
+    assert both["ds"].iloc[0] == pd.Timestamp("1961-01-01")
