@@ -105,9 +105,12 @@ def backtest_figure(
     top, bottom = fig.subplots(2, 1, height_ratios=(3, 2), sharex=True)
     _draw_forecasts(top, bt, shown, colors, target_name or ("class" if bt.categorical else "value"))
     _draw_errors(bottom, bt, colors)
-    locator = AutoDateLocator()  # short labels: year once, then months/days (no overlaps)
-    bottom.xaxis.set_major_locator(locator)
-    bottom.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    if pd.api.types.is_datetime64_any_dtype(bt.table["ds"]):
+        locator = AutoDateLocator()  # short labels: year once, then months/days (no overlaps)
+        bottom.xaxis.set_major_locator(locator)
+        bottom.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    else:  # step numbers: dates' labels read step 124 as day 124 of 1970 ('1970-May')
+        bottom.set_xlabel("fold cutoff (step)")
     if title:
         fig.suptitle(title, fontsize=11)
     return fig

@@ -187,3 +187,36 @@ def test_repeated_columns_and_an_index_kept_as_a_column(sample_data: Path) -> No
         forecast.fit(pd.concat([df, df["Passengers"]], axis=1), horizon=2, **SMALL)
     both = forecast.fit(df.set_index("Date", drop=False), horizon=2, **SMALL).predict()
     assert both["ds"].iloc[0] == pd.Timestamp("1961-01-01")
+
+
+def _step_model(sample_data: Path) -> "forecast.Model":
+    df = pd.read_csv(sample_data / "sktime_airline.csv").assign(Date=lambda d: np.arange(1, len(d) + 1))
+    return forecast.fit(df, horizon=3, name="air", **SMALL)  # a step-indexed series: t = 1..144
+
+
+def test_generate_chart_of_a_step_series_draws_the_fan_after_the_history(sample_data: Path) -> None:
+    # the history sat at x = 124..144 and the fan at the epoch (step 144 as 144 ns after 1970)
+    from forecast import rollout
+    from forecast.fanchart import generation_figure
+
+    fitted = _step_model(sample_data)
+    forecaster, series = fitted.forecasters["air"], fitted.series["air"]
+    seed = rollout.resolve_seed(forecaster, series, None, None, False)
+    gen = rollout.generate(forecaster, series, seed, steps=6, paths=20, random_seed=0)
+    ax = generation_figure(gen, series, title="t").axes[0]
+    lines = {line.get_label(): line.get_xdata() for line in ax.lines}
+    history, median = lines["history"], lines["median"]
+    assert list(history)[-1] == 144 and list(median) == list(range(144, 151)) and ax.get_xlabel() == "step"
+
+
+def test_backtest_chart_of_a_step_series_labels_steps_not_1970(sample_data: Path) -> None:
+    # the fold-cutoff axis read step 134 as day 134 of 1970: ticks '15, 17, ... 1970-May'
+    from matplotlib.dates import ConciseDateFormatter
+
+    from forecast.plots import backtest_figure
+
+    df = pd.read_csv(sample_data / "sktime_airline.csv").assign(Date=lambda d: np.arange(1, len(d) + 1))
+    result = forecast.evaluate(df, "lstm", folds=2, horizon=5, **SMALL)
+    bottom = backtest_figure(result.backtest).axes[1]
+    assert not isinstance(bottom.xaxis.get_major_formatter(), ConciseDateFormatter)
+    assert bottom.get_xlabel() == "fold cutoff (step)"
