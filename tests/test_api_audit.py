@@ -220,3 +220,14 @@ def test_backtest_chart_of_a_step_series_labels_steps_not_1970(sample_data: Path
     bottom = backtest_figure(result.backtest).axes[1]
     assert not isinstance(bottom.xaxis.get_major_formatter(), ConciseDateFormatter)
     assert bottom.get_xlabel() == "fold cutoff (step)"
+
+
+def test_cli_predict_of_a_model_fitted_on_a_frame_asks_for_its_data(model_home: Path, sample_data: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    # 'error: no data: give a file (forecast train prices.csv) or --ticker SYMBOL', about a trained model
+    forecast.fit(pd.read_csv(sample_data / "sktime_airline.csv"), horizon=2, **SMALL).save("nb")
+    code, _, err = invoke(capsys, "predict", "--model", "nb")
+    assert code == 2 and "model 'nb' was fitted on a pandas DataFrame, which is not saved with it; give its data: " \
+        "--data FILE" in err
+    code, out, err = invoke(capsys, "predict", "--model", "nb", "--data", sample_data / "sktime_airline.csv", "--json")
+    assert code == 0 and len(json.loads(out)["forecast"]) == 2, err
