@@ -231,3 +231,15 @@ def test_cli_predict_of_a_model_fitted_on_a_frame_asks_for_its_data(model_home: 
         "--data FILE" in err
     code, out, err = invoke(capsys, "predict", "--model", "nb", "--data", sample_data / "sktime_airline.csv", "--json")
     assert code == 0 and len(json.loads(out)["forecast"]) == 2, err
+
+
+def test_models_show_without_a_current_pointer_says_none_as_list_does(
+        model_home: Path, sample_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for _ in range(2):
+        assert invoke(capsys, "train", sample_data / "sktime_airline.csv", "--name", "air", "--epochs", "1",
+                      "--hidden", "4", "--layers", "1", "-q")[0] == 0
+    (model_home / "models" / "air" / "CURRENT").unlink()  # a save interrupted before its pointer
+    code, out, _ = invoke(capsys, "models", "show", "air", "--json")
+    assert code == 0 and json.loads(out)["current"] == "none (newest: v0002)"
+    code, out, _ = invoke(capsys, "models", "list", "--json")
+    assert json.loads(out)[0]["current"] == "none (newest: v0002)"

@@ -78,27 +78,30 @@ def show(
 
     Example: forecast models show pmdarima_msft-lstm
     """
-    from forecast import api
+    from forecast import api, paths, registry
 
     info = api.model_info(name, model_dir)
+    _, fallback = registry.current_version(paths.models_dir(model_dir), name)  # a note: no CURRENT pointer
+    summary = _summary(info, pointer=fallback is None)
     if json_out:
-        render.print_json({**_summary(info), **info})
+        render.print_json({**summary, **info})
         return
     render.notes(info.get("notes", []))
-    for title, rows in _sections(info):
+    for title, rows in _sections(info, summary["current"]):
         render.print_pairs(rows, title=title)
 
 
-def _summary(info: dict[str, Any]) -> dict[str, Any]:
+def _summary(info: dict[str, Any], *, pointer: bool = True) -> dict[str, Any]:
     """The keys train, predict and generate --json name these things by (model, current, series,
-    target, horizon, chosen), put first; the payload's own sections follow unchanged."""
+    target, horizon, chosen), put first; the payload's own sections follow unchanged. Without
+    a CURRENT ``pointer``, current reads as models list says it: 'none (newest: v0003)'."""
     data = info.get("data") or {}
     glob = bool(data) and all(isinstance(v, dict) for v in data.values())  # one entry per series
     first = next(iter(data.values())) if glob else data
     window = (info.get("run") or {}).get("window") or {}
     return {
         "model": info.get("name"),
-        "current": Path(str(info.get("path"))).stem,
+        "current": Path(str(info.get("path"))).stem if pointer else f"none (newest: {Path(str(info.get('path'))).stem})",
         "series": list(data) if glob else data.get("name"),
         "target": first.get("target"),
         "horizon": window.get("horizon"),
@@ -112,7 +115,7 @@ def _day(stamp: Any) -> Any:
     return stamp[:-9] if isinstance(stamp, str) and stamp.endswith(" 00:00:00") else stamp
 
 
-def _sections(info: dict[str, Any]) -> list[tuple[str, list[tuple[str, Any]]]]:
+def _sections(info: dict[str, Any], current: str) -> list[tuple[str, list[tuple[str, Any]]]]:
     """A saved model as a few small two-column tables a person reads top to bottom."""
     run = info.get("run") or {}
     data = info.get("data") or {}
@@ -126,7 +129,7 @@ def _sections(info: dict[str, Any]) -> list[tuple[str, list[tuple[str, Any]]]]:
     return [
         (f"model {info.get('name')}", [
             ("file", info.get("path")), ("created", info.get("created")),
-            ("current", _summary(info)["current"]), ("versions", ", ".join(info.get("versions") or [])),
+            ("current", current), ("versions", ", ".join(info.get("versions") or [])),
         ]),
         ("data", [
             ("source", data.get("source")), ("series", data.get("series") or data.get("name")),
