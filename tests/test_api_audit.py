@@ -47,7 +47,7 @@ def test_models_show_says_which_version_is_current_and_rollback_has_json(
     code, out, _ = invoke(capsys, "models", "show", "co2")
     assert "current     v0001" in out and "1958-03-29 .. 2001-12-29" in out  # weekly dates without 00:00:00
     code, out, _ = invoke(capsys, "models", "list", "--json")
-    assert [(r["model"], r["current"]) for r in json.loads(out)] == [("co2", "v0001")]
+    assert [(r["name"], r["current"]) for r in json.loads(out)] == [("co2", "v0001")]
 
 
 def test_seasonal_naive_paths_under_slogret_spread_like_its_errors(sample_data: Path) -> None:

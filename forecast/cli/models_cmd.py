@@ -55,8 +55,8 @@ def list_models(model_dir: o.ModelDir = None, json_out: o.Json = False) -> None:
     from forecast import api
 
     rows = api.saved_models(model_dir)
-    if json_out:  # "model" as every other --json names it; "name" kept for scripts that read it
-        render.print_json([{"model": row["name"], **row} for row in rows])
+    if json_out:
+        render.print_json(rows)
         return
     import pandas as pd
 
