@@ -181,6 +181,9 @@ def predict(
         notes.extend(other_targets_note(paths.models_dir(model_dir), path.parent.name, payload))
     spec = forecaster.run.data
     target = trained.get("target")
+    if not data and not spec.path and not spec.ticker:  # fitted in Python on a frame, which is not saved
+        raise ConfigError(f"model {name!r} was fitted on a pandas DataFrame, which is not saved with it; "
+                          "give its data: --data FILE")
     if series and spec.series is None:  # a global model: the series asked for
         spec = replace(spec, series=series)
     if data:  # another file: read the model's own column, never a default one

@@ -10,14 +10,13 @@ import numpy as np
 import pandas as pd
 
 from forecast.atomic import atomic_path
-from forecast.errors import ConfigError
+from forecast.forecastplot import check_plot_path
 
 if TYPE_CHECKING:
     from forecast.data.series import SeriesData
     from forecast.rollout import Generation
 
 LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
-PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def _qname(level: float) -> str:
@@ -125,8 +124,20 @@ def summarize_generation(gen: "Generation", threshold: float | None = None) -> d
 def plot_generation(
     path: str | Path, gen: "Generation", series: "SeriesData", *, title: str, threshold: float | None = None
 ) -> Path:
+    """Write the fan chart of a generation (:func:`generation_figure`) to .png/.svg/.pdf."""
+    history, drawn = _fan_parts(gen, series)
+    return plot_fan(path, history, gen.dates, gen.values, title=title, threshold=threshold, **drawn)
+
+
+def generation_figure(gen: "Generation", series: "SeriesData", *, title: str, threshold: float | None = None) -> Any:
     """The fan chart of a generation: about as much history as future, and for a seed from
     the data, what really followed."""
+    history, drawn = _fan_parts(gen, series)
+    return fan_figure(history, gen.dates, gen.values, title=title, threshold=threshold, **drawn)
+
+
+def _fan_parts(gen: "Generation", series: "SeriesData") -> tuple[pd.Series, dict[str, Any]]:
+    """(the history drawn before the fan, the rest of plot_fan's keywords)."""
     seed = gen.seed
     from_data = seed.label.startswith("data")
     steps = len(gen.dates)
@@ -136,20 +147,8 @@ def plot_generation(
         history = seed.history.iloc[-1:]
         label = f"start level {seed.last_level:g} (seed: zeros in model space, i.e. average inputs; no history)"
     after = series.frame[series.target][series.index > seed.history.index[-1]].iloc[:steps]
-    return plot_fan(
-        path, history, gen.dates, gen.values, title=title, threshold=threshold, classes=gen.classes,
-        ylabel=series.target, history_label=label, actual=after if from_data else None,
-    )
-
-
-def check_plot_path(path: str | Path) -> Path:
-    """Fail before the work: a known suffix in an existing folder."""
-    target = Path(path)
-    if target.suffix.lower() not in PLOT_SUFFIXES:
-        raise ConfigError(f"--plot {path}: use a .png, .svg or .pdf file name")
-    if not target.parent.exists():
-        raise ConfigError(f"--plot {path}: folder {target.parent} does not exist")
-    return target
+    return history, {"classes": gen.classes, "ylabel": series.target, "history_label": label,
+                     "actual": after if from_data else None}
 
 
 def plot_fan(
@@ -169,6 +168,26 @@ def plot_fan(
     """Write a fan chart (history, median, 50% and 90% bands, a few paths, and what really
     followed when ``actual`` is given) to .png/.svg/.pdf."""
     target = check_plot_path(path)
+    fig = fan_figure(history, dates, values, title=title, threshold=threshold, classes=classes, ylabel=ylabel,
+                     history_label=history_label, actual=actual, n_samples=n_samples)
+    _save_atomic(fig, target)
+    return target
+
+
+def fan_figure(
+    history: pd.Series,
+    dates: pd.Index,
+    values: np.ndarray,
+    *,
+    title: str,
+    threshold: float | None = None,
+    classes: tuple[str, ...] = (),
+    ylabel: str = "",
+    history_label: str = "history",
+    actual: pd.Series | None = None,
+    n_samples: int = 5,
+) -> Any:
+    """The fan chart as a matplotlib Figure (see :func:`plot_fan`)."""
     from matplotlib.figure import Figure  # no pyplot: no global state, no GUI backend
 
     fig = Figure(figsize=(11, 5.5), dpi=110)
@@ -183,10 +202,12 @@ def plot_fan(
         ax.set_ylabel(ylabel)
     ax.set_title(title, loc="left", fontsize=11)
     ax.grid(True, alpha=0.3)
-    fig.autofmt_xdate()
+    if isinstance(dates, pd.DatetimeIndex):
+        fig.autofmt_xdate()
+    else:
+        ax.set_xlabel("step")  # the file's step numbers, not dates
     fig.tight_layout()
-    _save_atomic(fig, target)
-    return target
+    return fig
 
 
 def _draw_fan(
@@ -194,8 +215,10 @@ def _draw_fan(
     threshold: float | None, n_samples: int, history_label: str,
 ) -> None:
     q = step_quantiles(values)  # (5, S)
-    # Join the fan to the last history point so there is no gap at the seam.
-    x = pd.DatetimeIndex([history.index[-1]]).append(dates) if len(history) else dates
+    # Join the fan to the last history point so there is no gap at the seam. A step index stays
+    # numbers: as a DatetimeIndex, step 144 became 144 ns after 1970 and the fan sat at the epoch.
+    seam = pd.DatetimeIndex if isinstance(dates, pd.DatetimeIndex) else pd.Index
+    x = seam([history.index[-1]]).append(dates) if len(history) else dates
     join = (lambda row: np.concatenate([[history.iloc[-1]], row])) if len(history) else (lambda row: row)
     ax.plot(history.index, history.to_numpy(), color="black", lw=1.4, label=history_label,
             marker="o" if len(history) == 1 else None)

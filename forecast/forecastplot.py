@@ -22,7 +22,8 @@ BANDS = ((0.05, 0.95, "90% interval", 0.18), (0.1, 0.9, "80% interval", 0.32))
 
 
 def check_plot_path(path: str | Path) -> Path:
-    """A .png/.svg/.pdf path whose folder exists (ConfigError otherwise)."""
+    """A .png/.svg/.pdf path whose folder exists (ConfigError otherwise): every verb's --plot,
+    checked before the work."""
     target = Path(path)
     if target.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise ConfigError(f"--plot {path}: use a .png, .svg or .pdf file name")
@@ -73,7 +74,9 @@ def forecast_figure(series: "SeriesData", forecast: "Forecast", *, model: str) -
                 ms=3, label=f"{model} forecast")
         ax.set_ylabel(series.target)
     ax.axvline(hist_x[-1], color="0.6", lw=0.8, ls=":")
-    if not steps:
+    if steps:
+        ax.set_xlabel("step")  # the file's step numbers, not dates
+    else:
         locator = AutoDateLocator()
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
@@ -81,7 +84,7 @@ def forecast_figure(series: "SeriesData", forecast: "Forecast", *, model: str) -
     banded = int(np.isfinite(forecast.quantiles[0.1]).sum()) if 0.1 in forecast.quantiles else 0
     note = ("" if categorical or (bands and banded == len(fut_x)) else
             f" (intervals for the first {banded} steps)" if bands else " (no intervals)")
-    ax.set_title(f"{series.name}: {series.target}, {len(fut_x)} steps ahead from {model}{note}",
+    ax.set_title(f"{series.name}: {series.target}, {len(fut_x)} steps ahead (model {model}){note}",
                  loc="left", fontsize=11)
     ax.legend(loc="best" if categorical else "upper left", fontsize=8, framealpha=0.85 if categorical else 0,
               frameon=categorical)

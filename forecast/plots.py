@@ -1,7 +1,7 @@
 """A backtest as a picture: actuals against each model's forecasts, and the error per fold.
 
 matplotlib is imported inside the function (Agg canvas, no pyplot, no display),
-so importing this module stays light. The PNG is written atomically.
+so importing this module stays light. The chart is written atomically.
 """
 
 from __future__ import annotations
@@ -14,18 +14,10 @@ import numpy as np
 import pandas as pd
 
 from forecast.atomic import atomic_path
-from forecast.errors import ConfigError
+from forecast.forecastplot import check_plot_path
 from forecast.walkforward import Backtest
 
-
-def check_path(path: str | Path) -> Path:
-    """A .png path whose folder exists (ConfigError otherwise)."""
-    target = Path(path)
-    if target.suffix.lower() != ".png":
-        raise ConfigError(f"--plot {path}: use a .png file name")
-    if not target.parent.exists():
-        raise ConfigError(f"--plot {path}: folder {target.parent} does not exist")
-    return target
+check_path = check_plot_path  # the one --plot checker: .png, .svg or .pdf, in an existing folder
 
 
 def fold_errors(bt: Backtest) -> pd.DataFrame:
@@ -89,11 +81,12 @@ def plot_backtest(
     bt: Backtest, path: str | Path, *, baselines: Sequence[str] = ("naive",), title: str = "",
     target_name: str | None = None,
 ) -> Path:
-    """Write the two-panel PNG of :func:`backtest_figure`."""
+    """Write the two panels of :func:`backtest_figure` as .png, .svg or .pdf (by the suffix, as
+    train, predict and generate do: evaluate alone refused .svg and .pdf)."""
     target = check_path(path)
     fig = backtest_figure(bt, baselines=baselines, title=title, target_name=target_name)
     with atomic_path(target) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
+        fig.savefig(tmp, dpi=110, format=target.suffix.lower().lstrip("."))
     return target
 
 
@@ -112,9 +105,12 @@ def backtest_figure(
     top, bottom = fig.subplots(2, 1, height_ratios=(3, 2), sharex=True)
     _draw_forecasts(top, bt, shown, colors, target_name or ("class" if bt.categorical else "value"))
     _draw_errors(bottom, bt, colors)
-    locator = AutoDateLocator()  # short labels: year once, then months/days (no overlaps)
-    bottom.xaxis.set_major_locator(locator)
-    bottom.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    if pd.api.types.is_datetime64_any_dtype(bt.table["ds"]):
+        locator = AutoDateLocator()  # short labels: year once, then months/days (no overlaps)
+        bottom.xaxis.set_major_locator(locator)
+        bottom.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    else:  # step numbers: dates' labels read step 124 as day 124 of 1970 ('1970-May')
+        bottom.set_xlabel("fold cutoff (step)")
     if title:
         fig.suptitle(title, fontsize=11)
     return fig

@@ -438,7 +438,7 @@ def baseline_paths(
     of one-step errors: no refit per step and path, which would cost a fit per draw).
     Each step forecasts one step with the baseline from the seed history and the path so far,
     then adds a one-step validation error drawn with replacement (``errors`` (R,) in the
-    transform's unscaled space: added to levels for level/diff, a log-ratio for logret),
+    transform's unscaled space: added to levels for level/diff/sdiff, a log-ratio for logret/slogret),
     scaled by ``temperature``. Temperature 0 (or no errors) gives one deterministic path.
     """
     hist = np.asarray(history, dtype=np.float64)
@@ -472,7 +472,7 @@ def baseline_paths(
             point = total / n
         else:
             raise ValueError(f"no generator for baseline {name!r}")
-        value = point * np.exp(drawn[:, t]) if transform == "logret" else point + drawn[:, t]
+        value = point * np.exp(drawn[:, t]) if transform in ("logret", "slogret") else point + drawn[:, t]
         buf[:, n] = value
         total += value
     return buf[:, len(hist) :]

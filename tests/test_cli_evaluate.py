@@ -91,7 +91,7 @@ def test_weather_classification(sample_data: Path, capsys: pytest.CaptureFixture
         (["--models", "log_drift"], 2, "unknown model log_drift; choose from"),  # not in any leaderboard
         (["--folds", "40"], 4, "144 rows are too few for 40 folds of horizon 12"),
         (["--window", "rolling"], 2, "--window 'rolling': choose expanding or sliding"),
-        (["--plot", "out.jpg"], 2, "--plot out.jpg: use a .png file name"),
+        (["--plot", "out.jpg"], 2, "--plot out.jpg: use a .png, .svg or .pdf file name"),
         (["--output", "nowhere/f.csv"], 2, "--output nowhere/f.csv: folder nowhere does not exist"),
     ],
 )

@@ -91,7 +91,7 @@ def test_saved_model_is_the_clis_bundle(model_home: Path, capsys: pytest.Capture
     cli = [row["yhat"] for row in json.loads(out)["forecast"]]
     np.testing.assert_allclose(model.predict()["yhat"].to_numpy(), cli, rtol=1e-10)
     with pytest.raises(ConfigError, match="fitted on a DataFrame"):
-        forecast.load("nb")  # no file to re-read: the message says to pass the data
+        forecast.load("nb").predict()  # no file to re-read: the message says to pass the data
     code, _, _ = invoke(capsys, "train", AIRLINE, "--name", "fromcli", "--epochs", "1", "--hidden", "4", "-q")
     assert code == 0
     loaded = forecast.load("fromcli")

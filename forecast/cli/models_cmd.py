@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -77,18 +78,44 @@ def show(
 
     Example: forecast models show pmdarima_msft-lstm
     """
-    from forecast import api
+    from forecast import api, paths, registry
 
     info = api.model_info(name, model_dir)
+    _, fallback = registry.current_version(paths.models_dir(model_dir), name)  # a note: no CURRENT pointer
+    summary = _summary(info, pointer=fallback is None)
     if json_out:
-        render.print_json(info)
+        render.print_json({**summary, **info})
         return
     render.notes(info.get("notes", []))
-    for title, rows in _sections(info):
+    for title, rows in _sections(info, summary["current"]):
         render.print_pairs(rows, title=title)
 
 
-def _sections(info: dict[str, Any]) -> list[tuple[str, list[tuple[str, Any]]]]:
+def _summary(info: dict[str, Any], *, pointer: bool = True) -> dict[str, Any]:
+    """The keys train, predict and generate --json name these things by (model, current, series,
+    target, horizon, chosen), put first; the payload's own sections follow unchanged. Without
+    a CURRENT ``pointer``, current reads as models list says it: 'none (newest: v0003)'."""
+    data = info.get("data") or {}
+    glob = bool(data) and all(isinstance(v, dict) for v in data.values())  # one entry per series
+    first = next(iter(data.values())) if glob else data
+    window = (info.get("run") or {}).get("window") or {}
+    return {
+        "model": info.get("name"),
+        "current": Path(str(info.get("path"))).stem if pointer else f"none (newest: {Path(str(info.get('path'))).stem})",
+        "series": list(data) if glob else data.get("name"),
+        "target": first.get("target"),
+        "horizon": window.get("horizon"),
+        # a global model chooses per series; forecasts_with is its first series' choice only
+        "chosen": None if glob else (info.get("forecasts_with") or {}).get("member"),
+    }
+
+
+def _day(stamp: Any) -> Any:
+    """'1958-03-29 00:00:00' -> '1958-03-29': midnight is noise on daily and coarser data."""
+    return stamp[:-9] if isinstance(stamp, str) and stamp.endswith(" 00:00:00") else stamp
+
+
+def _sections(info: dict[str, Any], current: str) -> list[tuple[str, list[tuple[str, Any]]]]:
     """A saved model as a few small two-column tables a person reads top to bottom."""
     run = info.get("run") or {}
     data = info.get("data") or {}
@@ -102,13 +129,13 @@ def _sections(info: dict[str, Any]) -> list[tuple[str, list[tuple[str, Any]]]]:
     return [
         (f"model {info.get('name')}", [
             ("file", info.get("path")), ("created", info.get("created")),
-            ("versions", ", ".join(info.get("versions") or [])),
+            ("current", current), ("versions", ", ".join(info.get("versions") or [])),
         ]),
         ("data", [
             ("source", data.get("source")), ("series", data.get("series") or data.get("name")),
             ("target", data.get("target")), ("features", ", ".join(data.get("features") or []) or "-"),
             ("frequency", data.get("freq")), ("rows", data.get("n_rows")),
-            ("dates", f"{data.get('first_date')} .. {data.get('last_date')}"),
+            ("dates", f"{_day(data.get('first_date'))} .. {_day(data.get('last_date'))}"),
             ("classes", ", ".join(data.get("classes") or []) or "-"),
         ]),
         ("network", [
@@ -141,6 +168,7 @@ def rollback(
     name: Annotated[str, typer.Argument(help="Model name.")],
     to: Annotated[str | None, typer.Option(help="Version to make current, e.g. v0002 (default: the one before).")] = None,
     model_dir: o.ModelDir = None,
+    json_out: o.Json = False,
 ) -> None:
     """Make an earlier version of a model current again (nothing is deleted).
 
@@ -149,4 +177,7 @@ def rollback(
     from forecast import api
 
     old, new = api.rollback(name, to, model_dir)
+    if json_out:
+        render.print_json({"model": name, "previous": old, "current": new})
+        return
     render.out.print(f"{name}: current {old} -> {new}", highlight=False)

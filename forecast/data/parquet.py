@@ -23,11 +23,12 @@ def as_cells(frame: pd.DataFrame, where: str) -> pd.DataFrame:
         values = frame[column]
         if pd.api.types.is_datetime64_any_dtype(values):
             midnight = bool((values.dropna() == values.dropna().dt.normalize()).all())
-            shape = "%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M:%S.%f"
-            text = values.dt.strftime(shape + ("%z" if values.dt.tz is not None else ""))
+            aware = values.dt.tz is not None  # an offset is read only after a time: 00:00:00+0100
+            shape = "%Y-%m-%d %H:%M:%S" if midnight and aware else "%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M:%S.%f"
+            text = values.dt.strftime(shape + ("%z" if aware else ""))
         else:
-            text = values.map(lambda v: "" if v is None or v != v else repr(v) if isinstance(v, float)
-                              else str(v))
+            text = values.map(lambda v: "" if v is None or v is pd.NA or v != v  # pd.NA: nullable Int64, boolean
+                              else repr(v) if isinstance(v, float) else str(v))
         cells[str(column).strip()] = text.where(values.notna(), "").astype(object).str.strip()
     raw = pd.DataFrame(cells)
     raw.index = pd.RangeIndex(1, len(raw) + 1)
