@@ -151,26 +151,12 @@ def _fan_parts(gen: "Generation", series: "SeriesData") -> tuple[pd.Series, dict
                      "actual": after if from_data else None}
 
 
-def plot_fan(
-    path: str | Path,
-    history: pd.Series,
-    dates: pd.DatetimeIndex,
-    values: np.ndarray,
-    *,
-    title: str,
-    threshold: float | None = None,
-    classes: tuple[str, ...] = (),
-    ylabel: str = "",
-    history_label: str = "history",
-    actual: pd.Series | None = None,
-    n_samples: int = 5,
-) -> Path:
+def plot_fan(path: str | Path, history: pd.Series, dates: pd.DatetimeIndex, values: np.ndarray,
+             **chart: Any) -> Path:
     """Write a fan chart (history, median, 50% and 90% bands, a few paths, and what really
-    followed when ``actual`` is given) to .png/.svg/.pdf."""
+    followed when ``actual`` is given) to .png/.svg/.pdf; ``chart``: :func:`fan_figure`'s keywords."""
     target = check_plot_path(path)
-    fig = fan_figure(history, dates, values, title=title, threshold=threshold, classes=classes, ylabel=ylabel,
-                     history_label=history_label, actual=actual, n_samples=n_samples)
-    _save_atomic(fig, target)
+    _save_atomic(fan_figure(history, dates, values, **chart), target)
     return target
 
 
