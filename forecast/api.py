@@ -218,6 +218,9 @@ def predict(
     with threads_for(forecaster.net, 1):
         table = rolling_forecasts(forecaster, loaded, first) if rolling else None
         forecast = forecast_steps(forecaster, loaded, horizon, f"model {name!r} ({path})", notes)
+    if forecast.class_probs is None and not forecast.quantiles and payload.get("kind") == "global":
+        notes.append(f"no intervals: model {name!r} is a global model, which gives point forecasts only; "
+                     "train one model per series (--all-series) for calibrated intervals")
     return PredictResult(name, path, forecast, loaded, payload, tuple(notes), table)
 
 

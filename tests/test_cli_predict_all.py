@@ -37,8 +37,14 @@ def test_all_series_table_equals_each_series_alone(
         assert alone["series"] == symbol
         assert rows["yhat"].tolist() == pytest.approx([r["yhat"] for r in alone["forecast"]], rel=1e-12)
         assert rows["ds"].tolist() == [r["ds"][:10] for r in alone["forecast"]]
+        banded = any(k.startswith("q") for k in alone["forecast"][0])  # a global model has no band
+        assert banded == (mode == "--all-series")
+        assert any(n.startswith("no intervals: ") for n in alone["notes"]) == (not banded)
     code, out, _ = invoke(capsys, "predict", "--all-series", "--json")
-    assert code == 0 and len(json.loads(out)["forecast"]) == len(table)
+    got = json.loads(out)
+    assert code == 0 and len(got["forecast"]) == len(table)
+    said = [n for n in got["notes"] if "no intervals" in n]  # once for all series, not once a series
+    assert said == (["all 4 series: " + said[0].split(": ", 1)[1]] if mode == "--global" else [])
 
 
 def test_all_series_needs_a_multi_series_model(model_home: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -134,7 +134,7 @@ def _all_series(model: str | None, model_dir: str | None, device: str, horizon: 
         for key, values in {"series": [result.series.name] * rows, "model": [result.name] * rows,
                             "target": [result.series.target] * rows, **columns}.items():
             table.setdefault(key, []).extend(values)
-    notes = [f"{r.series.name}: {n}" for r in results for n in r.notes]
+    notes = _series_notes(results)
     if output:
         from forecast.outputs import check_outputs, write_table
 
@@ -184,3 +184,12 @@ def _last_value(series: "SeriesData") -> float | str:
     """The last observation: its class label for a categorical target."""
     value = float(series.y[-1])
     return series.classes[int(value)] if series.classes else value
+
+
+def _series_notes(results: list[Any]) -> list[str]:
+    """Each series' notes prefixed with its name; a note every series shares once, as
+    'all N series: ...' (a global model's 'no intervals' for 1,533 series is one line)."""
+    shared = set.intersection(*(set(r.notes) for r in results)) if len(results) > 1 else set()
+    common = [f"all {len(results)} series: {n}" for n in dict.fromkeys(n for r in results for n in r.notes)
+              if n in shared]
+    return common + [f"{r.series.name}: {n}" for r in results for n in r.notes if n not in shared]
