@@ -121,8 +121,8 @@ def train(
         from forecast.data.sources import absolute
 
         run = replace(run, data=replace(run.data, path=absolute(run.data.path)))
-    series = load_series(run.data, paths.snapshots_dir(model_dir))
     snapshots = paths.snapshots_dir(model_dir)
+    series = load_series(run.data, snapshots)
     name = registry.check_name(name) if name else default_model_name(
         series, run.model.name, named_target=not_default_target(run.data, series, snapshots))
     choice = for_training(run, series, threads)

@@ -22,6 +22,12 @@ exit code below. Messages are one line and say what to do about it.
 from __future__ import annotations
 
 
+def shortfall(parts: list[str], total: int, fix: str) -> str:
+    """'it needs A + B + C = TOTAL; FIX': a too-short message's sum spelled out, so no row of
+    it is left unexplained, and what fits (resolve_run's and walkforward.splits' messages)."""
+    return f"it needs {' + '.join(parts)} = {total}; {fix}"
+
+
 class ForecastError(Exception):
     """Base class: every error the CLI turns into a one-line message."""
 

@@ -17,7 +17,7 @@ from forecast import conformal, pricedist, statpeers
 from forecast.config import RunConfig, WindowConfig
 from forecast.data.dates import as_datetimes, to_index
 from forecast.data.series import SeriesData
-from forecast.errors import ConfigError, DataError
+from forecast.errors import ConfigError, DataError, shortfall
 from forecast.models.base import ForecastNet
 from forecast.models.ensemble import SeedEnsemble
 from forecast.models.registry import build_model
@@ -218,12 +218,6 @@ def choose_seasonal(series: SeriesData, season: int) -> str | None:
     return "slogret" if np.all(y > 0) else "sdiff"
 
 
-def needs(parts: list[str], total: int, fix: str) -> str:
-    """'it needs A + B + C = TOTAL; FIX': a too-short message's sum spelled out, so no row of
-    it is left unexplained, and what fits (resolve_run's and walkforward.splits' messages)."""
-    return f"it needs {' + '.join(parts)} = {total}; {fix}"
-
-
 def resolve_run(run: RunConfig, series: SeriesData) -> RunConfig:
     """Fill every None in the configs from the data; check the data is long enough."""
     categorical = bool(series.classes)
@@ -269,7 +263,7 @@ def resolve_run(run: RunConfig, series: SeriesData) -> RunConfig:
         parts = [f"input length {input_len}", f"horizon {horizon}",
                  f"{MIN_TRAIN_WINDOWS - 1} rows for {MIN_TRAIN_WINDOWS} training windows{used}"]
         raise DataError(f"{series.source}: series {series.name!r} has {len(series)} rows, too short: "
-                        f"{needs(parts, need, fix)}")
+                        f"{shortfall(parts, need, fix)}")
     return replace(run, window=window, model=model, train=train)
 
 

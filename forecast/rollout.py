@@ -31,6 +31,7 @@ import torch
 from torch import Tensor
 
 from forecast.data.calendar import future_dates
+from forecast.data.dates import day_text
 from forecast.data.series import SeriesData
 from forecast.errors import ConfigError, DataError, NotFoundError
 from forecast.forecaster import Forecaster
@@ -224,17 +225,10 @@ def _dates_ending(series: SeriesData, n: int) -> pd.DatetimeIndex:
 def data_seed(forecaster: Forecaster, series: SeriesData, date: str | None, pad: bool) -> Seed:
     """The real window ending on ``date`` (the last row when None)."""
     pos = _date_position(series, date) if date else len(series) - 1
-    day = _day(series.index[pos])
+    day = day_text(series.index[pos])
     levels, dates = series.y[: pos + 1], series.index[: pos + 1]
     seed = seed_from_levels(forecaster, levels, dates, f"{series.source} up to {day}", pad)
     return Seed(seed.window, seed.last_level, pd.Series(levels, index=dates), f"data:{day}")
-
-
-def _day(when: pd.Timestamp) -> str:
-    """2016-06-30 for midnight timestamps, the full time otherwise (a step number as is)."""
-    if not hasattr(when, "normalize"):  # a step-indexed series
-        return str(when)
-    return str(when.date()) if when == when.normalize() else str(when)
 
 
 def _date_position(series: SeriesData, text: str) -> int:
@@ -252,10 +246,10 @@ def _date_position(series: SeriesData, text: str) -> int:
         return int(hits[0])
     at = int(index.searchsorted(when))
     near = index[max(0, at - 2) : at + 2]
-    shown = ", ".join(_day(d) for d in near)
+    shown = ", ".join(day_text(d) for d in near)
     raise DataError(
         f"--seed-from data:{text}: no row {'at that step' if steps else 'on that date'} in {series.source} "
-        f"({_day(index[0])} to {_day(index[-1])}); nearest: {shown}"
+        f"({day_text(index[0])} to {day_text(index[-1])}); nearest: {shown}"
     )
 
 
@@ -306,7 +300,7 @@ def read_seed_csv(spec: str, target: str, classes: tuple[str, ...] = ()) -> np.n
 
 def seed_forms(series: SeriesData) -> str:
     """The --seed-from spellings, with this series' own last date (or step) as the example."""
-    last = _day(series.index[-1])
+    last = day_text(series.index[-1])
     at = "data:STEP (a step number" if not hasattr(series.index, "tz") else "data:DATE (a date"
     return (f"give {at}, e.g. data:{last}: the window ending there), data (the latest window), "
             "zeros, or FILE.csv[:COLUMN]")

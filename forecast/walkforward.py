@@ -35,7 +35,7 @@ from forecast import baselines as B
 from forecast import statpeers
 from forecast.config import RunConfig
 from forecast.data.series import SeriesData
-from forecast.errors import ConfigError, DataError
+from forecast.errors import ConfigError, DataError, shortfall
 
 Window = Literal["expanding", "sliding"]
 # A warm refit fine-tunes weights that already fit all but the newest rows: an eighth of the
@@ -96,8 +96,6 @@ def splits(
 def _fold_sum(n_rows: int, folds: int, horizon: int, step: int) -> str:
     """The rows the folds need, spelled out as resolve_run's too-short message does, and the
     most --folds (else the largest --horizon) that fits ``n_rows``."""
-    from forecast.forecaster import needs
-
     spare = n_rows - horizon - MIN_FOLD_ROWS  # rows left for the steps between folds
     most = spare // step + 1 if spare >= 0 else 0
     fix = (f"use --folds {most}{' or fewer' if most > 1 else ''}, a smaller --step or --horizon, or more data"
@@ -105,7 +103,7 @@ def _fold_sum(n_rows: int, folds: int, horizon: int, step: int) -> str:
            if n_rows > MIN_FOLD_ROWS else "use more data")
     between = f"{folds - 1} step{'s' if folds > 2 else ''} of {step} row{'s' if step > 1 else ''} between the folds"
     parts = [f"{MIN_FOLD_ROWS} rows for fold 1 to train on", *([between] if folds > 1 else []), f"horizon {horizon}"]
-    return needs(parts, MIN_FOLD_ROWS + (folds - 1) * step + horizon, fix)
+    return shortfall(parts, MIN_FOLD_ROWS + (folds - 1) * step + horizon, fix)
 
 
 def _generate(first: int, folds: int, horizon: int, step: int, size: int | None) -> Iterator[Fold]:

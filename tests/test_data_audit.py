@@ -7,6 +7,7 @@ its parts, and the CSV dialects listed in the test names were read wrongly or re
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,22 @@ def test_an_unadjusted_split_is_refused_naming_the_row_and_the_fix(
     assert not (model_home / "models").exists()
     code, out, err = invoke(capsys, "train", shared_data / BAD_SPLIT, *TINY, "--quiet", "--allow-jumps")
     assert code == 0, err
+
+
+def test_evaluate_takes_allow_jumps_as_train_does(
+    capsys: pytest.CaptureFixture[str], model_home: Path, sample_data: Path, tmp_path: Path
+) -> None:
+    """The split refusal names evaluate too: MSFT's closes halved from row 252 stop evaluate
+    (exit 4); with --allow-jumps the same folds are scored."""
+    closes = _msft_closes(sample_data)[:300]
+    halved = [[d, f"{c / (2 if i >= 250 else 1):.4f}"] for i, (d, c) in enumerate(closes)]
+    path = write_rows(tmp_path / "msft.csv", [["Date", "Close"], *halved])
+    args = ("evaluate", path, "--models", "lstm", "--folds", "2", "--horizon", "5", *TINY)
+    code, out, err = invoke(capsys, *args)
+    assert code == 4 and "like a 2:1 split left unadjusted" in err
+    code, out, err = invoke(capsys, *args, "--allow-jumps", "--json")
+    assert code == 0, err
+    assert {row["model"] for row in json.loads(out)["models"]} >= {"lstm", "naive"}
 
 
 def test_predict_refuses_a_split_that_arrived_after_training(

@@ -169,3 +169,11 @@ def _month_anchored(day: np.datetime64, kind: str, anchor: str | None, n: int) -
 
 
 __all__ = ["from_index", "to_index", "as_datetimes", "next_dates", "step_dates", "STEPS", "STEPS_FREQ"]
+
+
+def day_text(when: Any) -> str:
+    """A row's time as messages show it: 2016-06-30 for a midnight timestamp, the full time
+    otherwise, a step number as it is."""
+    if not hasattr(when, "normalize"):  # a step-indexed series' number
+        return str(when)
+    return str(when.date()) if when == when.normalize() else str(when)

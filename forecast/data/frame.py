@@ -21,7 +21,7 @@ from pandas.tseries.frequencies import to_offset
 
 from forecast.config import DataSpec
 from forecast.data.calendar import infer_freq
-from forecast.data.dates import STEPS, STEPS_FREQ, step_dates
+from forecast.data.dates import STEPS, STEPS_FREQ, day_text, step_dates
 from forecast.data.fastcells import plain_numbers, same_layout
 from forecast.data.gaps import real_gaps
 from forecast.data.jumps import check_splits
@@ -319,8 +319,7 @@ def _check_unique(dates: pd.Series, where: str, column: str, steps: bool = False
     repeated = dates.duplicated(keep=False)
     if repeated.any():
         first = dates[repeated].iloc[0]
-        shown = f"{first:%Y-%m-%d}" if first == first.normalize() else str(first)
-        shown = f"{first.value / 1e9:g}" if steps else shown
+        shown = f"{first.value / 1e9:g}" if steps else day_text(first)
         what = "steps" if steps else "dates"
         raise DataError(
             f"{where}: column '{column}' has repeated {what} ({int(dates[repeated].nunique())} in all; "
@@ -627,7 +626,7 @@ def series_from_cells(raw: pd.DataFrame, spec: DataSpec, where: str, source: str
         def place(i: int) -> str:
             day = frame.index[i]
             line = int(line_of.get(day, -1))
-            shown = f"{day:%Y-%m-%d}" if day == day.normalize() else str(day)
+            shown = day_text(day)
             return f"row {line} ({shown})" if line > 0 else shown
 
         note = check_splits(series.y, where, names[0], place, spec.allow_jumps)
