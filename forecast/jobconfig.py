@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from forecast.config import DataSpec, RunConfig
 from forecast.errors import ConfigError, NotFoundError
-from forecast.schema import Key, build_run_config, keys_for, split_list
+from forecast.schema import Key, build_run_config, keys_for, of_kind, split_list
 
 if TYPE_CHECKING:
     from forecast.data.series import SeriesData
@@ -91,14 +91,7 @@ class JobConfig:
 def _check(value: Any, spec: Key, where: str, key: str) -> Any:
     """``value`` of the key's type, choices and range, else a one-line ConfigError."""
     kind, low, high = spec.kind, spec.low, spec.high
-    ok = {
-        "int": isinstance(value, int) and not isinstance(value, bool),
-        "float": isinstance(value, (int, float)) and not isinstance(value, bool),
-        "bool": isinstance(value, bool),
-        "str": isinstance(value, str),
-        "list": isinstance(value, str) or (isinstance(value, list)
-                                           and all(isinstance(v, str) for v in value)),
-    }[kind]
+    ok, typed = of_kind(value, kind)  # messages quote the value as written
     if not ok:
         raise ConfigError(f"{where}: key '{key}' must be {_TYPE_WORDS[kind]}, got {value!r}")
     if kind == "float" and not math.isfinite(value):
@@ -109,7 +102,7 @@ def _check(value: Any, spec: Key, where: str, key: str) -> Any:
     if low is not None and value < low or high is not None and value > high:
         bounds = f">= {low}" if high is None else f"between {low} and {high}"
         raise ConfigError(f"{where}: key '{key}' = {value!r} must be {bounds}")
-    return float(value) if kind == "float" else value
+    return typed
 
 
 def _checked(table: Any, allowed: Mapping[str, Key], where: str,

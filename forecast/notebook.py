@@ -98,21 +98,12 @@ def _run(model: str, options: dict[str, Any]) -> RunConfig:
 def _typed(name: str, kind: str, value: Any) -> Any:
     """``value`` as the option's type (numpy scalars too), or a ConfigError: horizon=2.0 or
     epochs="3" reached the fit as a float or a string and failed there with a TypeError."""
-    import numbers
+    from forecast.schema import of_kind
 
     if value is None:
         return None
-    integral = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    if kind == "int" and integral:
-        return int(value)
-    if kind == "float" and (integral or isinstance(value, numbers.Real)) and not isinstance(value, bool):
-        return float(value)
-    if kind == "bool" and type(value).__name__ in ("bool", "bool_"):
-        return bool(value)
-    if kind == "str" and isinstance(value, str):
-        return value
-    if kind == "list" and (isinstance(value, str) or (isinstance(value, (list, tuple))
-                                                      and all(isinstance(v, str) for v in value))):
+    ok, value = of_kind(value, kind)
+    if ok:
         return value
     words = {"int": "an integer", "float": "a number", "bool": "True or False", "str": "a string",
              "list": "a list of strings"}

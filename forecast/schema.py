@@ -112,6 +112,27 @@ def keys_for(place: str, run_cls: type[RunConfig] = RunConfig) -> dict[str, Key]
     return {name: key for name, key in keys(run_cls).items() if place in key.places}
 
 
+def of_kind(value: Any, kind: str) -> tuple[bool, Any]:
+    """(True, ``value`` as an option of ``kind``) or (False, value): Python or numpy scalars
+    (an int for a float, never a bool for a number), a str, or strings for a list. The TOML
+    reader and the notebook API check types here and word the error each its own way."""
+    import numbers
+
+    number = isinstance(value, numbers.Real) and not isinstance(value, bool) and type(value).__name__ != "bool_"
+    if kind == "int" and number and isinstance(value, numbers.Integral):
+        return True, int(value)
+    if kind == "float" and number:
+        return True, float(value)
+    if kind == "bool" and type(value).__name__ in ("bool", "bool_"):
+        return True, bool(value)
+    if kind == "str" and isinstance(value, str):
+        return True, value
+    if kind == "list" and (isinstance(value, str) or (isinstance(value, (list, tuple))
+                                                      and all(isinstance(v, str) for v in value))):
+        return True, value
+    return False, value
+
+
 def split_list(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
     """'a, b,c' or ['a', 'b', 'c'] -> ('a', 'b', 'c')."""
     parts = value.split(",") if isinstance(value, str) else list(value or ())
